@@ -1,0 +1,65 @@
+# kefu: `make run` starts the app, `make test` runs every check. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+VENV_PY   := $(VENV)/bin/python
+STAMP     := $(VENV)/.kefu-installed
+KEFU      := $(VENV)/bin/kefu
+export PYTHONUNBUFFERED := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# Python 3.10: on PATH, else a pyenv install of it. Empty when none works.
+PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: help run test shell bench setup lint format train db clean check-python
+
+help: ## List every target with what it does
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+check-python:
+	@if [ -z "$(PYTHON310)" ] && [ ! -x "$(VENV_PY)" ]; then \
+	  echo "kefu needs Python 3.10 (Rasa 3.6 supports 3.8-3.10): install python3.10 with venv (e.g. 'apt-get install python3.10-venv' or 'pyenv install 3.10') and run make again."; \
+	  exit 1; fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory check-python
+	@if [ ! -x "$(VENV_PY)" ]; then echo "Creating $(VENV) with $(PYTHON310)"; \
+	  "$(PYTHON310)" -m venv $(VENV).partial && mv $(VENV).partial $(VENV) || { rm -rf $(VENV).partial; exit 1; }; fi
+	@echo "Installing kefu and its dependencies into $(VENV) (first time: a few minutes)"
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" "setuptools<70" wheel
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(VENV_PY) -m pip check
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv with Python 3.10 and install kefu (skipped when up to date)
+
+db: setup ## Build the demo shop database when it is missing
+	@$(KEFU) db demo --if-missing
+
+run: db ## Set up, build what is missing, start every server and print the URL
+	@$(KEFU) run
+
+test: setup ## Lint (ruff) and run the whole test suite (pytest)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+lint: setup ## Lint and check formatting with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## Reformat the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+shell: db ## Talk to the bot in the terminal (rasa shell, anonymous visitor)
+	@$(KEFU) shell
+
+bench: db ## Run the benchmarks and print their JSON figures
+	@$(VENV_PY) -m benchmarks
+
+clean: ## Remove runtime state (var/) and the virtualenv
+	rm -rf var $(VENV) $(VENV).partial

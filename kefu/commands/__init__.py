@@ -1,0 +1,1 @@
+"""Command groups of the ``kefu`` CLI, one module each."""

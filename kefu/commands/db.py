@@ -1,0 +1,153 @@
+"""``kefu db init|demo|import|export|info`` and the ``kefu import`` shortcut."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from kefu.settings import get_settings
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kefu db`` and ``kefu import``."""
+    db = subparsers.add_parser("db", help="create, fill, import and export the shop database")
+    sub = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
+
+    p = sub.add_parser("init", help="create the shop tables (keeps existing data)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="build the demo shop (deterministic, seeded)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--date", type=date.fromisoformat, help="the shop's 'today' (YYYY-MM-DD)")
+    p.add_argument("--customers", type=int, default=2000)
+    p.add_argument("--order-lines", type=int, default=20000)
+    p.add_argument("--reviews", type=int, default=5000)
+    p.add_argument("--if-missing", action="store_true", help="do nothing when data exists")
+    p.add_argument("--force", action="store_true", help="replace a database that has data")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help="import a shop's own CSV exports (all or nothing)")
+    _import_args(p)
+
+    p = sub.add_parser("export", help="export products, customers, orders, reviews as CSV")
+    p.add_argument("directory", type=Path, help="where to write the CSV files")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("info", help="show the database URL and row counts")
+    p.set_defaults(func=cmd_info)
+
+    _import_args(subparsers.add_parser("import", help="same as 'kefu db import'"))
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    for kind in ("products", "customers", "orders", "reviews"):
+        p.add_argument(f"--{kind}", type=Path, metavar="CSV", help=f"{kind} file")
+    p.set_defaults(func=cmd_import)
+
+
+def _counts(url: str) -> dict[str, int] | None:
+    from kefu.shop.db import get_engine, is_initialised
+    from kefu.shop.writer import count_rows
+
+    if not is_initialised(url):
+        return None
+    with get_engine(url).connect() as conn:
+        return count_rows(conn)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine.url import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "<invalid URL>"
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kefu.shop.db import init_db
+
+    url = get_settings().database_url
+    init_db(url)
+    print(f"shop tables ready in {_redact(url)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kefu.cli import CommandError
+    from kefu.shop.demo import build_demo
+
+    settings = get_settings()
+    url = settings.database_url
+    settings.ensure_var()
+    counts = _counts(url)
+    has_data = bool(counts and any(counts.values()))
+    if has_data and args.if_missing:
+        print(f"demo database already present ({counts['order_lines']} order lines): kept")
+        return 0
+    if has_data and not args.force:
+        raise CommandError(
+            f"{_redact(url)} already holds data ({counts['customers']} customers); "
+            "pass --force to replace it with the demo shop"
+        )
+    try:
+        written = build_demo(
+            url,
+            seed=args.seed,
+            reference_date=args.date,
+            customers=args.customers,
+            order_lines=args.order_lines,
+            reviews=args.reviews,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"demo shop written to {_redact(url)}:")
+    for table, n in written.items():
+        print(f"  {table:12} {n:>7,}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kefu.cli import CommandError
+    from kefu.shop.csvio import ShopImportError, import_csv
+
+    files = {k: getattr(args, k) for k in ("products", "customers", "orders", "reviews")}
+    if not any(files.values()):
+        raise CommandError("nothing to import: pass --products, --customers, --orders or --reviews")
+    for kind, path in files.items():
+        if path is not None and not path.is_file():
+            raise CommandError(f"--{kind}: {path} is not a readable file")
+    get_settings().ensure_var()
+    try:
+        written = import_csv(**files, url=get_settings().database_url)
+    except ShopImportError as exc:
+        raise CommandError(str(exc)) from exc
+    print("imported: " + ", ".join(f"{n:,} {t}" for t, n in written.items() if n))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kefu.cli import CommandError
+    from kefu.shop.csvio import export_csv
+
+    url = get_settings().database_url
+    if _counts(url) is None:
+        raise CommandError(
+            f"{_redact(url)} has no shop tables: run 'kefu db demo' or 'kefu db init'"
+        )
+    for kind, path in export_csv(args.directory, url).items():
+        print(f"{kind:10} -> {path}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    counts = _counts(url)
+    print(f"database: {_redact(url)}")
+    if counts is None:
+        print("  not initialised (run 'kefu db demo' for the demo shop)")
+        return 1
+    for table, n in counts.items():
+        print(f"  {table:12} {n:>7,}")
+    return 0

@@ -1,0 +1,84 @@
+"""Signed customer tokens: the only way a conversation learns who the customer is.
+
+The site issues a token after login and the chat widget sends it in the message metadata
+as ``customer_token``. Tokens are JWTs signed with HMAC-SHA256 and carry an expiry; the
+secret comes from env ``KEFU_TOKEN_SECRET`` or is generated once into ``var/secret.key``.
+An expired, tampered, malformed or foreign-secret token verifies as ``None``: an anonymous
+visitor.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+import jwt
+
+from kefu.settings import get_settings
+
+ALGORITHM = "HS256"
+ISSUER = "kefu"
+DEFAULT_TTL = 8 * 3600
+MAX_TOKEN_LENGTH = 4096
+
+
+def _secret_file() -> Path:
+    return get_settings().var_dir / "secret.key"
+
+
+def get_secret() -> bytes:
+    """The signing secret: env ``KEFU_TOKEN_SECRET``, else ``var/secret.key`` (created once)."""
+    env = os.environ.get("KEFU_TOKEN_SECRET", "").strip()
+    if env:
+        if len(env) < 16:
+            raise ValueError("KEFU_TOKEN_SECRET must be at least 16 characters")
+        return env.encode()
+    path = _secret_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # atomic: the first writer wins, nobody sees a half file
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip().encode()
+
+
+def issue_token(
+    customer_id: str, ttl_seconds: int = DEFAULT_TTL, secret: bytes | None = None
+) -> str:
+    """A signed token naming ``customer_id``, valid for ``ttl_seconds``."""
+    if not isinstance(customer_id, str) or not customer_id.strip():
+        raise ValueError("customer_id must be a non-empty string")
+    if len(customer_id) > 64:
+        raise ValueError("customer_id is longer than 64 characters")
+    if ttl_seconds <= 0:
+        raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
+    now = int(time.time())
+    claims = {"sub": customer_id, "iss": ISSUER, "iat": now, "exp": now + int(ttl_seconds)}
+    return jwt.encode(claims, secret or get_secret(), algorithm=ALGORITHM)
+
+
+def verify_token(token: object, secret: bytes | None = None) -> str | None:
+    """The customer id of a valid token, or ``None`` for anything else."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        claims = jwt.decode(
+            token,
+            secret or get_secret(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) and sub else None

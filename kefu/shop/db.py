@@ -1,0 +1,84 @@
+"""The one database session helper: engine per URL, transactional session scope."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kefu.settings import get_settings
+from kefu.shop.models import Base
+
+# Prices are Numeric(…, 2); SQLite stores them as REAL and SQLAlchemy rounds them back to
+# two places, which is exact for money amounts of this size.
+warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
+
+
+class DatabaseError(RuntimeError):
+    """The shop database is missing, unreachable or not initialised."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@lru_cache(maxsize=16)
+def _engine_for(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"KEFU_DATABASE_URL is not a valid database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Engine for ``url`` (default: the configured shop database), cached per URL."""
+    return _engine_for(url or get_settings().database_url)
+
+
+def init_db(url: str | None = None, *, drop: bool = False) -> Engine:
+    """Create every table (after dropping them when ``drop``) and return the engine."""
+    engine = get_engine(url)
+    if drop:
+        Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def is_initialised(url: str | None = None) -> bool:
+    """Whether the database has every shop table."""
+    try:
+        names = set(inspect(get_engine(url)).get_table_names())
+    except Exception:  # noqa: BLE001 - unreachable server, bad file...
+        return False
+    return set(Base.metadata.tables) <= names
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back on any error."""
+    session = sessionmaker(bind=get_engine(url), future=True)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,183 @@
+"""SQLAlchemy models of the shop: customers, products, orders, reviews, tickets, CSAT.
+
+Only portable column types are used so the same models run on SQLite and PostgreSQL.
+Ids of customers, products and orders are strings, as shops' own exports use many
+formats (numbers, ``C00042``, ``KF10000001``...).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+LANGUAGES = ("zh", "en")
+ORDER_STATUSES = ("paid", "shipped", "delivered", "cancelled", "returned")
+RETURN_STATUSES = ("requested", "approved", "rejected", "refunded")
+REFUND_STATUSES = ("pending", "processing", "completed")
+TICKET_STATUSES = ("open", "closed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Customer(Base):
+    """A shop customer."""
+
+    __tablename__ = "customers"
+    id = Column(String(64), primary_key=True)
+    name = Column(String(200), nullable=False)
+    email = Column(String(320), nullable=False, unique=True)
+    phone = Column(String(32), nullable=False)
+    language = Column(String(2), nullable=False)
+    city = Column(String(100), nullable=False)
+    signup_date = Column(Date, nullable=False)
+    __table_args__ = (CheckConstraint(_in("language", LANGUAGES), name="ck_customer_language"),)
+
+    orders = relationship("Order", back_populates="customer")
+
+
+class Product(Base):
+    """A product of the catalogue, named and described in both languages."""
+
+    __tablename__ = "products"
+    id = Column(String(64), primary_key=True)
+    name_zh = Column(String(200), nullable=False)
+    name_en = Column(String(200), nullable=False)
+    category = Column(String(100), nullable=False, index=True)
+    brand = Column(String(100), nullable=False, index=True)
+    price = Column(Numeric(10, 2), nullable=False)
+    stock = Column(Integer, nullable=False)
+    description_zh = Column(Text, nullable=False, default="")
+    description_en = Column(Text, nullable=False, default="")
+    image = Column(String(500), nullable=False, default="")
+    url = Column(String(500), nullable=False, default="")
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="ck_product_price"),
+        CheckConstraint("stock >= 0", name="ck_product_stock"),
+    )
+
+
+class Order(Base):
+    """An order; its products are in :class:`OrderLine`."""
+
+    __tablename__ = "orders"
+    id = Column(String(64), primary_key=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
+    ordered_at = Column(DateTime, nullable=False)
+    shipped_at = Column(DateTime)
+    delivered_at = Column(DateTime)
+    expected_delivery = Column(Date)
+    carrier = Column(String(64))
+    tracking_number = Column(String(64))
+    shipping_address = Column(String(500), nullable=False, default="")
+    total = Column(Numeric(12, 2), nullable=False, default=0)
+    __table_args__ = (CheckConstraint(_in("status", ORDER_STATUSES), name="ck_order_status"),)
+
+    customer = relationship("Customer", back_populates="orders")
+    lines = relationship("OrderLine", back_populates="order", order_by="OrderLine.line_no")
+
+
+class OrderLine(Base):
+    """One product line of an order."""
+
+    __tablename__ = "order_lines"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_id = Column(String(64), ForeignKey("orders.id"), nullable=False, index=True)
+    line_no = Column(Integer, nullable=False)
+    product_id = Column(String(64), ForeignKey("products.id"), nullable=False, index=True)
+    quantity = Column(Integer, nullable=False)
+    unit_price = Column(Numeric(10, 2), nullable=False)
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no", name="uq_order_line"),
+        CheckConstraint("quantity > 0", name="ck_line_quantity"),
+    )
+
+    order = relationship("Order", back_populates="lines")
+    product = relationship("Product")
+
+
+class Review(Base):
+    """A product review with a 1-5 rating, written in Chinese or English."""
+
+    __tablename__ = "reviews"
+    id = Column(String(64), primary_key=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
+    product_id = Column(String(64), ForeignKey("products.id"), nullable=False, index=True)
+    rating = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+    language = Column(String(2), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_review_rating"),
+        CheckConstraint(_in("language", LANGUAGES), name="ck_review_language"),
+    )
+
+
+class ReturnRequest(Base):
+    """A customer's request to return one order line."""
+
+    __tablename__ = "returns"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_id = Column(String(64), ForeignKey("orders.id"), nullable=False, index=True)
+    order_line_id = Column(Integer, ForeignKey("order_lines.id"), nullable=False)
+    reason = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, default="requested")
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (CheckConstraint(_in("status", RETURN_STATUSES), name="ck_return_status"),)
+
+
+class Refund(Base):
+    """Money going back to a customer for a cancelled order or an accepted return."""
+
+    __tablename__ = "refunds"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    order_id = Column(String(64), ForeignKey("orders.id"), nullable=False, index=True)
+    return_id = Column(Integer, ForeignKey("returns.id"))
+    amount = Column(Numeric(12, 2), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    created_at = Column(DateTime, nullable=False)
+    completed_at = Column(DateTime)
+    __table_args__ = (CheckConstraint(_in("status", REFUND_STATUSES), name="ck_refund_status"),)
+
+
+class Ticket(Base):
+    """A hand-off to a human agent, with the conversation transcript so far (JSON)."""
+
+    __tablename__ = "tickets"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"))
+    language = Column(String(2), nullable=False, default="zh")
+    reason = Column(String(200), nullable=False, default="")
+    transcript = Column(Text, nullable=False, default="[]")
+    status = Column(String(16), nullable=False, default="open")
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (CheckConstraint(_in("status", TICKET_STATUSES), name="ck_ticket_status"),)
+
+
+class Csat(Base):
+    """A customer-satisfaction score (1-5) given at the end of a conversation."""
+
+    __tablename__ = "csat"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    customer_id = Column(String(64), ForeignKey("customers.id"))
+    language = Column(String(2), nullable=False, default="zh")
+    score = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),)
