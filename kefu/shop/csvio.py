@@ -142,6 +142,7 @@ class Column:
     name: str
     parse: Callable[[str], Any]
     required: bool = True
+    empty: Any = None  # the value of an empty optional cell
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ class FileSpec:
 
 
 def _t(model: type, column: str, name: str | None = None, required: bool = True) -> Column:
-    return Column(name or column, _text(_length(model, column)), required)
+    empty = None if model.__table__.c[column].nullable else ""
+    return Column(name or column, _text(_length(model, column)), required, empty)
 
 
 SPECS = {
@@ -250,60 +252,75 @@ class _Collector:
             self.errors.append(f"{where}: {message}")
 
 
+class _BadLine(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _decoded_lines(handle, counter: list[int]) -> Iterator[str]:
+    """Lines of a binary file decoded one by one, so a bad byte is pinned to its line."""
+    for raw in handle:
+        counter[0] += 1
+        if counter[0] == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BadLine(counter[0], "is not valid UTF-8 text; stopping here") from None
+        if "\x00" in line:
+            raise _BadLine(counter[0], "contains a NUL character; stopping here")
+        yield line
+
+
 def _read(path: Path, spec: FileSpec, errors: _Collector) -> Iterator[tuple[int, dict]]:
     """Yield (line number, parsed row) for each good row; record the bad ones."""
     name = path.name
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = path.open("rb")
     except OSError as exc:
         errors.add(name, f"cannot be read ({exc.strerror or exc})")
         return
+    counter = [0]
     with handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(_decoded_lines(handle, counter))
         try:
             header = reader.fieldnames
-        except (UnicodeDecodeError, csv.Error) as exc:
-            errors.add(f"{name}:1", f"unreadable header ({exc})")
-            return
-        if not header:
-            errors.add(name, f"is empty: a header row with {', '.join(spec.required)} is needed")
-            return
-        missing = [c for c in spec.required if c not in header]
-        if missing:
-            errors.add(f"{name}:1", f"missing column(s) {', '.join(missing)} for {spec.kind}")
-            return
-        line = 1
-        while True:
-            try:
-                raw = next(reader)
-            except StopIteration:
-                break
-            except UnicodeDecodeError:
-                errors.add(f"{name}:{reader.line_num + 1}", "is not valid UTF-8; stopping here")
+            if not header:
+                errors.add(
+                    name, f"is empty: a header row with {', '.join(spec.required)} is needed"
+                )
                 return
-            except csv.Error as exc:
-                errors.add(f"{name}:{reader.line_num}", f"malformed CSV ({exc}); stopping here")
+            missing = [c for c in spec.required if c not in header]
+            if missing:
+                errors.add(f"{name}:1", f"missing column(s) {', '.join(missing)} for {spec.kind}")
                 return
-            line_start, line = line + 1, reader.line_num
-            if None in raw:
-                errors.add(f"{name}:{line_start}", "has more fields than the header")
-                continue
-            row, ok = {}, True
-            for col in spec.columns:
-                value = (raw.get(col.name) or "").strip()
-                if not value:
-                    if col.required:
-                        errors.add(f"{name}:{line_start}", f"column {col.name!r} is empty")
-                        ok = False
-                    row[col.name] = None
+            line = 1
+            for raw in reader:
+                line_start, line = line + 1, counter[0]
+                if None in raw:
+                    errors.add(f"{name}:{line_start}", "has more fields than the header")
                     continue
-                try:
-                    row[col.name] = col.parse(value)
-                except ValueError as exc:
-                    errors.add(f"{name}:{line_start}", f"column {col.name!r}: {exc}")
-                    ok = False
-            if ok:
-                yield line_start, row
+                row, ok = {}, True
+                for col in spec.columns:
+                    value = (raw.get(col.name) or "").strip()
+                    if not value:
+                        if col.required:
+                            errors.add(f"{name}:{line_start}", f"column {col.name!r} is empty")
+                            ok = False
+                        row[col.name] = col.empty
+                        continue
+                    try:
+                        row[col.name] = col.parse(value)
+                    except ValueError as exc:
+                        errors.add(f"{name}:{line_start}", f"column {col.name!r}: {exc}")
+                        ok = False
+                if ok:
+                    yield line_start, row
+        except _BadLine as exc:
+            errors.add(f"{name}:{exc.line}", str(exc))
+        except csv.Error as exc:
+            errors.add(f"{name}:{counter[0]}", f"malformed CSV ({exc}); stopping here")
 
 
 def _existing_ids(conn, model: type) -> set[str]:
