@@ -1,0 +1,57 @@
+"""``kefu train``: (re)train every model that is missing or stale.
+
+Models: the sentiment and intent models (``nlp``), the recommender (``recsys``) and the
+Rasa bot (``bot/``). Each trainer compares what it was trained on with what is there now
+and skips when nothing changed, so a second run takes seconds; ``--force`` retrains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+PARTS = ("nlp", "recsys", "bot")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kefu train``."""
+    p = subparsers.add_parser("train", help="train the models that are missing or stale")
+    p.add_argument("--only", choices=PARTS, action="append", help="train only this part")
+    p.add_argument("--force", action="store_true", help="retrain even when up to date")
+    p.set_defaults(func=cmd_train)
+
+
+def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]:
+    """Train the named parts in order; returns what each did."""
+    from kefu.cli import CommandError
+    from kefu.settings import get_settings
+    from kefu.shop.db import is_initialised
+
+    if ("recsys" in parts or "bot" in parts) and not is_initialised(get_settings().database_url):
+        raise CommandError("the shop database is not initialised: run 'kefu db demo' first")
+    done = {}
+    for part in PARTS:
+        if part not in parts:
+            continue
+        start = time.perf_counter()
+        print(f"[{part}] training...", flush=True)
+        if part == "nlp":
+            from nlp.shipped import train_all
+
+            result = train_all(force=force)
+        elif part == "recsys":
+            from recsys.shop import train_from_db
+
+            result = train_from_db(force=force)
+        else:
+            from kefu.bot import train_bot
+
+            result = f"model {train_bot(force=force)}"
+        done[part] = str(result)
+        print(f"[{part}] {result} ({time.perf_counter() - start:.1f} s)", flush=True)
+    return done
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    train(tuple(args.only or PARTS), force=args.force)
+    return 0
