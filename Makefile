@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test shell bench setup lint format train db clean check-python
+.PHONY: help run test shell bench setup lint format train db clean check-python browser-deps
 
 help: ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ db: setup ## Build the demo shop database when it is missing
 run: db ## Set up, build what is missing, start every server and print the URL
 	@$(KEFU) run
 
-test: setup ## Lint (ruff) and run the whole test suite (pytest)
+test: setup browser-deps ## Lint (ruff) and run the whole test suite (pytest)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
@@ -59,7 +59,21 @@ shell: db ## Talk to the bot in the terminal (rasa shell, anonymous visitor)
 	@$(KEFU) shell
 
 bench: db ## Run the benchmarks and print their JSON figures
+	@# peers measured side by side, installed only for the benchmarks (1.1.4: 1.1.5 lifts numpy)
+	@$(VENV_PY) -c "import surprise" 2>/dev/null || $(VENV_PY) -m pip install --quiet --no-deps "scikit-surprise==1.1.4"
 	@$(VENV_PY) -m benchmarks
 
 clean: ## Remove runtime state (var/) and the virtualenv
 	rm -rf var $(VENV) $(VENV).partial
+
+# Browser tests (tests/web) drive Debian's Chromium with a CJK font: install both with apt
+# when missing and running as root (CI); otherwise those tests skip and say why.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
+	      || echo "apt-get could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium or fonts-noto-cjk is missing (not root): the browser tests will be skipped"; fi; \
+	fi

@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from kefu import __version__
 
 COMMANDS = [
+    "kefu.commands.analyze",
     "kefu.commands.db",
     "kefu.commands.token",
+    "kefu.commands.recommend",
+    "kefu.commands.run",
 ]
 
 

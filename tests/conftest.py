@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+pytest_plugins = ["tests.support.servers", "tests.support.site"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "KEFU_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"
 )

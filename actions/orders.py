@@ -1,0 +1,196 @@
+"""Order actions: status, cancellation (confirmed first), returns and refunds.
+
+``action_submit_order_form`` runs when ``order_form`` is complete and answers the goal
+the customer asked for. Access is checked again here, from the token of the latest
+message or the email/phone the visitor gave: a slot alone never opens an order.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
+from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order
+from actions.services import db, identity, texts
+
+logger = logging.getLogger(__name__)
+
+GOALS = ("status", "cancel", "return", "refund")
+
+
+def money(amount: Decimal | float, lang: str) -> str:
+    """``¥12.50``-style amount in the wording of ``lang``."""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    return texts.template(lang, "money").format(amount=value)
+
+
+def items_text(order: db.OrderInfo, lang: str) -> str:
+    """The order's lines as one short line of text."""
+    template = texts.template(lang, "order_line")
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(template.format(name=ln.name(lang), quantity=ln.quantity) for ln in order.lines)
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d") if value is not None else ""
+
+
+def answer_status(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> None:
+    """Tell the status of ``order``: carrier, tracking number and dates from the database."""
+    values = {
+        "order_id": order.id,
+        "items": items_text(order, lang),
+        "total": money(order.total, lang),
+        "ordered_date": _date(order.ordered_at),
+        "carrier": texts.label(lang, "carriers", order.carrier or "", order.carrier or ""),
+        "tracking_number": order.tracking_number or "",
+        "expected_date": _date(order.expected_delivery),
+        "delivered_date": _date(order.delivered_at),
+    }
+    dispatcher.utter_message(response=f"utter_order_{order.status}", **values)
+
+
+def ask_cancel(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> list[EventType]:
+    """Ask to confirm the cancellation of a paid order, or say why it cannot be cancelled."""
+    if order.status in db.CANCELLABLE:
+        dispatcher.utter_message(
+            response="utter_confirm_cancel", order_id=order.id, total=money(order.total, lang)
+        )
+        return [SlotSet(PENDING_SLOT, f"{CANCEL_PREFIX}{order.id}")]
+    dispatcher.utter_message(
+        response=f"utter_cannot_cancel_{order.status}",
+        order_id=order.id,
+        status=texts.label(lang, "order_statuses", order.status),
+    )
+    return []
+
+
+def perform_cancel(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+) -> list[EventType]:
+    """Cancel ``order_id`` after the customer confirmed; access is checked again."""
+    lang = language(tracker)
+    try:
+        refund = db.cancel_order(
+            order_id, identity.verified_customer(tracker), tracker.get_slot("order_contact")
+        )
+    except db.ShopRefusal as refusal:
+        if refusal.reason == "not_cancellable":
+            status = refusal.values.get("status", "")
+            dispatcher.utter_message(
+                response=f"utter_cannot_cancel_{status}",
+                order_id=order_id,
+                status=texts.label(lang, "order_statuses", status),
+            )
+        else:
+            dispatcher.utter_message(response="utter_order_not_verified")
+        return [SlotSet(PENDING_SLOT, None)]
+    dispatcher.utter_message(
+        response="utter_cancel_done", order_id=order_id, amount=money(refund.amount, lang)
+    )
+    return [SlotSet(PENDING_SLOT, None), SlotSet("resolved", True)]
+
+
+def create_return(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: db.OrderInfo, lang: str
+) -> list[EventType]:
+    """Create the return the form collected, or refuse with the reason."""
+    refusal = db.return_refusal(order)
+    if refusal is not None:
+        reason, values = refusal
+        dispatcher.utter_message(
+            response=f"utter_return_refused_{reason}", order_id=order.id, **values
+        )
+        return []
+    item, reason = tracker.get_slot("return_item"), tracker.get_slot("return_reason")
+    line = next((ln for ln in order.lines if str(ln.id) == str(item)), None)
+    if line is None or not reason:
+        dispatcher.utter_message(response="utter_return_incomplete")
+        return []
+    try:
+        return_id = db.create_return(
+            order.id,
+            line.id,
+            str(reason),
+            identity.verified_customer(tracker),
+            tracker.get_slot("order_contact"),
+        )
+    except db.ShopRefusal as exc:
+        dispatcher.utter_message(
+            response=f"utter_return_refused_{exc.reason}", order_id=order.id, **exc.values
+        )
+        return []
+    dispatcher.utter_message(
+        response="utter_return_created",
+        return_id=return_id,
+        order_id=order.id,
+        item=line.name(lang),
+        reason=str(reason),
+    )
+    return [SlotSet("resolved", True)]
+
+
+def answer_refund(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> None:
+    """Tell the refunds of ``order`` (amount, status, date)."""
+    refunds = db.refunds_for(order.id)
+    if not refunds:
+        dispatcher.utter_message(
+            response="utter_no_refund",
+            order_id=order.id,
+            status=texts.label(lang, "order_statuses", order.status),
+        )
+        return
+    template = texts.template(lang, "refund_line")
+    lines = "\n".join(
+        template.format(
+            amount=money(r.amount, lang),
+            status=texts.label(lang, "refund_statuses", r.status),
+            date=_date(r.completed_at or r.created_at),
+        )
+        for r in refunds
+    )
+    dispatcher.utter_message(response="utter_refund_status", order_id=order.id, refunds=lines)
+
+
+class ActionSubmitOrderForm(Action):
+    """Answer the goal of a completed ``order_form`` (status, cancel, return or refund)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_submit_order_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Check access again, then answer; clears the item and reason for the next time."""
+        lang = language(tracker)
+        goal = tracker.get_slot("order_goal")
+        goal = goal if goal in GOALS else "status"
+        events: list[EventType] = [SlotSet("return_item", None), SlotSet("return_reason", None)]
+        try:
+            order = accessible_order(tracker)
+            if order is None:
+                failures = tracker.get_slot(FAILURES_SLOT) or 0
+                if failures < MAX_FAILURES:
+                    dispatcher.utter_message(response="utter_order_not_verified")
+                return events + [SlotSet("order_id", None)]
+            if goal == "status":
+                answer_status(dispatcher, order, lang)
+                events.append(SlotSet("resolved", True))
+            elif goal == "cancel":
+                events += ask_cancel(dispatcher, order, lang)
+            elif goal == "return":
+                events += create_return(dispatcher, tracker, order, lang)
+            else:
+                answer_refund(dispatcher, order, lang)
+                events.append(SlotSet("resolved", True))
+        except db.ShopUnavailable:
+            logger.exception("shop database unavailable")
+            dispatcher.utter_message(response="utter_shop_unavailable")
+        return events

@@ -1,0 +1,9 @@
+"""Services behind the actions: the shop database, identity, recommender, FAQ and texts.
+
+Actions stay thin: they read the tracker, call one of these modules and turn the result
+into replies. Nothing here imports Rasa, so every service is testable on its own.
+"""
+
+from actions.services import db, faq, identity, recommender, texts
+
+__all__ = ["db", "faq", "identity", "recommender", "texts"]

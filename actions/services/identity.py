@@ -1,0 +1,66 @@
+"""Who is talking: the verified customer of the latest message, or an anonymous visitor.
+
+The only proof of identity is a signed token (:func:`kefu.identity.verify_token`) in the
+metadata of the customer's *latest* message under ``customer_token``. Slots, sender ids
+and message text are never trusted for identity: any action that reads private data calls
+:func:`verified_customer` again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from kefu.identity import verify_token
+
+logger = logging.getLogger(__name__)
+
+TOKEN_KEY = "customer_token"
+SESSION_METADATA_SLOT = "session_started_metadata"
+
+
+def latest_user_metadata(tracker: Any) -> dict[str, Any]:
+    """Metadata of the latest user message of ``tracker`` (empty when none).
+
+    Args:
+        tracker: a ``rasa_sdk.Tracker``.
+    """
+    for event in reversed(getattr(tracker, "events", None) or []):
+        if isinstance(event, Mapping) and event.get("event") == "user":
+            metadata = event.get("metadata")
+            return dict(metadata) if isinstance(metadata, Mapping) else {}
+    latest = getattr(tracker, "latest_message", None) or {}
+    metadata = latest.get("metadata") if isinstance(latest, Mapping) else None
+    return dict(metadata) if isinstance(metadata, Mapping) else {}
+
+
+def customer_from_metadata(metadata: Mapping[str, Any] | None) -> str | None:
+    """The customer id proven by the token in ``metadata``, or ``None``.
+
+    A token counts only when its signature and expiry verify and the customer it names
+    exists in the shop database.
+    """
+    if not isinstance(metadata, Mapping):
+        return None
+    customer_id = verify_token(metadata.get(TOKEN_KEY))
+    if customer_id is None:
+        return None
+    from actions.services import db
+
+    try:
+        return customer_id if db.get_customer(customer_id) is not None else None
+    except db.ShopUnavailable:
+        logger.warning("shop database unavailable: treating the visitor as anonymous")
+        return None
+
+
+def verified_customer(tracker: Any) -> str | None:
+    """The verified customer of the latest user message of ``tracker``, or ``None``."""
+    return customer_from_metadata(latest_user_metadata(tracker))
+
+
+def session_customer(tracker: Any) -> str | None:
+    """The verified customer of the message that started the session (``action_session_start``)."""
+    metadata = tracker.get_slot(SESSION_METADATA_SLOT) if tracker else None
+    return customer_from_metadata(metadata)

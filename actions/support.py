@@ -1,0 +1,321 @@
+"""Support actions: FAQ, complaints, hand-off to a human, fallback, yes/no, satisfaction.
+
+A pending question the bot asked (cancel this order? talk to a human?) is kept in the
+``pending_confirmation`` slot; ``action_handle_affirm`` and ``action_handle_deny`` act on
+it, so one rule per answer covers every question.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    CANCEL_PREFIX,
+    HANDOFF,
+    PENDING_SLOT,
+    entity_values,
+    fallback_streak,
+    language,
+    latest_intent,
+    latest_text,
+    transcript,
+)
+from actions.orders import perform_cancel
+from actions.services import db, faq, identity, texts
+
+logger = logging.getLogger(__name__)
+
+FAQ_INTENTS = ("shipping_info", "payment_methods", "account_help")
+# the quick replies offered after the second message the bot did not understand
+MENU_INTENTS = ("order_status", "product_search", "return_request", "human_handoff")
+EXCLUDED_FROM_BUTTONS = (
+    "nlu_fallback",
+    "out_of_scope",
+    "inform",
+    "affirm",
+    "deny",
+    "csat_score",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+)
+
+
+class ActionAnswerFaq(Action):
+    """Answer shipping, payment and account questions from ``data/faq/<language>.yml``."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send the FAQ answer of the latest intent, refined by the message's keywords."""
+        lang = language(tracker)
+        intent = latest_intent(tracker)
+        try:
+            text = faq.answer(intent or "", lang, latest_text(tracker))
+        except faq.FaqError:
+            logger.exception("FAQ data broken")
+            text = None
+        if not text:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(text=text)
+        return [SlotSet("resolved", True)]
+
+
+def offer_handoff(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Ask whether the customer wants a human agent."""
+    dispatcher.utter_message(response="utter_offer_handoff")
+    return [SlotSet(PENDING_SLOT, HANDOFF)]
+
+
+class ActionHandleComplaint(Action):
+    """After the empathy line (sent on every negative message), ask what went wrong."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for details, unless a hand-off was just offered."""
+        if tracker.get_slot(PENDING_SLOT) == HANDOFF:
+            return []
+        dispatcher.utter_message(response="utter_complaint_details")
+        return []
+
+
+class ActionOfferHandoff(Action):
+    """Offer a human agent (the customer asked for one)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_offer_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send ``utter_offer_handoff`` and remember the question."""
+        return offer_handoff(dispatcher)
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Write a ticket with the transcript and pause the bot for this conversation."""
+    lang = language(tracker)
+    reason = next(
+        (
+            (e.get("text") or "")[:200]
+            for e in reversed(tracker.events or [])
+            if e.get("event") == "user"
+            and ((e.get("parse_data") or {}).get("intent") or {}).get("name")
+            in ("complaint", "human_handoff", "nlu_fallback")
+        ),
+        "",
+    )
+    try:
+        ticket_id = db.create_ticket(
+            tracker.sender_id,
+            identity.verified_customer(tracker),
+            lang,
+            reason,
+            transcript(tracker),
+        )
+    except db.ShopUnavailable:
+        logger.exception("could not write the hand-off ticket")
+        dispatcher.utter_message(response="utter_shop_unavailable")
+        return [SlotSet(PENDING_SLOT, None)]
+    dispatcher.utter_message(response="utter_handoff_done", ticket_id=ticket_id)
+    return [SlotSet(PENDING_SLOT, None), SlotSet("ticket_id", str(ticket_id)), ConversationPaused()]
+
+
+class ActionHandleAffirm(Action):
+    """ "Yes": confirm whatever the bot asked (cancel an order, hand off to a human)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Act on the pending question, or ask what the customer needs."""
+        pending = tracker.get_slot(PENDING_SLOT) or ""
+        if pending == HANDOFF:
+            return hand_off(dispatcher, tracker)
+        if pending.startswith(CANCEL_PREFIX):
+            return perform_cancel(dispatcher, tracker, pending[len(CANCEL_PREFIX) :])
+        dispatcher.utter_message(response="utter_how_can_help")
+        return []
+
+
+class ActionHandleDeny(Action):
+    """ "No": drop the pending question and say what happens instead."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_deny"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Keep the order / stay with the bot, or ask what the customer needs."""
+        pending = tracker.get_slot(PENDING_SLOT) or ""
+        if pending == HANDOFF:
+            dispatcher.utter_message(response="utter_handoff_declined")
+        elif pending.startswith(CANCEL_PREFIX):
+            dispatcher.utter_message(
+                response="utter_cancel_kept", order_id=pending[len(CANCEL_PREFIX) :]
+            )
+        else:
+            dispatcher.utter_message(response="utter_how_can_help")
+        return [SlotSet(PENDING_SLOT, None)] if pending else []
+
+
+class ActionHandleFallback(Action):
+    """Not understood: ask to rephrase, then offer the likely intents, then a human."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Escalate with each message in a row the bot did not understand."""
+        streak = fallback_streak(tracker)
+        if streak <= 1:
+            dispatcher.utter_message(response="utter_rephrase")
+            return []
+        if streak == 2:
+            lang = language(tracker)
+            ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+            names = [
+                r.get("name")
+                for r in ranking
+                if isinstance(r, dict) and r.get("name") not in EXCLUDED_FROM_BUTTONS
+            ]
+            chosen = list(dict.fromkeys([n for n in names if n][:3] + list(MENU_INTENTS)))[:4]
+            buttons = [
+                {"title": texts.label(lang, "intents", n), "payload": f"/{n}"} for n in chosen
+            ]
+            dispatcher.utter_message(response="utter_fallback_options", buttons=buttons)
+            return []
+        return offer_handoff(dispatcher)
+
+
+class ActionWrapUp(Action):
+    """Thanks and goodbyes: after a resolved request, ask for a 1-5 satisfaction score."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_wrap_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the score once per resolved conversation, otherwise say goodbye."""
+        intent = latest_intent(tracker)
+        if tracker.get_slot("resolved") and not tracker.get_slot("csat_requested"):
+            dispatcher.utter_message(response="utter_ask_csat")
+            return [SlotSet("csat_requested", True)]
+        dispatcher.utter_message(
+            response="utter_goodbye" if intent == "goodbye" else "utter_youre_welcome"
+        )
+        return []
+
+
+def parse_score(text: str, entities: list[str], lang: str) -> int | None:
+    """A 1-5 score from an entity, a digit or words like "五星"/"excellent"."""
+    for value in entities:
+        if value.strip().isdigit() and 1 <= int(value) <= 5:
+            return int(value)
+    text = (text or "")[:200]
+    digits = re.findall(r"(?<!\d)([1-5])(?!\d)", text)
+    if digits:
+        return int(digits[0])
+    low = text.lower()
+    parse = texts.labels(lang).get("parse", {})
+    words = [
+        (word.lower(), int(score))
+        for score, items in (parse.get("csat") or {}).items()
+        for word in items
+    ]
+    for word, score in sorted(words, key=lambda ws: -len(ws[0])):
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low):
+            return score
+    for word, score in (parse.get("numerals") or {}).items():
+        if re.search(rf"(?<![a-z]){re.escape(str(word).lower())}(?![a-z])", low):
+            return int(score)
+    return None
+
+
+class ActionStoreCsat(Action):
+    """Store the satisfaction score (csat table, with the conversation id)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_store_csat"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Parse and store the score, or ask again with the buttons."""
+        lang = language(tracker)
+        score = parse_score(latest_text(tracker), entity_values(tracker, "csat_score"), lang)
+        if score is None:
+            dispatcher.utter_message(response="utter_ask_csat")
+            return [SlotSet("csat_requested", True)]
+        try:
+            db.store_csat(tracker.sender_id, identity.verified_customer(tracker), lang, score)
+        except db.ShopUnavailable:
+            logger.exception("could not store the satisfaction score")
+            dispatcher.utter_message(response="utter_shop_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_csat_thanks", score=score)
+        return [SlotSet("csat_requested", True), SlotSet("resolved", False)]
+
+
+class ActionHandleInform(Action):
+    """Details given out of the blue: an order number, a product, or nothing usable."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_inform"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Offer what can be done with the order, search the product, or ask."""
+        order_ids = [db.normalize_order_id(v) for v in entity_values(tracker, "order_id")]
+        order_ids = [o for o in order_ids if o]
+        if order_ids:
+            order_id = order_ids[-1]
+            lang = language(tracker)
+            buttons = [
+                {
+                    "title": texts.label(lang, "intents", intent),
+                    "payload": f'/{intent}{{"order_id":"{order_id}"}}',
+                }
+                for intent in ("order_status", "cancel_order", "return_request", "refund_status")
+            ]
+            dispatcher.utter_message(
+                response="utter_order_what_to_do", order_id=order_id, buttons=buttons
+            )
+            return []
+        if any(entity_values(tracker, e) for e in ("product", "brand", "category", "price")):
+            from actions.products import ActionSearchProducts
+
+            return await ActionSearchProducts().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_how_can_help")
+        return []

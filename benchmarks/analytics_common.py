@@ -1,0 +1,101 @@
+"""Helpers of the analytics benchmarks: run a ``kefu`` command in a subprocess and measure
+its wall time and the peak memory of its whole process tree (parent and workers).
+
+Memory is sampled from ``/proc`` every 0.2 s: ``pss_mb`` is the proportional set size
+summed over the tree (shared pages counted once: what the processes really use),
+``rss_mb`` the resident set size summed (shared pages counted in every process: an upper
+bound). Linux only; on other systems the memory figures are ``None``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kefu.settings import get_settings
+
+DATASETS = get_settings().root.parent / "shared" / "datasets"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree(root: int) -> list[int]:
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(_children(pid))
+    return pids
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    pss = rss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss = int(line.split()[1])
+    except OSError:
+        pass
+    return pss, rss
+
+
+def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``python -m kefu.cli ARGS``; return exit code, output, seconds and peak memory."""
+    command = [sys.executable, "-m", "kefu.cli", *args]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    peak = {"pss": 0, "rss": 0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            pss = rss = 0
+            for pid in _tree(process.pid):
+                p, r = _memory_kb(pid)
+                pss, rss = pss + p, rss + r
+            peak["pss"], peak["rss"] = max(peak["pss"], pss), max(peak["rss"], rss)
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if Path("/proc/self/smaps_rollup").exists():
+        sampler.start()
+    out, err = process.communicate()
+    done.set()
+    seconds = time.perf_counter() - started
+    return {
+        "command": "kefu " + " ".join(args),
+        "returncode": process.returncode,
+        "stdout": out,
+        "stderr": err[-2000:],
+        "seconds": round(seconds, 2),
+        "peak_pss_mb": round(peak["pss"] / 1024, 1) if peak["pss"] else None,
+        "peak_rss_mb": round(peak["rss"] / 1024, 1) if peak["rss"] else None,
+    }
+
+
+def report_dir(stdout: str) -> Path:
+    """The report directory printed by a ``kefu analyze`` command."""
+    for line in stdout.splitlines():
+        if line.startswith("report: "):
+            return Path(line.removeprefix("report: ")).parent
+    raise RuntimeError(f"no report path in the output:\n{stdout[-1000:]}")

@@ -1,0 +1,397 @@
+"""``kefu run`` (the whole app) and ``kefu shell`` (a terminal conversation).
+
+``kefu run`` builds what is missing (demo database, bot model), then starts the action
+server, the Rasa server and the web site as child processes on loopback, prints the URL
+to open, and stops all three on Ctrl-C (or when one of them dies). Rasa's HTTP API is on,
+for the site to restore a conversation's history, behind a token made anew on each run.
+
+``kefu shell`` starts the action server and talks to the bot through ``rasa shell`` as an
+anonymous visitor (the actions send product lists as text on this channel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kefu.settings import Settings, get_settings
+
+HOST = "127.0.0.1"
+STOP_TIMEOUT = 15.0
+SITE_TIMEOUT = 60.0
+ACTIONS_TIMEOUT = 120.0
+RASA_TIMEOUT = 300.0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``kefu run`` and ``kefu shell``."""
+    p = subparsers.add_parser(
+        "run", help="build what is missing, start the bot, actions and web site (Ctrl-C stops)"
+    )
+    p.add_argument("--port", type=int, default=8000, help="web site port (default 8000)")
+    p.add_argument("--rasa-port", type=int, default=5005, help="Rasa server port (5005)")
+    p.add_argument("--actions-port", type=int, default=5055, help="action server port (5055)")
+    p.add_argument(
+        "--host",
+        default=HOST,
+        help="address the web site binds (default 127.0.0.1; Rasa and actions stay on loopback)",
+    )
+    _model_arg(p)
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser("shell", help="talk to the bot in the terminal (rasa shell)")
+    _model_arg(p)
+    p.set_defaults(func=cmd_shell)
+
+
+def _model_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        type=Path,
+        help="a trained bot model (.tar.gz) to use as is (default: train when stale)",
+    )
+
+
+# --- child processes ------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """A child process and the URL that answers once it is ready."""
+
+    name: str
+    argv: list[str]
+    health_url: str
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines of the service's log."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class Supervisor:
+    """Starts services in their own process groups and stops every one it started."""
+
+    def __init__(self) -> None:
+        self.services: list[Service] = []
+
+    def start(self, service: Service) -> Service:
+        """Start ``service`` with its output going to its log file."""
+        service.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(service.log_path, "wb") as log:
+            service.process = subprocess.Popen(
+                service.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **service.env},
+                cwd=get_settings().root,
+                start_new_session=True,
+            )
+        self.services.append(service)
+        return service
+
+    def dead(self) -> Service | None:
+        """The first service whose process has exited, if any."""
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                return service
+        return None
+
+    def wait_ready(self, service: Service, timeout: float) -> bool:
+        """Poll the health URL until it answers 200; ``False`` if the process exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if service.process is None or service.process.poll() is not None:
+                return False
+            if http_ok(service.health_url):
+                return True
+            time.sleep(0.3)
+        return False
+
+    def stop_all(self) -> None:
+        """SIGTERM every running service (newest first), then SIGKILL the stragglers."""
+        running = [s for s in reversed(self.services) if s.process and s.process.poll() is None]
+        for service in running:
+            _signal_group(service.process, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for service in running:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service.process, signal.SIGKILL)
+                service.process.wait(timeout=5)
+        self.services.clear()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    """Whether ``url`` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host if host != "0.0.0.0" else HOST, port)) == 0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+# --- what the servers need -------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    """Environment added for the servers: quiet TensorFlow, no telemetry."""
+    return {
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def actions_argv(port: int) -> list[str]:
+    """Command line of the action server on loopback (with the action-call checks)."""
+    return [sys.executable, "-m", "actions.server", "--host", HOST, "--port", str(port)]
+
+
+def ensure_database(settings: Settings) -> None:
+    """Build the demo shop when the database has no data."""
+    from kefu.shop.db import get_engine, is_initialised
+    from kefu.shop.demo import build_demo
+    from kefu.shop.writer import count_rows
+
+    settings.ensure_var()
+    url = settings.database_url
+    if is_initialised(url):
+        with get_engine(url).connect() as conn:
+            if any(count_rows(conn).values()):
+                return
+    print("kefu: building the demo shop database (first run)", flush=True)
+    build_demo(url)
+
+
+def ensure_model(given: Path | None = None) -> Path:
+    """``given`` when set (it must exist), else the trained bot (trained when stale)."""
+    from kefu.bot import BotBuildError, current_model, train_bot
+    from kefu.cli import CommandError
+
+    if given is not None:
+        if not given.is_file() or not given.name.endswith(".tar.gz"):
+            raise CommandError(f"--model {given}: not a trained model file (.tar.gz)")
+        return given.resolve()
+
+    previous = current_model()
+    before = previous.stat().st_mtime_ns if previous else None
+    started = time.monotonic()
+    print("kefu: checking the bot model (trains only when the bot or the shop changed)")
+    try:
+        model = Path(train_bot())
+    except (BotBuildError, subprocess.TimeoutExpired, OSError) as exc:
+        raise CommandError(f"training the bot failed: {exc}") from exc
+    if model.stat().st_mtime_ns == before:
+        print(f"kefu: bot model {model} is up to date")
+    else:
+        print(f"kefu: bot model {model} trained in {time.monotonic() - started:.0f} s")
+    return model
+
+
+def _fail(supervisor: Supervisor, service: Service, what: str) -> None:
+    from kefu.cli import CommandError
+
+    tail = service.log_tail()
+    supervisor.stop_all()
+    raise CommandError(f"the {service.name} {what} (log: {service.log_path}):\n{tail}")
+
+
+# --- kefu run ----------------------------------------------------------------------------
+
+
+def _print_passwords(settings: Settings) -> None:
+    from web.credentials import demo_password, staff_password
+
+    staff = staff_password(settings.var_dir)
+    from_env = bool(os.environ.get("KEFU_STAFF_PASSWORD", "").strip())
+    print(f"kefu: demo customers sign in with the password {demo_password(settings.var_dir)}")
+    print(
+        "kefu: staff password for /analytics: "
+        + ("(from KEFU_STAFF_PASSWORD)" if from_env else f"{staff} (kept in var/staff_password)")
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start everything and wait for Ctrl-C."""
+    from kefu.bot import rasa_env, server_command
+    from kefu.cli import CommandError
+
+    settings = get_settings()
+    for name, host, port in (
+        ("--port", args.host, args.port),
+        ("--rasa-port", HOST, args.rasa_port),
+        ("--actions-port", HOST, args.actions_port),
+    ):
+        if not 0 < port < 65536:
+            raise CommandError(f"{name} must be a port number (1-65535), got {port}")
+        if port_in_use(host, port):
+            raise CommandError(
+                f"port {port} is already in use (another 'kefu run'?): stop it or pass {name}"
+            )
+    ensure_database(settings)
+    model = ensure_model(args.model)
+    logs = settings.var_dir / "logs"
+    token = secrets.token_urlsafe(32)  # Rasa's HTTP API: new on each run, only the site has it
+    rasa_url = f"http://{HOST}:{args.rasa_port}"
+    shown_host = HOST if args.host in ("0.0.0.0", "") else args.host
+    site_url = f"http://{shown_host}:{args.port}/"
+    try:
+        env = rasa_env(f"http://{HOST}:{args.actions_port}/webhook")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    env.update(child_env())
+    supervisor = Supervisor()
+    previous = _interrupt_on_signals()
+    try:
+        actions = supervisor.start(
+            Service(
+                "action server",
+                actions_argv(args.actions_port),
+                f"http://{HOST}:{args.actions_port}/health",
+                logs / "actions.log",
+                env,
+            )
+        )
+        rasa = supervisor.start(
+            Service(
+                "Rasa server",
+                [*server_command(model, args.rasa_port), "--enable-api", "--auth-token", token],
+                f"{rasa_url}/status?token={token}",
+                logs / "rasa.log",
+                env,
+            )
+        )
+        site = supervisor.start(
+            Service(
+                "web site",
+                [sys.executable, "-m", "web", "--host", args.host, "--port", str(args.port)],
+                f"http://{HOST}:{args.port}/healthz",
+                logs / "web.log",
+                {**env, "KEFU_RASA_URL": rasa_url, "KEFU_RASA_TOKEN": token},
+            )
+        )
+        print(f"kefu: starting the servers (logs in {logs})", flush=True)
+        if not supervisor.wait_ready(site, SITE_TIMEOUT):
+            _fail(supervisor, site, "did not start")
+        _print_passwords(settings)
+        print(f"\n    kefu is up: open {site_url}\n", flush=True)
+        if not supervisor.wait_ready(actions, ACTIONS_TIMEOUT):
+            _fail(supervisor, actions, "did not start")
+        started = time.monotonic()
+        if not supervisor.wait_ready(rasa, RASA_TIMEOUT):
+            _fail(supervisor, rasa, "did not start")
+        print(f"kefu: chat ready (bot loaded in {time.monotonic() - started:.0f} s)")
+        print("kefu: press Ctrl-C to stop", flush=True)
+        while True:
+            dead = supervisor.dead()
+            if dead is not None:
+                _fail(supervisor, dead, f"stopped unexpectedly (exit {dead.process.returncode})")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nkefu: stopping", flush=True)
+        supervisor.stop_all()
+        print("kefu: stopped")
+        return 0
+    finally:
+        supervisor.stop_all()
+        _restore_signals(previous)
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_signals() -> dict[int, Any]:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt (even when SIGINT was ignored)."""
+    return {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+    }
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+# --- kefu shell --------------------------------------------------------------------------
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Start the action server, then ``rasa shell`` in the foreground."""
+    from kefu.bot import rasa_env, shell_command
+    from kefu.cli import CommandError
+
+    settings = get_settings()
+    ensure_database(settings)
+    model = ensure_model(args.model)
+    actions_port = free_port()
+    try:
+        env = rasa_env(f"http://{HOST}:{actions_port}/webhook")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    env.update(child_env())
+    supervisor = Supervisor()
+    previous = _interrupt_on_signals()
+    try:
+        actions = supervisor.start(
+            Service(
+                "action server",
+                actions_argv(actions_port),
+                f"http://{HOST}:{actions_port}/health",
+                settings.var_dir / "logs" / "shell-actions.log",
+                env,
+            )
+        )
+        if not supervisor.wait_ready(actions, ACTIONS_TIMEOUT):
+            _fail(supervisor, actions, "did not start")
+        # its own port, so that it runs beside 'kefu run'
+        argv = [*shell_command(model), "--interface", HOST, "--port", str(free_port())]
+        return subprocess.call(argv, env=env, cwd=settings.root)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        supervisor.stop_all()
+        _restore_signals(previous)

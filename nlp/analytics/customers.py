@@ -1,0 +1,142 @@
+"""``kefu analyze customers``: RFM segments, purchase propensity and campaign lists,
+from the shop database or a transactions file (computations in :mod:`recsys.customers`)."""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from recsys import customers as rc
+
+__all__ = ["CustomersOptions", "analyse_customers"]
+
+
+@dataclass
+class CustomersOptions:
+    """Options of a customers analysis.
+
+    Attributes:
+        transactions: a transactions file; ``None`` for the shop database.
+        database_url: the shop database (default: the configured one).
+        segments: number of k-means segments.
+        model: propensity model, ``logistic`` or ``forest``.
+        test_cutoff: start of the propensity test period (default: the horizon before
+            the end of the data).
+        horizon_days: length of the propensity test period.
+        segment: a segment to export as a campaign (key, English or Chinese name).
+        campaign_out: where to write the campaign CSV (default: in the report directory).
+        products: suggestions per customer in the campaign.
+    """
+
+    transactions: Path | None = None
+    database_url: str | None = None
+    segments: int = 4
+    model: str = "logistic"
+    test_cutoff: date | None = None
+    horizon_days: int | None = None
+    segment: str | None = None
+    campaign_out: Path | None = None
+    products: int = 3
+
+
+def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None) -> dict:
+    """Compute every figure of the customers report; write ``customers.csv`` (and the
+    campaign CSV) into ``out_dir``.
+
+    Raises:
+        recsys.customers.TransactionsError: when the transactions are unusable.
+        ValueError: on a bad option (unknown segment, campaign without the shop database).
+    """
+    started = time.perf_counter()
+    campaign_key = rc.find_segment(options.segment) if options.segment else None
+    if options.campaign_out is not None and campaign_key is None:
+        raise ValueError("--campaign-out needs --segment")
+    if campaign_key is not None and options.transactions is not None:
+        raise ValueError(
+            "a campaign needs the shop database (customers, products and the recommender); "
+            "leave out --transactions"
+        )
+    load: dict = {}
+    if options.transactions is not None:
+        tx, report = rc.read_transactions(options.transactions)
+        source = f"{Path(options.transactions).name} ({report.format})"
+        load = {
+            "rows": report.rows,
+            "bad_rows": report.bad_total,
+            "bad_listed": report.bad,
+        }
+    else:
+        tx = rc.shop_transactions(options.database_url)
+        source = "shop database"
+    rfm = rc.rfm_table(tx)
+    segmenter = rc.RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
+    rfm["segment"] = segmenter.predict(rfm)
+    propensity, model = rc.evaluate_propensity(
+        tx,
+        test_cutoff=options.test_cutoff,
+        horizon_days=options.horizon_days,
+        model=options.model,
+    )
+    if model is not None:
+        rfm["propensity"] = rc.reference_scores(tx, model).reindex(rfm.index)
+    columns = [c for c in rfm.columns]
+    rfm.to_csv(out_dir / "customers.csv", columns=columns, float_format="%.4g")
+    summary: dict = {
+        "source": source,
+        "load": load,
+        "rfm": {
+            "customers": int(len(rfm)),
+            "orders": int(tx.groupby(["customer_id", "order_id"]).ngroups),
+            "revenue": round(float(tx["amount"].sum()), 2),
+            "reference_date": rfm.attrs.get("reference_date"),
+            "first_date": tx["date"].min().date().isoformat(),
+            "last_date": tx["date"].max().date().isoformat(),
+            "recency_days_median": round(float(rfm["recency_days"].median()), 1),
+            "frequency_mean": round(float(rfm["frequency"].mean()), 3),
+            "monetary_mean": round(float(rfm["monetary"].mean()), 2),
+        },
+        "segments": {
+            "method": "k-means on standardised log1p(recency, frequency, monetary)",
+            "k": len(segmenter.segment_keys_),
+            "segments": rc.segment_summary(rfm, rfm["segment"].to_numpy()),
+        },
+        "propensity": propensity,
+    }
+    if campaign_key is not None:
+        members = rfm[rfm["segment"] == campaign_key]
+        rows = rc.campaign_rows(
+            members,
+            campaign_key,
+            url=options.database_url,
+            recommender=recommender,
+            n_products=options.products,
+        )
+        target = options.campaign_out or out_dir / f"campaign-{campaign_key}.csv"
+        _write_csv(target, rows)
+        summary["campaign"] = {
+            "segment": campaign_key,
+            "customers": len(rows),
+            "file": str(target),
+            "preview": rows[:10],
+        }
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    """Write the campaign rows atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rc.CAMPAIGN_COLUMNS))
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,465 @@
+"""The HTML pages of the three reports, built from their summaries.
+
+Each function takes the summary dict (the same figures written to ``summary.json``) and
+returns the HTML document; nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from nlp.analytics import charts
+from nlp.analytics.report import HtmlReport, fmt, label
+
+__all__ = ["conversations_page", "customers_page", "texts_page"]
+
+SENT = ("positive", "neutral", "negative")
+
+
+def _sentiment_legend() -> dict[str, str]:
+    return {s: label(s) for s in SENT}
+
+
+def _distribution_rows(groups: list[dict]) -> list[list]:
+    return [
+        [
+            g["value"],
+            g["n"],
+            fmt(g["shares"].get("positive", 0.0), True),
+            fmt(g["shares"].get("negative", 0.0), True),
+        ]
+        for g in groups
+    ]
+
+
+def _stacked(groups: list[dict], title: str) -> str:
+    present = [s for s in SENT if any(g["counts"].get(s) for g in groups)]
+    series = {s: [g["shares"].get(s, 0.0) for g in groups] for s in present}
+    return HtmlReport.chart(
+        charts.stacked_bars(
+            [g["value"] for g in groups], series, title=title, legend=_sentiment_legend()
+        )
+    )
+
+
+def texts_page(summary: dict, title: str, created_at: str) -> str:
+    """The texts report."""
+    inp = summary.get("input", {})
+    report = HtmlReport(title, f"{label('input_file')}: {inp.get('file', '')} · {created_at}")
+    dist = summary["sentiment"]
+    bad = summary["bad_rows"]
+    report.section(
+        label("overview"),
+        HtmlReport.cards(
+            [
+                (label("texts_analysed"), fmt(summary["texts"])),
+                (label("positive"), fmt(dist["shares"].get("positive", 0.0), True)),
+                (label("negative"), fmt(dist["shares"].get("negative", 0.0), True)),
+                (label("mean_confidence"), fmt(summary["mean_confidence"])),
+                (label("bad_rows"), fmt(bad["total"])),
+                (label("texts_per_second"), fmt(inp.get("texts_per_second"))),
+            ]
+        ),
+    )
+    if summary["texts"]:
+        counts = dist["counts"]
+        report.section(
+            label("sentiment_distribution"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [label(k) for k in counts],
+                    [counts[k] for k in counts],
+                    title=label("sentiment_distribution"),
+                    colors=[charts.COLORS.get(k, charts.PALETTE[0]) for k in counts],
+                )
+            ),
+            HtmlReport.table(
+                [label("language"), label("texts"), label("positive"), label("negative")],
+                [
+                    [
+                        lang,
+                        d["n"],
+                        fmt(d["shares"].get("positive", 0.0), True),
+                        fmt(d["shares"].get("negative", 0.0), True),
+                    ]
+                    for lang, d in summary["sentiment_by_language"].items()
+                ],
+                numeric=(1, 2, 3),
+            ),
+        )
+    for field, groups in summary.get("sentiment_by", {}).items():
+        if not groups:
+            continue
+        report.section(
+            label(f"sentiment_by_{field}"),
+            _stacked(groups[:15], label(f"sentiment_by_{field}")),
+            HtmlReport.table(
+                [label(field), label("texts"), label("positive"), label("negative")],
+                _distribution_rows(groups),
+                numeric=(1, 2, 3),
+            ),
+        )
+    trend = summary.get("trend")
+    if trend:
+        periods = trend["periods"]
+        spikes = set(trend["spikes"])
+        report.section(
+            label("sentiment_trend"),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [p["period"] for p in periods],
+                    {label("negative_share"): [p["negative_share"] for p in periods]},
+                    title=f"{label('sentiment_trend')} ({label(trend['freq'])})",
+                    marks=[i for i, p in enumerate(periods) if p["period"] in spikes],
+                    mark_label=label("spike"),
+                    percent=True,
+                )
+            ),
+            HtmlReport.paragraph(
+                f"{label('spikes')}: " + (", ".join(sorted(spikes)) or label("none")),
+                "warn" if spikes else "note",
+            ),
+            HtmlReport.table(
+                [label("period"), label("texts"), label("negative_share"), "z", label("spike")],
+                [
+                    [
+                        p["period"],
+                        p["n"],
+                        fmt(p["negative_share"], True),
+                        p["z"],
+                        "⚠" if p["spike"] else "",
+                    ]
+                    for p in periods[-60:]
+                ],
+                numeric=(1, 2, 3),
+            ),
+            note=f"{label('undated_texts')}: {fmt(trend['undated_texts'])}",
+        )
+    keywords = summary.get("keywords_by_sentiment", {})
+    if keywords:
+        blocks = []
+        for sentiment in [s for s in SENT if s in keywords]:
+            terms = keywords[sentiment]
+            if terms:
+                blocks.append(
+                    HtmlReport.chart(
+                        charts.bar_chart(
+                            [t["term"] for t in terms[:12]],
+                            [t["count"] for t in terms[:12]],
+                            title=f"{label('top_keywords')}: {label(sentiment)}",
+                            colors=[charts.COLORS[sentiment]] * len(terms[:12]),
+                        )
+                    )
+                )
+        report.section(label("top_keywords"), HtmlReport.grid(*blocks))
+    by_cat = summary.get("keywords_by_category", {})
+    if by_cat:
+        report.section(
+            label("keywords_by_category"),
+            HtmlReport.table(
+                [label("category"), label("top_keywords")],
+                [[cat, " · ".join(t["term"] for t in terms[:10])] for cat, terms in by_cat.items()],
+            ),
+        )
+    themes = summary["complaint_themes"]
+    if themes["themes"]:
+        blocks = [
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [t["name"] for t in themes["themes"]],
+                    [t["share"] for t in themes["themes"]],
+                    title=label("complaint_themes"),
+                    colors=[charts.COLORS["negative"]] * len(themes["themes"]),
+                    percent=True,
+                )
+            )
+        ]
+        for theme in themes["themes"]:
+            blocks.append(HtmlReport.heading(f"{theme['name']} ({fmt(theme['share'], True)})"))
+            blocks.append(HtmlReport.tags(theme["terms"]))
+            blocks.append(HtmlReport.quotes(theme["examples"]))
+        report.section(
+            label("complaint_themes"),
+            *blocks,
+            note=f"{label('negative_texts')}: {fmt(themes['negative_texts'])}, "
+            f"{label('sampled')}: {fmt(themes['sampled'])}",
+        )
+    agreement = summary.get("rating_agreement")
+    if agreement:
+        present = [
+            s for s in SENT if any(agreement["by_rating"][r].get(s) for r in agreement["by_rating"])
+        ]
+        report.section(
+            label("rating_agreement"),
+            HtmlReport.cards(
+                [
+                    (label("agreement"), fmt(agreement["agreement"], True)),
+                    (label("compared"), fmt(agreement["compared"])),
+                ]
+            ),
+            HtmlReport.table(
+                [label("rating")] + [label(s) for s in present],
+                [[r] + [c.get(s, 0) for s in present] for r, c in agreement["by_rating"].items()],
+                numeric=tuple(range(1, len(present) + 1)),
+            ),
+            note=agreement["rule"],
+        )
+    intents = summary.get("intents")
+    if intents:
+        mix = intents["mix"]
+        report.section(
+            label("intent_mix"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [m["intent"] for m in mix], [m["count"] for m in mix], title=label("intent_mix")
+                )
+            ),
+        )
+    _bad_rows_section(report, bad)
+    return report.render(created_at)
+
+
+def _bad_rows_section(report: HtmlReport, bad: dict) -> None:
+    blocks = [
+        HtmlReport.cards(
+            [
+                (label("bad_rows"), fmt(bad["total"])),
+                (label("skipped"), fmt(bad["skipped"])),
+                (label("kept_without_field"), fmt(bad["kept_without_field"])),
+            ]
+        )
+    ]
+    if bad["total"]:
+        blocks.append(
+            HtmlReport.table(
+                [label("reason"), label("rows")], list(bad["by_reason"].items()), numeric=(1,)
+            )
+        )
+        blocks.append(
+            HtmlReport.table(
+                [label("line"), label("reason"), label("skipped")],
+                [
+                    [b["line"], b["reason"], "✓" if b["skipped"] else ""]
+                    for b in bad["listed"][:200]
+                ],
+                numeric=(0,),
+            )
+        )
+    report.section(label("bad_rows"), *blocks, note=label("bad_rows_note"))
+
+
+def conversations_page(summary: dict, title: str, created_at: str) -> str:
+    """The conversations (bot performance) report."""
+    report = HtmlReport(title, created_at)
+    overall = summary["overall"]
+    report.section(
+        label("overview"),
+        HtmlReport.cards(
+            [
+                (label("conversations"), fmt(overall["conversations"])),
+                (label("user_messages"), fmt(overall["user_messages"])),
+                (label("containment"), fmt(overall["containment_rate"], True)),
+                (label("handoff_rate"), fmt(overall["handoff_rate"], True)),
+                (label("fallback_rate"), fmt(overall["fallback_rate"], True)),
+                (label("csat_average"), fmt(summary["csat"]["average"])),
+            ]
+        ),
+    )
+    by_lang = summary["by_language"]
+    if by_lang:
+        report.section(
+            label("per_language"),
+            HtmlReport.table(
+                [
+                    label("language"),
+                    label("conversations"),
+                    label("user_messages"),
+                    label("containment"),
+                    label("handoff_rate"),
+                    label("fallback_rate"),
+                    label("csat_average"),
+                ],
+                [
+                    [
+                        lang,
+                        m["conversations"],
+                        m["user_messages"],
+                        fmt(m["containment_rate"], True),
+                        fmt(m["handoff_rate"], True),
+                        fmt(m["fallback_rate"], True),
+                        fmt(summary["csat"]["by_language"].get(lang, {}).get("average")),
+                    ]
+                    for lang, m in by_lang.items()
+                ],
+                numeric=(1, 2, 3, 4, 5, 6),
+            ),
+        )
+    days = summary["per_day"]
+    if days:
+        report.section(
+            label("conversations_per_day"),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [d["day"] for d in days],
+                    {label("conversations"): [d["conversations"] for d in days]},
+                    title=label("conversations_per_day"),
+                )
+            ),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [d["day"] for d in days],
+                    {
+                        label("containment"): [d["containment_rate"] or 0 for d in days],
+                        label("fallback_rate"): [d["fallback_rate"] or 0 for d in days],
+                    },
+                    title=f"{label('containment')} / {label('fallback_rate')}",
+                    percent=True,
+                )
+            ),
+        )
+    csat = summary["csat"]
+    if csat["responses"]:
+        dist = csat["distribution"]
+        report.section(
+            label("csat"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [f"{k} ★" for k in dist], list(dist.values()), title=label("csat_distribution")
+                )
+            ),
+            note=f"{label('responses')}: {fmt(csat['responses'])}",
+        )
+    mix = summary["intent_mix"]
+    if mix:
+        report.section(
+            label("intent_mix"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [m["intent"] for m in mix[:20]],
+                    [m["count"] for m in mix[:20]],
+                    title=label("intent_mix"),
+                )
+            ),
+        )
+    trend = summary["sentiment_trend"]
+    if trend:
+        report.section(
+            label("sentiment_trend"),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [t["day"] for t in trend],
+                    {label("negative_share"): [t["negative_share"] for t in trend]},
+                    title=label("sentiment_trend"),
+                    percent=True,
+                )
+            ),
+        )
+    blocks = []
+    for lang, items in summary["not_understood"].items():
+        blocks.append(HtmlReport.heading(f"{label('language')}: {lang}"))
+        blocks.append(
+            HtmlReport.table(
+                [label("message"), label("times")],
+                [[m["text"], m["count"]] for m in items],
+                numeric=(1,),
+            )
+        )
+    report.section(label("not_understood"), *blocks, note=label("not_understood_note"))
+    return report.render(created_at)
+
+
+def customers_page(summary: dict, title: str, created_at: str) -> str:
+    """The customers (RFM, segments, propensity) report."""
+    report = HtmlReport(title, f"{summary.get('source', '')} · {created_at}")
+    rfm = summary["rfm"]
+    report.section(
+        label("overview"),
+        HtmlReport.cards(
+            [
+                (label("customers"), fmt(rfm["customers"])),
+                (label("orders"), fmt(rfm["orders"])),
+                (label("revenue"), fmt(rfm["revenue"])),
+                (label("reference_date"), rfm["reference_date"]),
+            ]
+        ),
+    )
+    segments = summary["segments"]["segments"]
+    report.section(
+        label("segments"),
+        HtmlReport.grid(
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [f"{s['name_zh']} {s['name']}" for s in segments],
+                    [s["customers"] for s in segments],
+                    title=label("segment_sizes"),
+                )
+            ),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [f"{s['name_zh']} {s['name']}" for s in segments],
+                    [s["revenue_share"] for s in segments],
+                    title=label("segment_revenue"),
+                    percent=True,
+                )
+            ),
+        ),
+        HtmlReport.table(
+            [
+                label("segment"),
+                label("customers"),
+                label("recency_days"),
+                label("frequency"),
+                label("monetary"),
+                label("revenue_share"),
+                label("description"),
+            ],
+            [
+                [
+                    f"{s['name_zh']} · {s['name']}",
+                    s["customers"],
+                    fmt(s["recency_mean"]),
+                    fmt(s["frequency_mean"]),
+                    fmt(s["monetary_mean"]),
+                    fmt(s["revenue_share"], True),
+                    s["description"],
+                ]
+                for s in segments
+            ],
+            numeric=(1, 2, 3, 4, 5),
+        ),
+        note=label("segments_note"),
+    )
+    prop = summary.get("propensity")
+    if prop and prop.get("metrics"):
+        m, b = prop["metrics"], prop["baseline"]
+        keys = ("accuracy", "precision", "recall", "f1", "roc_auc")
+        report.section(
+            label("propensity"),
+            HtmlReport.table(
+                [label("metric"), prop["model"], label("recency_baseline")],
+                [[k, fmt(m[k]), fmt(b.get(k))] for k in keys],
+                numeric=(1, 2),
+            ),
+            HtmlReport.paragraph(
+                f"{label('train_cutoff')}: {prop['train_cutoff']} · {label('test_cutoff')}: "
+                f"{prop['test_cutoff']} · {label('horizon_days')}: {prop['horizon_days']} · "
+                f"{label('test_customers')}: {fmt(prop['test_customers'])} · "
+                f"{label('base_rate')}: {fmt(prop['test_base_rate'], True)}"
+            ),
+        )
+    elif prop:
+        report.section(label("propensity"), HtmlReport.paragraph(prop.get("skipped", ""), "warn"))
+    campaign = summary.get("campaign")
+    if campaign:
+        report.section(
+            label("campaign"),
+            HtmlReport.paragraph(
+                f"{campaign['segment']}: {fmt(campaign['customers'])} → {campaign['file']}"
+            ),
+            HtmlReport.table(
+                [label("customer"), label("language"), label("suggestions"), label("message")],
+                [
+                    [r["customer_id"], r["language"], r["products"], r["message"]]
+                    for r in campaign["preview"]
+                ],
+            ),
+        )
+    return report.render(created_at)

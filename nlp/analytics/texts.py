@@ -1,0 +1,404 @@
+"""``kefu analyze texts``: per-text language, sentiment, intent and keywords, and the
+aggregates of the texts report.
+
+The input is streamed in chunks; each chunk is analysed by a pool of worker processes
+(forked after the models are loaded, so they share them) with a bounded number of chunks
+in flight, so memory stays flat however large the file. Per-text results are written to
+``texts.csv`` as they come; the aggregates are counters (:mod:`nlp.analytics.aggregates`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import logging
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nlp.analytics.aggregates import TextAggregates, sentiment_name
+from nlp.analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
+
+__all__ = ["TextsOptions", "TextsResult", "analyse_texts", "analyse_chunk", "load_models"]
+
+logger = logging.getLogger(__name__)
+
+# Texts whose English words give the keyword extractor its document frequencies.
+IDF_SAMPLE = 500
+# A chunk not analysed within this many seconds means a lost worker: fail, never hang.
+CHUNK_TIMEOUT = 900
+
+TEXT_COLUMNS = (
+    "line",
+    "language",
+    "sentiment",
+    "confidence",
+    "intent",
+    "intent_confidence",
+    "keywords",
+    "date",
+    "category",
+    "product",
+    "channel",
+    "rating",
+    "customer",
+    "text",
+)
+
+
+@dataclass
+class TextsOptions:
+    """Options of a texts analysis.
+
+    Attributes:
+        columns: which input column holds the text, date, category...
+        intents: add the bot's intent to each text (for chat logs).
+        chunk_size: texts per chunk sent to a worker.
+        workers: worker processes (default: the number of CPU cores; 1 = no pool).
+        keywords_per_text: keywords kept per text.
+        keyword_method: ``"tfidf"`` or ``"textrank"``.
+        themes: the most complaint themes.
+        spike_z: z-score above which a period's negative share is flagged.
+        trend_freq: ``auto``, ``day``, ``week`` or ``month``.
+        encoding: input encoding (default: detected).
+        sheet: Excel sheet.
+        progress: show a progress bar on stderr.
+        limit: analyse at most this many rows (``None``: all).
+    """
+
+    columns: ColumnSpec = field(default_factory=ColumnSpec)
+    intents: bool = False
+    chunk_size: int = 2_000
+    workers: int | None = None
+    keywords_per_text: int = 5
+    keyword_method: str = "tfidf"
+    themes: int = 6
+    spike_z: float = 3.0
+    trend_freq: str = "auto"
+    encoding: str | None = None
+    sheet: str | None = None
+    progress: bool = True
+    limit: int | None = None
+
+
+@dataclass
+class TextsResult:
+    """What :func:`analyse_texts` produced: the summary and where the per-text rows are."""
+
+    summary: dict
+    texts_csv: Path
+    bad_rows_csv: Path
+    seconds: float
+
+
+# -- models, shared with the forked workers ------------------------------------------------
+_MODELS: dict = {}
+
+
+class SharedTokens:
+    """A tokenizer that remembers the tokens of the texts of the current chunk, so that
+    the sentiment model, the intent model and the keyword extractor tokenize each text
+    once. :meth:`clear` after each chunk keeps memory bounded.
+    """
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.cache: dict[tuple[str, bool], list] = {}
+
+    @property
+    def jieba(self):
+        return self.tokenizer.jieba
+
+    def tokenize(self, text: str, segment_cjk: bool = True) -> list:
+        """:meth:`nlp.tokenize.Tokenizer.tokenize`, remembered for the current chunk."""
+        key = (text, segment_cjk)
+        tokens = self.cache.get(key)
+        if tokens is None:
+            tokens = self.cache[key] = self.tokenizer.tokenize(text, segment_cjk=segment_cjk)
+        return tokens
+
+    def words(self, text: str) -> list[str]:
+        return self.tokenizer.words(text)
+
+    def clear(self) -> None:
+        self.cache.clear()
+
+
+def _share_tokenizer(model, tokens: SharedTokens) -> None:
+    vectorizer = getattr(model, "vectorizer_", None)
+    if vectorizer is not None and hasattr(vectorizer, "tokenizer"):
+        vectorizer.tokenizer = tokens
+
+
+def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) -> dict:
+    """Load the sentiment model, the keyword extractor and (for chat logs) the intent model.
+
+    Loaded once per process before the workers fork, which then share them.
+
+    Args:
+        options: the analysis options.
+        sentiment_model: a fitted sentiment classifier (default: the shipped model).
+        intent_model: a fitted intent classifier for ``options.intents`` (default: the
+            bot's, trained from its NLU data).
+    """
+    from nlp.keywords import KeywordExtractor
+    from nlp.shipped import load_sentiment_model
+    from nlp.tokenize import default_tokenizer
+
+    tokenizer = default_tokenizer()
+    tokenizer.jieba  # noqa: B018 - load the dictionary before forking
+    tokenizer = SharedTokens(tokenizer)
+    models = {
+        "sentiment": sentiment_model if sentiment_model is not None else load_sentiment_model(),
+        "keywords": KeywordExtractor(
+            method=options.keyword_method, top_k=options.keywords_per_text, tokenizer=tokenizer
+        ),
+        "intent": None,
+        "tokens": tokenizer,
+    }
+    _share_tokenizer(models["sentiment"], tokenizer)
+    models["sentiment_names"] = [sentiment_name(c) for c in models["sentiment"].classes_]
+    if options.intents:
+        from nlp.shipped import load_intent_model
+
+        models["intent"] = intent_model if intent_model is not None else load_intent_model()
+        _share_tokenizer(models["intent"], tokenizer)
+    return models
+
+
+def analyse_chunk(texts: list[str]) -> list[tuple]:
+    """Analyse texts with the process's models.
+
+    Returns:
+        One ``(language, sentiment, confidence, intent, intent_confidence, keywords)``
+        tuple per text; ``intent`` and ``intent_confidence`` are ``None`` without an intent
+        model.
+    """
+    models = _MODELS
+    texts = [t[:MAX_TEXT_CHARS] for t in texts]
+    try:
+        return _analyse(models, texts)
+    finally:
+        models["tokens"].clear()
+
+
+def _analyse(models: dict, texts: list[str]) -> list[tuple]:
+    from nlp.language import detect_language
+
+    # Identical texts (common in chat logs: "你好", "thanks") are analysed once.
+    unique = list(dict.fromkeys(texts))
+    proba = np.asarray(models["sentiment"].predict_proba(unique))
+    best = proba.argmax(axis=1)
+    names = models["sentiment_names"]
+    intents: list = [None] * len(unique)
+    intent_conf: list = [None] * len(unique)
+    if models["intent"] is not None:
+        iproba = np.asarray(models["intent"].predict_proba(unique))
+        ibest = iproba.argmax(axis=1)
+        classes = list(models["intent"].classes_)
+        intents = [str(classes[i]) for i in ibest]
+        intent_conf = [float(iproba[r, i]) for r, i in enumerate(ibest)]
+    extractor = models["keywords"]
+    results = {}
+    for row, text in enumerate(unique):
+        keywords = [w for w, _ in extractor.extract(text)]
+        results[text] = (
+            detect_language(text),
+            names[best[row]],
+            float(proba[row, best[row]]),
+            intents[row],
+            intent_conf[row],
+            keywords,
+        )
+    return [results[text] for text in texts]
+
+
+def _chunks(
+    items: Iterable[Record | BadRow], size: int, on_bad, limit: int | None
+) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    taken = 0
+    for item in items:
+        if isinstance(item, BadRow):
+            on_bad(item)
+            continue
+        if limit is not None and taken >= limit:
+            break
+        chunk.append(item)
+        taken += 1
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _map_chunks(
+    chunks: Iterator[list[Record]], workers: int
+) -> Iterator[tuple[list[Record], list[tuple]]]:
+    """Analyse chunks in order; in a forked pool when there is more than one chunk."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None or workers <= 1:
+        yield first, analyse_chunk([r.text for r in first])
+        if second is not None:
+            yield second, analyse_chunk([r.text for r in second])
+            for chunk in chunks:
+                yield chunk, analyse_chunk([r.text for r in chunk])
+        return
+    context = multiprocessing.get_context("fork")
+    # Keep the collector off the models' pages so the forked workers share them longer.
+    gc.collect()
+    gc.freeze()
+    try:
+        yield from _pooled(context, workers, first, second, chunks)
+    finally:
+        gc.unfreeze()
+
+
+def _pooled(context, workers: int, first, second, chunks) -> Iterator:
+    with context.Pool(workers) as pool:
+        pending: deque = deque()
+
+        def submit(chunk: list[Record]) -> None:
+            pending.append((chunk, pool.apply_async(analyse_chunk, ([r.text for r in chunk],))))
+
+        submit(first)
+        submit(second)
+        for chunk in chunks:
+            submit(chunk)
+            while len(pending) > 2 * workers:
+                done, result = pending.popleft()
+                yield done, result.get(timeout=CHUNK_TIMEOUT)
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get(timeout=CHUNK_TIMEOUT)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def analyse_texts(
+    path: str | Path,
+    out_dir: Path,
+    options: TextsOptions | None = None,
+    *,
+    sentiment_model=None,
+    intent_model=None,
+) -> TextsResult:
+    """Analyse a text file; write ``texts.csv`` and ``bad_rows.csv`` into ``out_dir``.
+
+    Args:
+        path: a CSV/TSV, JSONL or Excel file.
+        out_dir: an existing directory for the per-text outputs.
+        options: see :class:`TextsOptions`.
+        sentiment_model, intent_model: fitted models to use instead of the shipped ones.
+
+    Returns:
+        The summary (every figure of the report) and the output paths.
+
+    Raises:
+        nlp.analytics.readers.InputError: when the file cannot be analysed at all.
+    """
+    from tqdm import tqdm
+
+    options = options or TextsOptions()
+    if options.chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    if options.trend_freq not in ("auto", "day", "week", "month"):
+        raise ValueError(f"trend_freq must be auto, day, week or month, got {options.trend_freq!r}")
+    started = time.perf_counter()
+    reader = TextFileReader(path, options.columns, encoding=options.encoding, sheet=options.sheet)
+    items = iter(reader)
+    # Read the header (and find the columns) before loading models: fail fast.
+    head: list = []
+    for item in items:
+        head.append(item)
+        break
+    aggregates = TextAggregates()
+    global _MODELS
+    _MODELS = load_models(options, sentiment_model, intent_model)
+    workers = options.workers or os.cpu_count() or 1
+    texts_csv = out_dir / "texts.csv"
+    bad_csv = out_dir / "bad_rows.csv"
+    with (
+        texts_csv.open("w", encoding="utf-8", newline="") as out,
+        bad_csv.open("w", encoding="utf-8", newline="") as bad_out,
+        tqdm(desc="analysing texts", unit=" texts", disable=not options.progress) as bar,
+    ):
+        writer = csv.writer(out)
+        writer.writerow(TEXT_COLUMNS)
+        bad_writer = csv.writer(bad_out)
+        bad_writer.writerow(("line", "reason", "skipped"))
+
+        def on_bad(bad: BadRow) -> None:
+            aggregates.add_bad(bad)
+            bad_writer.writerow((bad.line, bad.reason, "yes" if bad.skipped else "no"))
+
+        stream = _chunks(_chain(head, items), options.chunk_size, on_bad, options.limit)
+        first = next(stream, None)
+        # English keyword weights: document frequencies of the first texts (Chinese words
+        # use jieba's IDF table).
+        _MODELS["keywords"].fit([r.text for r in (first or [])[:IDF_SAMPLE]])
+        _MODELS["tokens"].clear()
+        stream = _chain([first] if first else [], stream)
+        for chunk, results in _map_chunks(stream, workers):
+            rows = []
+            for record, (lang, label, conf, intent, iconf, keywords) in zip(
+                chunk, results, strict=True
+            ):
+                aggregates.add(record, lang, label, conf, keywords, intent)
+                rows.append(
+                    (
+                        record.line,
+                        lang,
+                        label,
+                        _cell(conf),
+                        _cell(intent),
+                        _cell(iconf),
+                        " ".join(keywords),
+                        record.date.isoformat() if record.date else "",
+                        _cell(record.category),
+                        _cell(record.product),
+                        _cell(record.channel),
+                        _cell(record.rating),
+                        _cell(record.customer),
+                        record.text,
+                    )
+                )
+            writer.writerows(rows)
+            bar.update(len(chunk))
+    summary = aggregates.summary(
+        n_themes=options.themes, spike_z=options.spike_z, trend_freq=options.trend_freq
+    )
+    seconds = time.perf_counter() - started
+    summary["input"] = {
+        "file": Path(path).name,
+        "format": reader.format,
+        "encoding": reader.encoding,
+        "rows": reader.rows,
+        "columns": reader.found_columns,
+        "analysed": aggregates.n,
+        "workers": workers,
+        "seconds": round(seconds, 3),
+        "texts_per_second": round(aggregates.n / seconds, 1) if seconds else None,
+    }
+    return TextsResult(summary, texts_csv, bad_csv, seconds)
+
+
+def _chain(head: list, rest: Iterator) -> Iterator:
+    yield from head
+    yield from rest

@@ -1,0 +1,153 @@
+"""Rasa intent classifier wrapping :class:`nlp.intent.NaiveBayesIntentClassifier`.
+
+It reads the message text itself (the model has its own word and character n-gram
+features), sets ``intent`` and ``intent_ranking`` like Rasa's own classifiers, so that
+``FallbackClassifier`` placed after it works, and persists the model through Rasa's
+model storage as JSON + npz (no pickle).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlp.intent import NaiveBayesIntentClassifier
+from nlp.persistence import ModelFormatError
+
+logger = logging.getLogger(__name__)
+
+_MODEL_PARAMS = (
+    "alpha",
+    "word_ngram_range",
+    "char_ngram_range",
+    "char_weight",
+    "feature_fraction",
+    "min_df",
+    "fit_prior",
+    "calibration_folds",
+    "max_chars",
+    "segment_cjk",
+)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class KefuIntentClassifier(IntentClassifier, GraphComponent):
+    """Naive Bayes intent classifier with calibrated confidences."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config; model keys default to the model's defaults."""
+        return {
+            # how many intents `intent_ranking` lists (0 for all)
+            "ranking_length": LABEL_RANKING_LENGTH,
+            # any NaiveBayesIntentClassifier keyword (alpha, feature_fraction, ...); unset
+            # keys keep the model's tuned defaults
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Python packages this component needs."""
+        return ["sklearn", "jieba", "nltk"]
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        name: str,
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: NaiveBayesIntentClassifier | None = None,
+    ) -> None:
+        """Create the component (``model`` is the fitted classifier, when there is one)."""
+        self.name = name
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    def _new_model(self) -> NaiveBayesIntentClassifier:
+        params = {k: self.config[k] for k in _MODEL_PARAMS if k in self.config}
+        for key in ("word_ngram_range", "char_ngram_range"):
+            if isinstance(params.get(key), list):
+                params[key] = tuple(params[key])
+        return NaiveBayesIntentClassifier(**params)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KefuIntentClassifier:
+        """Create a new, untrained component."""
+        return cls(config, execution_context.node_name, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the model on the intent examples; skip (with a warning) below 2 intents."""
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        texts = [e.get(TEXT) for e in examples]
+        labels = [e.get(INTENT) for e in examples]
+        if len(set(labels)) < 2:
+            logger.warning(
+                "%s needs at least 2 intents to train, got %d: skipped; messages will get "
+                "no intent from it.",
+                self.name,
+                len(set(labels)),
+            )
+            return self._resource
+        self.model = self._new_model().fit(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            self.model.save(directory)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> KefuIntentClassifier:
+        """Load the trained model from model storage (untrained when there is none)."""
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = NaiveBayesIntentClassifier.load(directory)
+        except (ValueError, ModelFormatError) as exc:
+            logger.warning("%s: no trained intent model (%s)", cls.__name__, exc)
+            model = None
+        return cls(config, execution_context.node_name, model_storage, resource, model)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``intent`` and ``intent_ranking`` on each message."""
+        if self.model is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        if not texts:
+            return messages
+        probabilities = self.model.predict_proba(texts)
+        classes = [str(c) for c in self.model.classes_]
+        limit = self.config["ranking_length"]
+        for message, row in zip(messages, probabilities, strict=False):
+            ranking = sorted(
+                (
+                    {"name": name, "confidence": float(p)}
+                    for name, p in zip(classes, row, strict=False)
+                ),
+                key=lambda item: -item["confidence"],
+            )
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[:limit] if limit > 0 else ranking, add_to_output=True
+            )
+        return messages

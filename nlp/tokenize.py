@@ -1,0 +1,288 @@
+"""One tokenizer for Chinese, English and mixed text.
+
+Runs of CJK characters go to jieba (an instance of our own, never the process-global
+``jieba.dt``); everything else goes to an nltk ``RegexpTokenizer`` (no downloaded data
+needed). URLs, e-mail addresses, phone numbers, order numbers (``KF10000123``), decimal
+numbers and the user dictionary's mixed-script words (``T恤``) stay whole. Whitespace,
+control and format characters are never emitted as tokens. Every token carries its
+character offsets in the original string, so ``text[token.start:token.end] == token.text``.
+
+Features use :func:`normalize`: NFKC, lower case and, for Latin words, a Snowball stem.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+__all__ = ["Token", "Tokenizer", "default_tokenizer", "normalize", "tokenize"]
+
+logger = logging.getLogger(__name__)
+
+# CJK ideographs (BMP blocks, compatibility ideographs, supplementary planes) plus 〇 and 々.
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff\u3007\u3005"
+CJK_RE = re.compile(f"[{CJK_CHARS}]")
+
+_URL = r"(?:https?://|www\.)[^\s<>\"'，。！？、；：（）【】]+[^\s<>\"'.,;:!?)\]}，。！？、；：（）【】]"
+_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+# +86 138-0013-8000, 138 0013 8000, (021) 6234-5678, 400-820-8820; checked for >= 7 digits.
+_PHONE = (
+    r"(?<![\w.])(?:\+\d{1,3}[ \-]?)?(?:\(\d{2,4}\)[ \-]?)?\d{2,4}(?:[ \-]\d{3,4}){1,3}(?![\w.])"
+)
+_NUMBER = r"\d+(?:[.,:/]\d+)+%?|\d+%"
+_SPECIAL_RE = re.compile(f"(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<phone>{_PHONE})")
+_CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
+
+# The nltk pattern for non-CJK text: numbers, words (apostrophes and hyphens inside),
+# then any other single visible character (punctuation, symbols, emoji).
+# (nltk compiles with the ``regex`` module, whose \w also matches joiners: exclude them.)
+_WORD_CHAR = r"[^\W_\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+_LATIN_PATTERN = rf"{_NUMBER}|{_WORD_CHAR}+(?:['’\-]{_WORD_CHAR}+)*|\S"
+
+# Characters never emitted: controls, format chars (ZWJ, BOM), surrogates, private use,
+# unassigned, separators, and lone combining marks (variation selectors).
+_SKIP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+_LATIN_WORD_RE = re.compile(r"[a-z]+(?:['’][a-z]+)*")
+
+
+class Token(NamedTuple):
+    """A token and its character offsets in the original text (``text[start:end]``)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def normalize(word: str) -> str:
+    """The feature form of a token: NFKC, lower case, Snowball stem for Latin words.
+
+    Args:
+        word: a token's text.
+
+    Returns:
+        The normalised form (``"Refunds"`` -> ``"refund"``, ``"ＫＦ１２"`` -> ``"kf12"``);
+        CJK words are only NFKC-normalised.
+
+    Raises:
+        TypeError: when ``word`` is not a string.
+    """
+    if not isinstance(word, str):
+        raise TypeError(f"normalize() expects a str, got {type(word).__name__}: {word!r:.80}")
+    form = unicodedata.normalize("NFKC", word).lower()
+    if _LATIN_WORD_RE.fullmatch(form):
+        return _stemmer().stem(form.replace("’", "'"))
+    return form
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str to tokenize, got {type(text).__name__}: {text!r:.80}")
+    return text
+
+
+class Tokenizer:
+    """Mixed Chinese/English tokenizer with its own jieba instance.
+
+    Args:
+        user_dict: path of a jieba user dictionary (``word [freq] [tag]`` per line) or a
+            directory of such files (``*.txt``); ``None`` for none. The words load into
+            this tokenizer's own ``jieba.Tokenizer``, never into the global one.
+        hmm: let jieba find words missing from its dictionary with its HMM.
+
+    The jieba dictionary is loaded lazily, on the first call that needs it.
+    """
+
+    def __init__(self, user_dict: str | Path | None = None, hmm: bool = True) -> None:
+        self.user_dict = Path(user_dict) if user_dict is not None else None
+        self.hmm = hmm
+        self._jieba = None
+        self._mixed_re: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+        if self.user_dict is not None and not self.user_dict.exists():
+            raise FileNotFoundError(f"jieba user dictionary not found: {self.user_dict}")
+
+    # -- lazy initialisation -------------------------------------------------------------
+    def _dict_files(self) -> list[Path]:
+        if self.user_dict is None:
+            return []
+        if self.user_dict.is_dir():
+            return sorted(p for p in self.user_dict.glob("*.txt") if p.is_file())
+        return [self.user_dict]
+
+    def _init(self) -> None:
+        with self._lock:
+            if self._jieba is not None:
+                return
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            instance = jieba.Tokenizer()
+            instance.initialize()
+            mixed: list[str] = []
+            for path in self._dict_files():
+                for word, freq, tag in _read_user_dict(path):
+                    instance.add_word(word, freq, tag)
+                    if CJK_RE.search(word) and not _CJK_RUN_RE.fullmatch(word):
+                        mixed.append(word)
+            if mixed:
+                # Longest first so that "蓝牙5.3耳机" wins over "蓝牙5.3".
+                alternatives = "|".join(re.escape(w) for w in sorted(set(mixed), key=len)[::-1])
+                self._mixed_re = re.compile(f"(?:{alternatives})", re.IGNORECASE)
+            self._jieba = instance
+
+    @property
+    def jieba(self):
+        """This tokenizer's own ``jieba.Tokenizer`` (initialised on first access)."""
+        if self._jieba is None:
+            self._init()
+        return self._jieba
+
+    # -- tokenisation --------------------------------------------------------------------
+    def tokenize(self, text: str, segment_cjk: bool = True) -> list[Token]:
+        """Split ``text`` into tokens with character offsets.
+
+        Args:
+            text: any string (empty, huge, mixed scripts, emoji, control characters).
+            segment_cjk: cut runs of CJK characters into words with jieba; when False
+                each run is one token (fast: for features that only need characters).
+
+        Returns:
+            Tokens in text order; ``text[t.start:t.end] == t.text`` for each; never a
+            whitespace or control-character token.
+
+        Raises:
+            TypeError: when ``text`` is not a string.
+        """
+        text = _check_text(text)
+        if not text or text.isspace():
+            return []
+        jieba_tk = self.jieba if segment_cjk and CJK_RE.search(text) else None
+        tokens: list[Token] = []
+        for start, end, whole in self._spans(text):
+            if whole:
+                tokens.append(Token(text[start:end], start, end))
+            elif CJK_RE.match(text, start):
+                if jieba_tk is None:
+                    tokens.append(Token(text[start:end], start, end))
+                    continue
+                for word, s, e in jieba_tk.tokenize(text[start:end], HMM=self.hmm):
+                    tokens.append(Token(word, start + s, start + e))
+            else:
+                tokens.extend(_latin_tokens(text, start, end))
+        return tokens
+
+    def words(self, text: str) -> list[str]:
+        """The normalised forms (:func:`normalize`) of the tokens of ``text``."""
+        return [normalize(t.text) for t in self.tokenize(text)]
+
+    def _spans(self, text: str) -> Iterable[tuple[int, int, bool]]:
+        """Yield ``(start, end, whole)``: protected spans (whole) and the chunks between
+        them, the chunks further cut into CJK runs and other text."""
+        protected = []
+        if self._mixed_re is not None:
+            protected.extend(m.span() for m in self._mixed_re.finditer(text))
+        for m in _SPECIAL_RE.finditer(text):
+            if m.lastgroup == "phone" and sum(c.isdigit() for c in m.group()) < 7:
+                continue
+            protected.append(m.span())
+        protected.sort()
+        pos = 0
+        for start, end in protected:
+            if start < pos:  # overlaps an earlier protected span
+                continue
+            yield from _cjk_split(text, pos, start)
+            yield start, end, True
+            pos = end
+        yield from _cjk_split(text, pos, len(text))
+
+
+def _cjk_split(text: str, start: int, end: int) -> Iterable[tuple[int, int, bool]]:
+    pos = start
+    for m in _CJK_RUN_RE.finditer(text, start, end):
+        if m.start() > pos:
+            yield pos, m.start(), False
+        yield m.start(), m.end(), False
+        pos = m.end()
+    if pos < end:
+        yield pos, end, False
+
+
+@lru_cache(maxsize=1)
+def _latin_tokenizer():
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(_LATIN_PATTERN)
+
+
+def _latin_tokens(text: str, start: int, end: int) -> list[Token]:
+    chunk = text[start:end]
+    if len(chunk) == 1:  # fast path: the punctuation between CJK runs
+        if unicodedata.category(chunk) in _SKIP_CATEGORIES:
+            return []
+        return [Token(chunk, start, end)]
+    if chunk.isspace():
+        return []
+    tokens = []
+    for s, e in _latin_tokenizer().span_tokenize(chunk):
+        word = chunk[s:e]
+        if len(word) == 1 and unicodedata.category(word) in _SKIP_CATEGORIES:
+            continue
+        tokens.append(Token(word, start + s, start + e))
+    return tokens
+
+
+_USER_DICT_LINE = re.compile(r"^(.+?)(?: ([0-9]+))?(?: ([a-z]+))?$")
+
+
+def _read_user_dict(path: Path) -> list[tuple[str, int | None, str | None]]:
+    """Entries ``(word, freq, tag)`` of a jieba user dictionary (jieba's line format;
+    blank lines and ``#`` comments skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read jieba user dictionary {path}: {exc}") from exc
+    entries = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, freq, tag = _USER_DICT_LINE.match(line).groups()
+        entries.append((word, int(freq) if freq else None, tag))
+    return entries
+
+
+DEFAULT_USER_DICT = Path(__file__).resolve().parents[1] / "data" / "jieba"
+
+_default: Tokenizer | None = None
+_default_lock = threading.Lock()
+
+
+def default_tokenizer() -> Tokenizer:
+    """The shared tokenizer loaded with the shipped user dictionary (``data/jieba/``)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                path = DEFAULT_USER_DICT if DEFAULT_USER_DICT.is_dir() else None
+                _default = Tokenizer(user_dict=path)
+    return _default
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokenize ``text`` with the shared default tokenizer (see :meth:`Tokenizer.tokenize`)."""
+    return default_tokenizer().tokenize(text)

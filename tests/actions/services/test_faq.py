@@ -1,0 +1,33 @@
+"""FAQ data files and keyword answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.services import faq
+from tests.actions.conftest import CJK
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_answer_is_in_its_language(lang):
+    data = faq.faq(lang)
+    answers = [t["answer"] for t in data["topics"].values()]
+    answers += [e["answer"] for t in data["topics"].values() for e in t.get("entries", [])]
+    for answer in answers:
+        assert bool(CJK.search(answer)) == (lang == "zh"), answer
+
+
+def test_keywords_pick_the_entry_and_unknown_topics_get_none():
+    assert "花呗" in faq.answer("payment_methods", "zh", "能分期吗")
+    assert "instalments" in faq.answer("payment_methods", "en", "can I pay in instalments")
+    assert faq.answer("no_such_topic", "en") is None
+    assert faq.answer("account_help", "en", "x" * 100_000)
+
+
+def test_a_malformed_faq_file_is_reported(tmp_path):
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "zh.yml").write_text("topics: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(faq.FaqError):
+        faq.faq("zh", data_dir=tmp_path)
+    with pytest.raises(faq.FaqError):
+        faq.faq("en", data_dir=tmp_path)

@@ -1,0 +1,88 @@
+"""``kefu run``: starts the three servers, serves the chat, and Ctrl-C stops them all."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from kefu.commands.run import port_in_use
+from tests.support.servers import ROOT, free_port
+
+KEFU = [str(Path(sys.executable).with_name("kefu"))]  # the console script, as make runs it
+
+
+def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
+    """Read the process's output until ``pattern`` appears; everything read so far."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        seen += line
+        if re.search(pattern, seen):
+            return seen
+    raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
+
+
+def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
+    ports = {"--port": free_port(), "--rasa-port": free_port(), "--actions-port": free_port()}
+    args = [f"{k}={v}" for k, v in ports.items()]
+    process = subprocess.Popen(
+        [*KEFU, "run", "--model", str(bot_model), *args],
+        cwd=ROOT,
+        env={**bot_env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out = read_until(process, r"kefu is up: open (http://\S+)", 120)
+        url = re.search(r"kefu is up: open (http://\S+)", out).group(1)
+        assert url == f"http://127.0.0.1:{ports['--port']}/"
+        assert "staff password" in out and "demo customers sign in" in out
+        assert 'id="kefu-chat"' in requests.get(url, timeout=10).text
+        read_until(process, r"chat ready", 300)
+        session = requests.Session()
+        reply = session.post(url + "chat/message", json={"message": "hello"}, timeout=60)
+        assert reply.status_code == 200 and reply.json()["messages"]
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        assert process.wait(timeout=60) == 0
+        assert "kefu: stopped" in process.stdout.read()
+        for port in ports.values():
+            assert not port_in_use("127.0.0.1", port), port
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.parametrize("option", ["--port", "--rasa-port", "--actions-port"])
+def test_run_refuses_a_busy_port_at_once(option, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [*KEFU, "run", f"{option}={port}"],
+            cwd=ROOT,
+            env={**os.environ, "KEFU_VAR_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr and option in result.stderr
+    assert not (tmp_path / "shop.db").exists()  # nothing was built

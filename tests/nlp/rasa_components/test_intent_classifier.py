@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlp.rasa_components.intent_classifier import KefuIntentClassifier
+
+EXAMPLES = [
+    ("我的订单到哪了", "order_status"),
+    ("快递什么时候到", "order_status"),
+    ("where is my order", "order_status"),
+    ("has my parcel shipped", "order_status"),
+    ("谢谢", "thanks"),
+    ("太感谢了", "thanks"),
+    ("thank you", "thanks"),
+    ("thanks a lot", "thanks"),
+    ("你好", "greet"),
+    ("hello", "greet"),
+    ("hi there", "greet"),
+    ("在吗", "greet"),
+]
+PROBES = ["我的快递到哪了", "thanks!", "hello?", "", "😀", "KF10000123"]
+
+
+def _training_data():
+    return TrainingData([Message(data={TEXT: t, INTENT: i}) for t, i in EXAMPLES])
+
+
+def _parse(component, texts):
+    messages = [Message(data={TEXT: t}) for t in texts]
+    component.process(messages)
+    return messages
+
+
+def test_train_persist_load_same_predictions(model_storage, context):
+    resource = Resource("intent")
+    config = {"ranking_length": 2}
+    component = KefuIntentClassifier.create(config, model_storage, resource, context)
+    component.train(_training_data())
+    before = _parse(component, PROBES)
+    assert [m.get(INTENT)["name"] for m in before[:3]] == ["order_status", "thanks", "greet"]
+
+    loaded = KefuIntentClassifier.load(config, model_storage, resource, context)
+    after = _parse(loaded, PROBES)
+    for a, b in zip(before, after, strict=False):
+        assert a.get(INTENT)["name"] == b.get(INTENT)["name"]
+        assert a.get(INTENT)["confidence"] == pytest.approx(b.get(INTENT)["confidence"])
+        assert a.get(INTENT_RANKING_KEY) == b.get(INTENT_RANKING_KEY)
+
+
+def test_sets_intent_and_ranking_as_output(model_storage, context):
+    component = KefuIntentClassifier.create({}, model_storage, Resource("i"), context)
+    component.train(_training_data())
+    (message,) = _parse(component, ["where is my order?"])
+    intent = message.get(INTENT)
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert intent == ranking[0]
+    assert [r["name"] for r in ranking] and len(ranking) == 3
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    assert all(isinstance(r["confidence"], float) for r in ranking)
+    output = message.as_dict(only_output_properties=True)
+    assert INTENT in output and INTENT_RANKING_KEY in output
+
+
+def test_fewer_than_two_intents_skip_training(model_storage, context, caplog):
+    component = KefuIntentClassifier.create({}, model_storage, Resource("i"), context)
+    data = TrainingData([Message(data={TEXT: "hi", INTENT: "greet"})])
+    component.train(data)
+    assert "needs at least 2 intents" in caplog.text
+    (message,) = _parse(component, ["hi"])
+    assert message.get(INTENT) is None
+    loaded = KefuIntentClassifier.load({}, model_storage, Resource("i"), context)
+    assert loaded.model is None
+
+
+def test_model_parameters_come_from_the_config(model_storage, context):
+    config = {"alpha": 0.5, "char_ngram_range": [2, 3], "feature_fraction": 1.0}
+    component = KefuIntentClassifier.create(config, model_storage, Resource("i"), context)
+    component.train(_training_data())
+    assert component.model.alpha == 0.5
+    assert component.model.char_ngram_range == (2, 3)
+    assert len(component.model.selected_features_) == len(component.model.vectorizer_.vocabulary_)

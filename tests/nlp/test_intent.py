@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.naive_bayes import MultinomialNB
+
+from nlp.intent import NaiveBayesIntentClassifier
+
+
+def test_core_is_sklearns_multinomial_nb(intent_model, intent_data):
+    texts, labels = intent_data
+    X = intent_model.vectorizer_.transform(texts)[:, intent_model.selected_features_]
+    reference = MultinomialNB(alpha=intent_model.alpha).fit(X, labels)
+    np.testing.assert_allclose(intent_model.feature_log_prob_, reference.feature_log_prob_)
+    probe = ["我的订单到哪了", "thanks a lot!", "this is awful", "拜拜", "随便说点什么"]
+    Xp = intent_model.vectorizer_.transform(probe)[:, intent_model.selected_features_]
+    assert intent_model.predict(probe).tolist() == reference.predict(Xp).tolist()
+
+
+def test_keeps_the_chi2_top_fraction(intent_model):
+    n_features = len(intent_model.vectorizer_.vocabulary_)
+    assert len(intent_model.selected_features_) == round(0.4 * n_features)
+    assert np.all(np.diff(intent_model.selected_features_) > 0)
+
+
+def test_generalises_to_unseen_phrasings(intent_model):
+    probe = {
+        "请问我的快递到哪里了": "order_status",
+        "where's my package KF12345678": "order_status",
+        "非常感谢你": "thanks",
+        "东西质量太差，我要投诉你们": "complain",
+        "hello there": "greet",
+        "ok bye bye": "goodbye",
+    }
+    assert intent_model.predict(list(probe)).tolist() == list(probe.values())
+
+
+def test_confidences_are_tempered_and_meaningful(intent_model):
+    assert np.isfinite(intent_model.temperature_) and intent_model.temperature_ > 0
+    in_domain = intent_model.predict_proba(["我的订单到哪了，帮我查一下物流"]).max()
+    gibberish = intent_model.predict_proba(["qwzx plmk"]).max()
+    assert in_domain > 0.8
+    assert gibberish < in_domain
+
+
+def test_calibration_can_be_switched_off(intent_data):
+    model = NaiveBayesIntentClassifier(calibration_folds=0).fit(*intent_data)
+    assert model.temperature_ == 1.0
+
+
+def test_log_proba_is_log_of_proba(intent_model):
+    texts = ["谢谢", "where is my order"]
+    np.testing.assert_allclose(
+        np.exp(intent_model.predict_log_proba(texts)), intent_model.predict_proba(texts)
+    )
+
+
+def test_labels_with_one_example_are_fine():
+    model = NaiveBayesIntentClassifier().fit(["hi", "hello", "bye"], ["greet", "greet", "bye"])
+    assert model.predict(["bye"]).tolist() == ["bye"]
+
+
+def test_empty_text_gets_the_class_prior(intent_model):
+    proba = intent_model.predict_proba([""])[0]
+    expected = np.exp(intent_model.temperature_ * intent_model.class_log_prior_)
+    np.testing.assert_allclose(proba, expected / expected.sum())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"alpha": 0}, {"feature_fraction": 0}, {"feature_fraction": 1.5},
+     {"word_ngram_range": (2, 1)}, {"word_ngram_range": None, "char_ngram_range": None},
+     {"min_df": 0}, {"max_chars": 0}],
+)  # fmt: skip
+def test_bad_hyper_parameters(params, intent_data):
+    with pytest.raises(ValueError):
+        NaiveBayesIntentClassifier(**params).fit(*intent_data)

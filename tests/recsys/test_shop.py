@@ -1,0 +1,122 @@
+"""The recommender on the demo shop database: interactions, training, loading."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from kefu.shop.db import DatabaseError, get_engine
+from kefu.shop.models import Order, OrderLine, Review
+from recsys import PopularityRecommender, Recommender
+from recsys.metrics import ranking_metrics
+from recsys.shop import (
+    RETURNED_WEIGHT,
+    interactions_from_db,
+    load_shop_recommender,
+    train_from_db,
+)
+
+
+@pytest.fixture(scope="module")
+def shop_data(demo_url):
+    return interactions_from_db(demo_url)
+
+
+def test_interactions_exclude_cancelled_orders_and_down_weight_returns(demo_url, shop_data):
+    interactions, items = shop_data
+    with get_engine(demo_url).connect() as conn:
+        cancelled = set(
+            conn.execute(
+                select(OrderLine.product_id, Order.customer_id)
+                .join(Order, OrderLine.order_id == Order.id)
+                .where(Order.status == "cancelled")
+            ).all()
+        )
+        kept = set(
+            conn.execute(
+                select(OrderLine.product_id, Order.customer_id)
+                .join(Order, OrderLine.order_id == Order.id)
+                .where(Order.status != "cancelled")
+            ).all()
+        )
+        n_reviews = len(conn.execute(select(Review.id)).all())
+    purchases = interactions[interactions["rating"].isna()]
+    pairs = set(zip(purchases["item_id"], purchases["user_id"], strict=True))
+    assert pairs == kept
+    assert cancelled - kept, "the demo has cancelled-only pairs"
+    assert not (cancelled - kept) & pairs
+    assert set(purchases["weight"]) == {1.0, RETURNED_WEIGHT}
+    reviews = interactions[interactions["rating"].notna()]
+    assert len(reviews) == n_reviews and (reviews["weight"] == 0).all()
+    assert reviews["rating"].between(1, 5).all()
+    assert interactions["language"].isin(["zh", "en"]).all()
+    assert {"item_id", "name_zh", "name_en", "category_zh", "stock"} <= set(items.columns)
+    assert (items.loc[items["category"] == "electronics", "category_zh"] == "数码").all()
+
+
+def test_cf_beats_popularity_on_a_time_split_of_the_demo_shop(shop_data):
+    interactions, items = shop_data
+    interactions = interactions.sort_values("timestamp")
+    cutoff = interactions["timestamp"].quantile(0.8)
+    train = interactions[interactions["timestamp"] < cutoff]
+    test = interactions[(interactions["timestamp"] >= cutoff) & interactions["rating"].isna()]
+    seen = set(zip(train["user_id"], train["item_id"], strict=True))
+    test = test[[(u, i) not in seen for u, i in zip(test["user_id"], test["item_id"], strict=True)]]
+    relevant = {
+        u: set(g) for u, g in test.groupby("user_id")["item_id"] if u in set(train["user_id"])
+    }
+    scores = {}
+    for name, model in (
+        ("hybrid", Recommender(only_in_stock=False)),
+        ("popularity", PopularityRecommender(only_in_stock=False)),
+    ):
+        model.fit(train, items)
+        scores[name] = ranking_metrics(
+            lambda u, m=model: [r.item_id for r in m.recommend(u, 10)], relevant
+        )["ndcg"]
+    assert scores["hybrid"] > 1.5 * scores["popularity"], scores
+
+
+def test_train_skips_when_up_to_date_and_retrains_on_force_or_change(demo_url, var_dir, tmp_path):
+    first = train_from_db(demo_url)
+    assert first.startswith("trained the recommender on ")
+    assert (var_dir / "models" / "recsys" / "model.json").is_file()
+    assert train_from_db(demo_url).startswith("recommender up to date")
+    assert train_from_db(demo_url, force=True).startswith("trained")
+    # new data -> retrain: copy the shop and add a review
+    import shutil
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    with get_engine(url).begin() as conn:
+        row = conn.execute(select(Review.__table__)).first()._asdict()
+        row.update(id="R-NEW", rating=1)
+        conn.execute(Review.__table__.insert().values(**row))
+    assert train_from_db(url).startswith("trained")
+
+
+def test_load_trains_when_missing_and_serves_the_bot_call(demo_url, var_dir):
+    model = load_shop_recommender(demo_url)
+    assert isinstance(model, Recommender)
+    assert load_shop_recommender(demo_url) is model  # cached
+    recs = model.recommend("C00001", n=5, category="electronics", context={"language": "zh"})
+    assert recs and all(r.reason.text("zh") for r in recs)
+    anonymous = model.recommend(None, n=5, context={"language": "zh"})
+    assert len(anonymous) == 5
+    assert {r.reason.kind for r in anonymous} <= {"popular", "popular_category"}
+
+
+def test_uninitialised_database_is_a_clear_error(tmp_path, var_dir):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(DatabaseError, match="kefu db demo"):
+        interactions_from_db(url)
+    with pytest.raises(DatabaseError, match="not initialised"):
+        train_from_db(url)
+
+
+def test_reviews_only_pairs_keep_their_rating(shop_data):
+    interactions, _ = shop_data
+    rated = interactions.dropna(subset=["rating"])
+    assert isinstance(rated, pd.DataFrame) and len(rated) > 0

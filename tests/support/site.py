@@ -1,0 +1,141 @@
+"""Session fixtures for the channels: the web site, and a Rasa server with its HTTP API.
+
+Registered for the whole suite in ``tests/conftest.py`` (``pytest_plugins``), beside
+:mod:`tests.support.servers`, whose demo shop, model and action server they reuse.
+
+Fixtures:
+    api_rasa_server: a Rasa server like ``kefu run`` starts it: REST channel plus the HTTP
+        API behind an auth token (``.token``), on loopback.
+    live_site: the web site (``python -m web``) in front of ``api_rasa_server``.
+    guarded_action_server: ``python -m actions.server`` (rasa_sdk with input checks).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import ROOT, RasaServer, ServerProcess, _with_env, free_port
+
+DEMO_PASSWORD = "demo-test-pass"
+STAFF_PASSWORD = "staff-test-pass"
+
+
+@dataclass
+class Site:
+    """A running web site: its base URL and process."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        """Stop the site (SIGTERM, then SIGKILL)."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def start_site(env: dict[str, str], log: Path, **extra_env: str) -> Site:
+    """Start ``python -m web`` on a free port with ``env`` and wait until it answers."""
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, **env, **extra_env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the site exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return Site(url, process, log)
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the site did not start: {log.read_text()[-2000:]}")
+
+
+class ApiRasaServer(RasaServer):
+    """A Rasa server with its HTTP API enabled behind ``token``."""
+
+    token: str = ""
+
+
+@pytest.fixture(scope="session")
+def api_rasa_server(
+    bot_env: dict[str, str], bot_model: Path, action_server: ServerProcess
+) -> Iterator[ApiRasaServer]:
+    """The Rasa server as ``kefu run`` starts it: ``--enable-api --auth-token`` on loopback."""
+    from kefu.bot import rasa_env, server_command
+
+    port = free_port()
+    token = secrets.token_urlsafe(24)
+    with _with_env(bot_env):
+        env = rasa_env(f"{action_server.url}/webhook", base=bot_env)
+    server = ApiRasaServer(
+        name="rasa server (API)",
+        cmd=[*server_command(bot_model, port), "--enable-api", "--auth-token", token],
+        env=env,
+        port=port,
+        health_url=f"http://127.0.0.1:{port}/status?token={token}",
+        log_path=Path(bot_env["KEFU_VAR_DIR"]) / "rasa-api.log",
+    )
+    server.token = token
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_site(bot_env: dict[str, str], api_rasa_server: ApiRasaServer) -> Iterator[Site]:
+    """The web site in front of the real bot (same shop, same token secret)."""
+    log = Path(bot_env["KEFU_VAR_DIR"]) / "web.log"
+    site = start_site(
+        bot_env,
+        log,
+        KEFU_RASA_URL=api_rasa_server.url,
+        KEFU_RASA_TOKEN=api_rasa_server.token,
+        KEFU_DEMO_PASSWORD=DEMO_PASSWORD,
+        KEFU_STAFF_PASSWORD=STAFF_PASSWORD,
+    )
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def guarded_action_server(bot_env: dict[str, str]) -> Iterator[ServerProcess]:
+    """The action server as ``kefu run`` starts it (``python -m actions.server``)."""
+    port = free_port()
+    server = ServerProcess(
+        name="action server (checked)",
+        cmd=[sys.executable, "-m", "actions.server", "--port", str(port)],
+        env=bot_env,
+        port=port,
+        health_url=f"http://127.0.0.1:{port}/health",
+        log_path=Path(bot_env["KEFU_VAR_DIR"]) / "actions-checked.log",
+    )
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,72 @@
+"""The widget's JSON endpoints: ``/chat/message``, ``/chat/history``, ``/chat/restart``.
+
+The conversation is always the one bound to the browser's session cookie; the request
+body carries only the message text. The site adds the metadata itself.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from kefu.identity import issue_token
+from web.chat import ChatError
+from web.layout import session_of
+
+logger = logging.getLogger(__name__)
+TOKEN_TTL = 3600
+
+
+def error(message: str, status: int, code: str) -> HTTPResponse:
+    """A JSON error body: ``{"error": message, "code": code}``."""
+    return json({"error": message, "code": code}, status=status)
+
+
+def blueprint() -> Blueprint:
+    """The chat API routes."""
+    bp = Blueprint("chat_api", url_prefix="/chat")
+
+    @bp.post("/message")
+    async def message(request: Request) -> HTTPResponse:
+        if (request.content_type or "").split(";")[0].strip() != "application/json":
+            return error('send the message as JSON: {"message": "..."}', 415, "bad_type")
+        try:
+            body = request.json
+        except Exception:  # noqa: BLE001 - Sanic raises InvalidUsage on bad JSON
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            return error('the body must be a JSON object {"message": "..."}', 400, "bad_body")
+        text = body["message"].strip()
+        limit = request.app.ctx.config.max_message_chars
+        if not text:
+            return error("the message is empty", 400, "empty")
+        if len(text) > limit:
+            return error(f"the message is longer than {limit} characters", 400, "too_long")
+        if "\x00" in text:
+            return error("the message contains a NUL character", 400, "bad_body")
+        session = session_of(request)
+        metadata: dict[str, str] = {"language": session.lang}
+        if session.customer_id:
+            metadata["customer_token"] = issue_token(session.customer_id, TOKEN_TTL)
+        try:
+            replies = await request.app.ctx.rasa.send(session.conversation_id, text, metadata)
+        except ChatError as exc:
+            return error(str(exc), exc.status, exc.code)
+        return json({"messages": replies})
+
+    @bp.get("/history")
+    async def history(request: Request) -> HTTPResponse:
+        try:
+            messages = await request.app.ctx.rasa.history(session_of(request).conversation_id)
+        except ChatError as exc:
+            return error(str(exc), exc.status, exc.code)
+        return json({"messages": messages})
+
+    @bp.post("/restart")
+    async def restart(request: Request) -> HTTPResponse:
+        request.ctx.session = session_of(request).restarted()
+        return json({"messages": []})
+
+    return bp

@@ -1,0 +1,133 @@
+"""The Sanic application: session cookie, security headers, error pages, routes."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+from web import api, pages, session, staff
+from web.chat import RasaClient
+from web.config import WebConfig
+from web.credentials import session_key
+from web.i18n import preferred_language, texts
+from web.layout import message_page, page
+from web.throttle import Throttle
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_REQUEST_BYTES = 64 * 1024
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_app_numbers = itertools.count(1)
+
+
+def _is_json_path(request: Request) -> bool:
+    return request.path.startswith(("/chat/", "/healthz"))
+
+
+def _cross_site(request: Request) -> bool:
+    """Whether an unsafe request comes from another site (CSRF defence)."""
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == "null" or urlsplit(origin).netloc != request.host
+    fetch_site = request.headers.get("sec-fetch-site")
+    return fetch_site is not None and fetch_site not in ("same-origin", "none")
+
+
+def create_app(config: WebConfig | None = None) -> Sanic:
+    """The site, configured by ``config`` (default: from the environment)."""
+    config = config or WebConfig.from_env()
+    app = Sanic(f"kefu_web_{next(_app_numbers)}")
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.config.REQUEST_TIMEOUT = 30
+    app.config.RESPONSE_TIMEOUT = config.rasa_timeout + 15
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.config = config
+    app.ctx.rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
+    app.ctx.login_throttle = Throttle()
+    app.ctx.staff_throttle = Throttle(max_failures=5)
+    key = session_key()
+
+    @app.listener("before_server_start")
+    async def _open(app: Sanic, _loop: object) -> None:
+        await app.ctx.rasa.start()
+
+    @app.listener("after_server_stop")
+    async def _close(app: Sanic, _loop: object) -> None:
+        await app.ctx.rasa.close()
+
+    @app.middleware("request")
+    async def _load_session(request: Request) -> HTTPResponse | None:
+        raw = request.cookies.get(session.COOKIE_NAME)
+        current = session.decode(raw, key)
+        request.ctx.session_cookie = raw if current is not None else None
+        if current is None:
+            accept = request.headers.get("accept-language")
+            current = session.Session(lang=preferred_language(accept))
+        request.ctx.session = current
+        if request.method in UNSAFE_METHODS and _cross_site(request):
+            return json({"error": "cross-site request refused", "code": "forbidden"}, status=403)
+        return None
+
+    @app.middleware("response")
+    async def _finish(request: Request, response: HTTPResponse) -> None:
+        current = getattr(request.ctx, "session", None)
+        if current is not None:
+            value = session.encode(current, key)
+            if value != getattr(request.ctx, "session_cookie", None):
+                response.cookies[session.COOKIE_NAME] = value
+                cookie = response.cookies[session.COOKIE_NAME]
+                cookie["httponly"] = True
+                cookie["samesite"] = "Lax"
+                cookie["path"] = "/"
+                cookie["max-age"] = session.MAX_AGE
+                if config.secure_cookies:
+                    cookie["secure"] = True
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/chat/"):
+            headers.setdefault("Cache-Control", "no-store")
+
+    @app.get("/healthz")
+    async def healthz(_request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    app.blueprint(pages.blueprint())
+    app.blueprint(api.blueprint())
+    app.blueprint(staff.blueprint())
+    app.static("/static", str(STATIC_DIR), name="static")
+
+    async def _error(request: Request, exception: Exception) -> HTTPResponse:
+        status = exception.status_code if isinstance(exception, SanicException) else 500
+        if status >= 500:
+            logger.exception("error on %s %s", request.method, request.path, exc_info=exception)
+        if status == 404:
+            code, text = "not_found", "not found"
+        elif status == 413:
+            code, text = "too_large", "the request is too large"
+        elif status < 500:
+            code, text = "bad_request", str(exception) or "bad request"
+        else:
+            code, text = "server_error", "internal error"
+        if _is_json_path(request) or not hasattr(request.ctx, "session"):
+            return json({"error": text, "code": code}, status=status)
+        t = texts(request.ctx.session.lang)
+        heading = t["not_found"] if status == 404 else t["error"]
+        return await page(request, heading, message_page(request, heading, text), status)
+
+    app.error_handler.add(Exception, _error)
+    return app

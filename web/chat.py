@@ -1,0 +1,239 @@
+"""The site's side of the chat: forward messages to Rasa and read a conversation back.
+
+The browser never talks to Rasa. The site sends the Rasa REST channel only the message
+text and the metadata it sets itself (the signed ``customer_token`` of the signed-in
+customer and the UI language), under the conversation id bound to the browser's session.
+History comes from the tracker through Rasa's HTTP API, which requires its auth token
+and listens on loopback only. Every bot message is reduced to a whitelist of fields
+(text, quick-reply buttons, product cards, image) before it reaches the browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 4000
+MAX_BUTTONS = 12
+MAX_PRODUCTS = 20
+MAX_FIELD_CHARS = 500
+
+
+class ChatError(Exception):
+    """The bot could not answer; ``status`` is the HTTP status the site returns."""
+
+    def __init__(self, message: str, status: int, code: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def safe_url(value: object) -> str | None:
+    """``value`` if it is an http(s) URL or a site path (``/...``), else ``None``."""
+    if not isinstance(value, str) or not value or len(value) > 2000:
+        return None
+    if any(ch in value for ch in "\\\r\n\t\x00") or value.strip() != value:
+        return None
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _short(value: object, limit: int = MAX_FIELD_CHARS) -> str | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return value[:limit]
+
+
+def _price(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return f"{value:.2f}"
+    return _short(value, 32)
+
+
+def clean_product(item: object) -> dict[str, str] | None:
+    """A product card with only known, well-typed fields, or ``None`` when unusable."""
+    if not isinstance(item, dict):
+        return None
+    name = _short(item.get("name"))
+    if not name:
+        return None
+    card = {"name": name}
+    for key in ("id", "reason"):
+        value = _short(item.get(key))
+        if value:
+            card[key] = value
+    price = _price(item.get("price"))
+    if price:
+        card["price"] = price
+    for key in ("image", "url"):
+        value = safe_url(item.get(key))
+        if value:
+            card[key] = value
+    return card
+
+
+def clean_bot_message(message: object) -> dict[str, Any] | None:
+    """A bot message reduced to what the widget renders, or ``None`` when empty.
+
+    Args:
+        message: one element of the REST channel's reply, or the ``text`` + ``data`` of
+            a tracker ``bot`` event merged into one dict.
+    """
+    if not isinstance(message, dict):
+        return None
+    out: dict[str, Any] = {}
+    text = _short(message.get("text"), MAX_TEXT_CHARS)
+    if text:
+        out["text"] = text
+    buttons = []
+    for button in (message.get("buttons") or [])[:MAX_BUTTONS]:
+        if isinstance(button, dict):
+            title, payload = _short(button.get("title")), _short(button.get("payload"))
+            if title and payload:
+                buttons.append({"title": title, "payload": payload})
+    if buttons:
+        out["buttons"] = buttons
+    custom = message.get("custom")
+    if isinstance(custom, dict) and isinstance(custom.get("products"), list):
+        products = [clean_product(p) for p in custom["products"][:MAX_PRODUCTS]]
+        products = [p for p in products if p]
+        if products:
+            out["products"] = products
+    image = safe_url(message.get("image"))
+    if image:
+        out["image"] = image
+    return out or None
+
+
+def _as_sent(utterance: dict[str, Any]) -> list[dict[str, Any]]:
+    """A tracker's bot utterance split into the messages the REST channel sent for it.
+
+    Mirrors ``OutputChannel.send_response``: text with its buttons (or each paragraph of
+    a plain text) first, then the custom payload, then the image.
+    """
+    parts: list[dict[str, Any]] = []
+    text = utterance.get("text") if isinstance(utterance.get("text"), str) else ""
+    buttons = utterance.get("buttons") or utterance.get("quick_replies")
+    if buttons:
+        parts.append({"text": text, "buttons": buttons})
+    elif text:
+        parts.extend({"text": p} for p in text.strip().split("\n\n"))
+    if utterance.get("custom"):
+        parts.append({"custom": utterance["custom"]})
+    if utterance.get("image"):
+        parts.append({"image": utterance["image"]})
+    return parts
+
+
+def events_to_messages(events: object) -> list[dict[str, Any]]:
+    """The visible conversation in a tracker's events, oldest first.
+
+    User messages that are quick-reply payloads show the button's title, as they did
+    when clicked. Metadata (which holds the customer token) is never returned.
+    """
+    messages: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, dict):
+            continue
+        kind = event.get("event")
+        if kind == "user":
+            text = _short(event.get("text"), MAX_TEXT_CHARS)
+            if text:
+                messages.append({"sender": "user", "text": titles.get(text, text)})
+        elif kind == "bot":
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            for part in _as_sent({**data, "text": event.get("text")}):
+                cleaned = clean_bot_message(part)
+                if cleaned:
+                    buttons = cleaned.get("buttons", [])
+                    titles = {b["payload"]: b["title"] for b in buttons} or titles
+                    messages.append({"sender": "bot", **cleaned})
+        elif kind in ("restart", "session_started"):
+            titles = {}
+    return messages
+
+
+class RasaClient:
+    """Talks to the Rasa server on behalf of the site (one aiohttp session per app)."""
+
+    def __init__(self, base_url: str, token: str = "", timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP connection pool (called when the site starts)."""
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.timeout, connect=5)
+        )
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("RasaClient.start() was not called")
+        return self._session
+
+    async def _json(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            async with self.session.request(method, url, **kwargs) as resp:
+                body = await resp.read()
+                if resp.status == 404:
+                    return None
+                if resp.status >= 400:
+                    logger.warning("Rasa answered %s to %s %s", resp.status, method, url)
+                    raise ChatError("the assistant failed to answer", 502, "bot_error")
+        except asyncio.TimeoutError as exc:
+            raise ChatError("the assistant took too long to answer", 504, "timeout") from exc
+        except aiohttp.ClientError as exc:
+            logger.warning("Rasa is unreachable at %s: %s", self.base_url, exc)
+            raise ChatError("the assistant cannot be reached", 503, "unreachable") from exc
+        try:
+            return json.loads(body or b"null")
+        except ValueError as exc:
+            raise ChatError("the assistant sent an unreadable answer", 502, "bot_error") from exc
+
+    async def send(
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send ``text`` in ``conversation_id``; the bot's cleaned replies."""
+        payload = {"sender": conversation_id, "message": text, "metadata": metadata}
+        replies = await self._json("POST", f"{self.base_url}/webhooks/rest/webhook", json=payload)
+        if not isinstance(replies, list):
+            raise ChatError("the assistant sent an unreadable answer", 502, "bot_error")
+        cleaned = (clean_bot_message(r) for r in replies)
+        return [{"sender": "bot", **m} for m in cleaned if m]
+
+    async def history(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The visible messages of ``conversation_id`` since its last restart."""
+        if not self.token:
+            return []
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker"
+        params = {"include_events": "AFTER_RESTART", "token": self.token}
+        tracker = await self._json("GET", url, params=params)
+        if not isinstance(tracker, dict):
+            return []
+        return events_to_messages(tracker.get("events"))

@@ -1,0 +1,72 @@
+"""Configuration of the web site, read from the environment (see :mod:`kefu.settings`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kefu.settings import get_settings
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0 < value <= 600:
+        raise ValueError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the site needs to know.
+
+    Attributes:
+        rasa_url: base URL of the Rasa server (REST channel and, with a token, its HTTP
+            API); env ``KEFU_RASA_URL``. The browser never talks to it: the site proxies.
+        rasa_token: the ``--auth-token`` of Rasa's HTTP API, used to read a conversation's
+            history; env ``KEFU_RASA_TOKEN``. Empty: history is not restored.
+        database_url: the shop database; env ``KEFU_DATABASE_URL``.
+        var_dir: runtime state (passwords, reports); env ``KEFU_VAR_DIR``.
+        reports_dir: analytics reports (``<name>/report.html`` + ``summary.json``).
+        rasa_timeout: seconds to wait for the bot's reply; env ``KEFU_RASA_TIMEOUT``.
+        secure_cookies: mark cookies ``Secure`` (behind HTTPS); env ``KEFU_SECURE_COOKIES=1``.
+        max_message_chars: longest chat message accepted.
+    """
+
+    rasa_url: str = DEFAULT_RASA_URL
+    rasa_token: str = ""
+    database_url: str = ""
+    var_dir: Path = field(default_factory=lambda: get_settings().var_dir)
+    reports_dir: Path | None = None
+    rasa_timeout: float = 30.0
+    secure_cookies: bool = False
+    max_message_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", get_settings().database_url)
+        if self.reports_dir is None:
+            object.__setattr__(self, "reports_dir", self.var_dir / "reports")
+        object.__setattr__(self, "rasa_url", self.rasa_url.rstrip("/"))
+        if not self.rasa_url.startswith(("http://", "https://")):
+            raise ValueError(f"the Rasa URL must start with http:// or https://: {self.rasa_url!r}")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> WebConfig:
+        """Settings from ``KEFU_*`` environment variables, then ``overrides``."""
+        values: dict[str, object] = {
+            "rasa_url": os.environ.get("KEFU_RASA_URL", "").strip() or DEFAULT_RASA_URL,
+            "rasa_token": os.environ.get("KEFU_RASA_TOKEN", "").strip(),
+            "rasa_timeout": _env_float("KEFU_RASA_TIMEOUT", 30.0),
+            "secure_cookies": os.environ.get("KEFU_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""The site's session: a signed, HttpOnly, SameSite=Lax cookie (no server-side state).
+
+The cookie holds the browser's conversation id (the Rasa sender id, so the bot sees one
+stable conversation across reloads), the signed-in customer, whether staff signed in,
+and the UI language. It is ``base64url(json).base64url(hmac_sha256)``; anything that
+does not verify, has expired or has the wrong shape starts a fresh anonymous session.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+COOKIE_NAME = "kefu_session"
+MAX_AGE = 14 * 24 * 3600
+MAX_COOKIE_LENGTH = 2048
+LANGUAGES = ("zh", "en")
+_CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
+_CUSTOMER_ID = re.compile(r"^[\w.-]{1,64}$")
+
+
+def new_conversation_id() -> str:
+    """A fresh, unguessable conversation (sender) id."""
+    return f"web-{secrets.token_hex(16)}"
+
+
+@dataclass(frozen=True)
+class Session:
+    """One browser's session.
+
+    Attributes:
+        conversation_id: the Rasa sender id of this browser's conversation.
+        customer_id: the signed-in demo customer, or ``None`` for a visitor.
+        staff: whether staff signed in (analytics pages).
+        lang: UI language, ``zh`` or ``en``.
+        issued_at: when the session started (Unix seconds).
+    """
+
+    conversation_id: str = field(default_factory=new_conversation_id)
+    customer_id: str | None = None
+    staff: bool = False
+    lang: str = "zh"
+    issued_at: int = field(default_factory=lambda: int(time.time()))
+
+    def with_customer(self, customer_id: str | None, lang: str | None = None) -> Session:
+        """The session after signing in or out.
+
+        The conversation is kept when a visitor signs in, and replaced whenever a signed-in
+        customer changes (sign-out or another account), so the next person at the same
+        browser never sees the previous customer's chat.
+        """
+        conversation = self.conversation_id
+        if self.customer_id is not None and self.customer_id != customer_id:
+            conversation = new_conversation_id()
+        return replace(
+            self,
+            customer_id=customer_id,
+            conversation_id=conversation,
+            lang=lang if lang in LANGUAGES else self.lang,
+        )
+
+    def with_staff(self, staff: bool) -> Session:
+        """The session after a staff sign-in (``True``) or sign-out (``False``)."""
+        return replace(self, staff=staff)
+
+    def restarted(self) -> Session:
+        """The session with a new, empty conversation."""
+        return replace(self, conversation_id=new_conversation_id())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode(session: Session, key: bytes) -> str:
+    """The cookie value of ``session`` signed with ``key``."""
+    body = _b64(json.dumps(asdict(session), separators=(",", ":")).encode("utf-8"))
+    mac = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def decode(value: object, key: bytes, now: float | None = None) -> Session | None:
+    """The session in a cookie value, or ``None`` when it is invalid or expired."""
+    if not isinstance(value, str) or not value or len(value) > MAX_COOKIE_LENGTH:
+        return None
+    body, sep, mac = value.partition(".")
+    if not sep:
+        return None
+    expected = hmac.new(key, body.encode("ascii", "replace"), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(_unb64(mac), expected):
+            return None
+        data = json.loads(_unb64(body))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or set(data) != {f for f in Session.__dataclass_fields__}:
+        return None
+    conversation, customer = data["conversation_id"], data["customer_id"]
+    issued = data["issued_at"]
+    if not isinstance(conversation, str) or not _CONVERSATION_ID.match(conversation):
+        return None
+    if customer is not None and not (isinstance(customer, str) and _CUSTOMER_ID.match(customer)):
+        return None
+    if data["lang"] not in LANGUAGES or not isinstance(data["staff"], bool):
+        return None
+    if not isinstance(issued, int) or issued + MAX_AGE < (now or time.time()):
+        return None
+    return Session(**data)

@@ -1,0 +1,121 @@
+"""Staff sign-in and the analytics reports (``/analytics``), for staff only."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sanic import Blueprint, Request
+from sanic.exceptions import NotFound
+from sanic.response import HTTPResponse, file, redirect
+
+from web.credentials import password_matches, staff_password
+from web.i18n import texts
+from web.layout import page, session_of
+from web.reports import CONTENT_TYPES, list_reports, report_file
+from web.templating import Markup, join, render
+
+# Reports are static documents: no script runs, nothing is fetched from elsewhere.
+REPORT_CSP = (
+    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:"
+)
+
+
+def blueprint() -> Blueprint:
+    """The staff routes."""
+    bp = Blueprint("staff")
+
+    async def login_page(request: Request, error: str | None, status: int) -> HTTPResponse:
+        t = texts(session_of(request).lang)
+        content = render(
+            "login.html",
+            heading=t["staff_login_title"],
+            error=render("form_error.html", text=error) if error else Markup(""),
+            action="/staff/login",
+            email_field=Markup(""),
+            password_label=t["password"],
+            button=t["login_button"],
+            aside=render("note.html", text=t["staff_note"]),
+        )
+        return await page(request, t["staff_login_title"], content, status=status)
+
+    @bp.get("/staff/login")
+    async def staff_login_form(request: Request) -> HTTPResponse:
+        return await login_page(request, None, 200)
+
+    @bp.post("/staff/login")
+    async def staff_login(request: Request) -> HTTPResponse:
+        session = session_of(request)
+        t = texts(session.lang)
+        throttle = request.app.ctx.staff_throttle
+        client = request.remote_addr or request.ip or "?"
+        if throttle.blocked(client):
+            return await login_page(request, t["login_throttled"], 429)
+        password = request.form.get("password") if request.form else None
+        if not password_matches(password, staff_password(request.app.ctx.config.var_dir)):
+            throttle.failed(client)
+            return await login_page(request, t["login_failed"], 401)
+        throttle.reset(client)
+        request.ctx.session = session.with_staff(True)
+        return redirect("/analytics", status=303)
+
+    @bp.post("/staff/logout")
+    async def staff_logout(request: Request) -> HTTPResponse:
+        request.ctx.session = session_of(request).with_staff(False)
+        return redirect("/", status=303)
+
+    @bp.get("/analytics")
+    async def analytics(request: Request) -> HTTPResponse:
+        session = session_of(request)
+        if not session.staff:
+            return redirect("/staff/login", status=303)
+        t = texts(session.lang)
+        reports = list_reports(request.app.ctx.config.reports_dir)
+        if reports:
+            rows = []
+            for r in reports:
+                base = f"/analytics/{quote(r.name)}/"
+                main = "report.html" if "report.html" in r.files else (r.files or ("",))[0]
+                rows.append(
+                    render(
+                        "report_row.html",
+                        href=base + quote(main),
+                        title=r.title,
+                        kind=r.kind,
+                        created_at=r.created_at,
+                        files=join(
+                            [
+                                render("file_link.html", href=base + quote(f), name=f)
+                                for f in r.files
+                            ]
+                        ),
+                    )
+                )
+            body = render(
+                "report_table.html",
+                col_title=t["col_title"],
+                col_kind=t["col_kind"],
+                col_created=t["col_created"],
+                col_files=t["col_files"],
+                rows=join(rows),
+            )
+        else:
+            body = render("note.html", text=t["analytics_empty"])
+        content = render(
+            "analytics.html", heading=t["analytics_title"], logout=t["nav_logout"], body=body
+        )
+        return await page(request, t["analytics_title"], content)
+
+    @bp.get("/analytics/<name:str>/<filename:str>")
+    async def report(request: Request, name: str, filename: str) -> HTTPResponse:
+        if not session_of(request).staff:
+            return redirect("/staff/login", status=303)
+        path = report_file(request.app.ctx.config.reports_dir, name, filename)
+        if path is None:
+            raise NotFound("no such report file")
+        response = await file(path, mime_type=CONTENT_TYPES[path.suffix])
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return bp
