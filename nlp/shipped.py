@@ -49,9 +49,7 @@ TRAINING_FILE = "training.json"
 # Our own examples are few next to the review corpus and are the ones in the bot's domain
 # (and the only source of "neutral" and of English): each is counted this many times.
 OWN_EXAMPLE_REPEAT = 5
-# Terms seen once in ~38k texts are mostly noise and would triple the model (27 MB -> 9):
-# every term of data/sentiment counts OWN_EXAMPLE_REPEAT times, so none of them is dropped.
-SENTIMENT_PARAMS: dict = {"min_df": 2}
+SENTIMENT_PARAMS: dict = {}  # the classifier's tuned defaults
 INTENT_PARAMS: dict = {}
 
 _lock = threading.Lock()

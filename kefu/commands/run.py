@@ -215,6 +215,9 @@ def ensure_model(given: Path | None = None) -> Path:
             raise CommandError(f"--model {given}: not a trained model file (.tar.gz)")
         return given.resolve()
 
+    from kefu.commands.train import train
+
+    train(("nlp", "recsys"))  # the sentiment model and the recommender, when stale
     previous = current_model()
     before = previous.stat().st_mtime_ns if previous else None
     started = time.monotonic()

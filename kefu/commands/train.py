@@ -38,7 +38,11 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
         if part == "nlp":
             from nlp.shipped import train_all
 
-            result = train_all(force=force)
+            result = "; ".join(
+                f"{name} {info.get('status')}"
+                + (f" ({info['reason']})" if "reason" in info else "")
+                for name, info in train_all(force=force).items()
+            )
         elif part == "recsys":
             from recsys.shop import train_from_db
 

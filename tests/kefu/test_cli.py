@@ -116,3 +116,17 @@ def test_database_url_from_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KEFU_DATABASE_URL", "not a url")
     assert main(["db", "info"]) == 1
     assert os.environ["KEFU_DATABASE_URL"] == "not a url"
+
+
+def test_train_needs_the_shop_database(var_dir, capsys):
+    assert main(["train", "--only", "recsys"]) == 1
+    assert "run 'kefu db demo' first" in capsys.readouterr().err
+
+
+def test_train_recsys_then_skips_when_nothing_changed(var_dir, capsys):
+    assert main(DEMO) == 0
+    capsys.readouterr()
+    assert main(["train", "--only", "recsys"]) == 0
+    assert "trained the recommender" in capsys.readouterr().out
+    assert main(["train", "--only", "recsys"]) == 0
+    assert "up to date" in capsys.readouterr().out
