@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -87,16 +88,20 @@ def send_products(
 
 
 def _category(tracker: Tracker) -> str | None:
+    """The category the customer named, else the category of the product they named."""
     values = entity_values(tracker, "category")
-    if not values:
-        return None
     try:
-        known = set(db.categories())
+        known = set(db.categories()) if values else set()
+        for value in values:
+            if value in known:
+                return value
+        terms = entity_values(tracker, "product")
+        if terms:  # "推荐几款蓝牙耳机": suggest within the earbuds' category
+            found = Counter(p.category for p in db.search_products(terms=terms, limit=20))
+            if found:
+                return found.most_common(1)[0][0]
     except db.ShopUnavailable:
-        known = set()
-    for value in values:
-        if value in known:
-            return value
+        return None
     return None
 
 

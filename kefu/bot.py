@@ -392,9 +392,9 @@ def rasa_env(
     return env
 
 
-def actions_command(port: int = 5055) -> list[str]:
-    """Command line of the action server."""
-    return [_rasa_executable(), "run", "actions", "--actions", "actions", "--port", str(port)]
+def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
+    """Command line of the action server: rasa_sdk behind kefu's action-call checks."""
+    return [sys.executable, "-m", "actions.server", "--host", host, "--port", str(port)]
 
 
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:

@@ -186,7 +186,9 @@ def child_env() -> dict[str, str]:
 
 def actions_argv(port: int) -> list[str]:
     """Command line of the action server on loopback (with the action-call checks)."""
-    return [sys.executable, "-m", "actions.server", "--host", HOST, "--port", str(port)]
+    from kefu.bot import actions_command
+
+    return actions_command(port, HOST)
 
 
 def ensure_database(settings: Settings) -> None:

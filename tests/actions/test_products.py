@@ -132,3 +132,12 @@ def test_recommendations_for_a_visitor_are_cold_start(domain, shop_cases):
     messages, _ = run(ActionRecommend(), tracker, domain)
     assert responses(messages) == ["utter_recommend_popular"]
     assert len(_cards(messages)) == 5
+
+
+def test_recommendations_for_a_named_product_stay_in_its_category(domain, shop_cases):
+    tracker = make_tracker(
+        "推荐几款蓝牙耳机", intent="recommend", entities=[_entity("product", "蓝牙耳机")]
+    )
+    messages, _ = run(ActionRecommend(), tracker, domain)
+    products = db.products_by_ids([c["id"] for c in _cards(messages)])
+    assert products and {p.category for p in products.values()} == {"electronics"}
