@@ -108,5 +108,5 @@ def test_commands_point_at_the_bot_project(tmp_path):
     assert cmd[1] == "run" and str(model) in cmd and "5999" in cmd
     assert str(ROOT / "bot" / "endpoints.yml") in cmd
     assert "--enable-api" not in cmd  # the HTTP API would let anyone set slots
-    assert kbot.actions_command(5055)[1:4] == ["run", "actions", "--actions"]
+    assert kbot.actions_command(5055)[1:3] == ["-m", "actions.server"]  # with the call checks
     assert "--e2e" in kbot.rasa_test_command(model, tmp_path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.support.site import DEMO_PASSWORD
@@ -128,7 +129,7 @@ def test_visitor_gets_product_cards_quick_replies_and_history(browser, live_site
     assert page.locator(".kefu-card").count() >= cards.count()
     # the restart button empties the conversation, also after a reload
     page.click(".kefu-restart")
-    page.wait_for_function("!document.querySelector('.kefu-log .kefu-user')")
+    expect(page.locator(".kefu-log .kefu-user")).to_have_count(0)
     page.reload()
     page.wait_for_selector("#kefu-chat[data-history='loaded']", state="attached")
     assert conversation(page) == []
