@@ -90,7 +90,11 @@ def create_app(package: str = "actions") -> Sanic:
         except (ValueError, zlib.error):
             return _bad_request("the body is not valid JSON")
         problem = action_call_error(body)
-        return _bad_request(problem) if problem else None
+        if problem:
+            return _bad_request(problem)
+        if request.headers.get("content-encoding") != "deflate":
+            request.parsed_json = body  # rasa_sdk reads request.json: no second parse
+        return None
 
     async def action_failed(request: Request, exception: Exception) -> HTTPResponse:
         status = getattr(exception, "status_code", 500)

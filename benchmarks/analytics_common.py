@@ -10,6 +10,7 @@ bound). Linux only; on other systems the memory figures are ``None``.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -53,9 +54,18 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the waited-for child processes and their descendants
+    (the pool workers, which ``kefu`` waits for, included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run ``python -m kefu.cli ARGS``; return exit code, output, seconds and peak memory."""
+    """Run ``python -m kefu.cli ARGS``; return exit code, output, wall seconds, CPU seconds
+    (the process and its workers) and peak memory."""
     command = [sys.executable, "-m", "kefu.cli", *args]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -82,12 +92,14 @@ def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
     out, err = process.communicate()
     done.set()
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     return {
         "command": "kefu " + " ".join(args),
         "returncode": process.returncode,
         "stdout": out,
         "stderr": err[-2000:],
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "peak_pss_mb": round(peak["pss"] / 1024, 1) if peak["pss"] else None,
         "peak_rss_mb": round(peak["rss"] / 1024, 1) if peak["rss"] else None,
     }

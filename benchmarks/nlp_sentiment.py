@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 
@@ -22,6 +23,7 @@ from sklearn.model_selection import train_test_split
 
 from benchmarks.nlp_intent import DATASETS, Timer, fit_times, read_split, scores
 from nlp.sentiment import SvmSentimentClassifier
+from nlp.tokenize import default_tokenizer
 
 SNOWNLP_SAMPLE = 2000
 TASKS = (
@@ -106,6 +108,8 @@ def run() -> dict:
             if lang == "zh"
             else {"skipped": "SnowNLP's sentiment model is Chinese-only"},
         }
+    results["segmenter"] = default_tokenizer().backend_name  # rjieba, or jieba without it
+    results["load_average"] = round(os.getloadavg()[0], 2)
     results["params"] = {
         k: list(v) if isinstance(v, tuple) else v
         for k, v in SvmSentimentClassifier().get_params().items()

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import normalize as l2_normalize
 
 from nlp.tokenize import CJK_RE, Tokenizer, default_tokenizer, normalize
 
@@ -54,11 +55,41 @@ def check_texts(texts: object, name: str = "texts") -> list[str]:
 
 def _ngrams(items: Sequence[str], low: int, high: int, sep: str) -> list[str]:
     out: list[str] = []
-    n_items = len(items)
     for n in range(low, high + 1):
-        for i in range(n_items - n + 1):
-            out.append(sep.join(items[i : i + n]))
+        if n == 1:
+            out.extend(items)
+        elif n == 2:
+            out.extend([f"{a}{sep}{b}" for a, b in zip(items, items[1:], strict=False)])
+        else:
+            out.extend([sep.join(items[i : i + n]) for i in range(len(items) - n + 1)])
     return out
+
+
+class _Vocabulary(Mapping):
+    """``vocabulary_``: term -> column, the terms prefixed by their block (``"w:"`` word
+    n-grams, ``"c:"`` character n-grams); a view of the two blocks' own dicts, which are
+    what transforming uses (so the large vocabulary is held once)."""
+
+    __slots__ = ("words", "chars")
+
+    def __init__(self, words: dict[str, int], chars: dict[str, int]) -> None:
+        self.words = words
+        self.chars = chars
+
+    def __getitem__(self, key: str) -> int:
+        if isinstance(key, str):
+            if key.startswith("w:"):
+                return self.words[key[2:]]
+            if key.startswith("c:"):
+                return self.chars[key[2:]]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from ("w:" + t for t in self.words)
+        yield from ("c:" + t for t in self.chars)
+
+    def __len__(self) -> int:
+        return len(self.words) + len(self.chars)
 
 
 class TextVectorizer:
@@ -140,17 +171,18 @@ class TextVectorizer:
         words: list[str] = []
         chars: list[str] = []
         if self.word_ngram_range:
-            forms = [normalize(t.text) for t in tokens]
+            forms = [normalize(t[0]) for t in tokens]
             words = _ngrams(forms, *self.word_ngram_range, sep=" ")
         if self.char_ngram_range:
             low, high = self.char_ngram_range
             for unit in _char_units(tokens):
                 padded = f" {unit} "
+                size = len(padded)
                 for n in range(low, high + 1):
                     if n == 1:  # the padding spaces are not unigrams
                         chars.extend(unit)
                     else:
-                        chars.extend([padded[i : i + n] for i in range(len(padded) - n + 1)])
+                        chars.extend([padded[i : i + n] for i in range(size - n + 1)])
         return words, chars
 
     # -- fitting -----------------------------------------------------------------------------
@@ -166,22 +198,20 @@ class TextVectorizer:
         if not texts:
             raise ValueError("cannot fit a TextVectorizer on zero texts")
         analyzed = [self.analyze(t) for t in texts]
-        vocab: dict[str, int] = {}
+        blocks: list[dict[str, int]] = []
         idf_parts = []
-        self.n_word_features_ = 0
+        offset = 0
         for block in (0, 1):
-            df = Counter()
+            df: Counter[str] = Counter()
             for pair in analyzed:
                 df.update(set(pair[block]))
             terms = sorted(t for t, c in df.items() if c >= self.min_df)
-            offset = len(vocab)
-            for i, term in enumerate(terms):
-                vocab[("w:" if block == 0 else "c:") + term] = offset + i
+            blocks.append({term: offset + i for i, term in enumerate(terms)})
+            offset += len(terms)
             counts = np.array([df[t] for t in terms], dtype=np.float64)
             idf_parts.append(np.log((1.0 + len(texts)) / (1.0 + counts)) + 1.0)
-            if block == 0:
-                self.n_word_features_ = len(terms)
-        self.vocabulary_ = vocab
+        self.vocabulary_ = _Vocabulary(*blocks)
+        self.n_word_features_ = len(blocks[0])
         self.idf_ = np.concatenate(idf_parts)
         return self._matrix(analyzed)
 
@@ -195,39 +225,40 @@ class TextVectorizer:
         if not hasattr(self, "vocabulary_"):
             raise NotFittedError("This TextVectorizer is not fitted yet: call fit() first.")
 
-    def _block_vocabularies(self) -> tuple[dict[str, int], dict[str, int]]:
-        """``vocabulary_`` split by block, without the prefixes (built once, cached)."""
-        cached = getattr(self, "_blocks", None)
-        if cached is None or cached[2] is not self.vocabulary_:
-            words = {t[2:]: j for t, j in self.vocabulary_.items() if t.startswith("w:")}
-            chars = {t[2:]: j for t, j in self.vocabulary_.items() if t.startswith("c:")}
-            cached = self._blocks = (words, chars, self.vocabulary_)
-        return cached[0], cached[1]
+    def _columns(
+        self, analyzed: list[tuple[list[str], list[str]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of every known term occurrence of ``analyzed`` (both blocks)."""
+        rows, columns = [], []
+        n = len(analyzed)
+        for block, vocab in enumerate((self.vocabulary_.words, self.vocabulary_.chars)):
+            lengths = np.fromiter((len(pair[block]) for pair in analyzed), np.int64, count=n)
+            terms = chain.from_iterable(pair[block] for pair in analyzed)
+            found = np.fromiter(
+                map(vocab.get, terms, repeat(-1)), np.int64, count=int(lengths.sum())
+            )
+            known = found >= 0
+            rows.append(np.repeat(np.arange(n), lengths)[known])
+            columns.append(found[known])
+        return np.concatenate(rows), np.concatenate(columns)
 
     def _matrix(self, analyzed: list[tuple[list[str], list[str]]]) -> sp.csr_matrix:
-        n_features = len(self.vocabulary_)
-        out = None
-        for block, vocab in enumerate(self._block_vocabularies()):
-            get = vocab.get
-            indptr = [0]
-            indices: list[int] = []
-            for pair in analyzed:
-                for term in pair[block]:
-                    j = get(term)
-                    if j is not None:
-                        indices.append(j)
-                indptr.append(len(indices))
-            m = sp.csr_matrix(
-                (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), indptr),
-                shape=(len(analyzed), n_features),
-            )
-            m.sum_duplicates()  # term counts
-            m.data = 1.0 + np.log(m.data)  # sublinear tf
-            m = l2_normalize(m.multiply(self.idf_).tocsr())
-            if block == 1:
-                m = m * self.char_weight
-            out = m if out is None else out + m
-        out = out.tocsr()
+        n_rows, n_features = len(analyzed), len(self.idf_)
+        rows, columns = self._columns(analyzed)
+        # COO -> CSR adds up duplicates: the term counts.
+        counts = sp.coo_matrix(
+            (np.ones(len(rows)), (rows, columns)), shape=(n_rows, n_features)
+        ).tocsr()
+        counts.sum_duplicates()
+        data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]  # sublinear tf-idf
+        # Each block of each row is L2-normalised on its own, the character block then
+        # scaled by its weight.
+        entry_rows = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        is_char = counts.indices >= self.n_word_features_
+        key = entry_rows * 2 + is_char
+        norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * n_rows))
+        scale = np.where(is_char, self.char_weight, 1.0) / norms[key]
+        out = sp.csr_matrix((data * scale, counts.indices, counts.indptr), shape=counts.shape)
         out.sort_indices()
         return out
 
@@ -235,7 +266,7 @@ class TextVectorizer:
     def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """``(json_part, arrays)``: parameters and terms as JSON data, idf as an array."""
         self._check_fitted()
-        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        terms = list(self.vocabulary_)  # column order: both blocks' dicts are built in it
         return {"params": self.get_params(), "terms": terms}, {"idf": self.idf_}
 
     @classmethod
@@ -256,17 +287,32 @@ class TextVectorizer:
             idf = np.asarray(arrays["idf"], dtype=np.float64)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed vectorizer state: {exc!r}") from exc
-        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        # Checked on one joined string, as loops over a million terms would take a second.
+        # (No term holds a line break: tokens never contain whitespace but the padding.)
+        try:
+            joined = "\n" + "\n".join(terms) if isinstance(terms, list) else None
+        except TypeError:
+            joined = None
+        if joined is None:
             raise ValueError("malformed vectorizer state: terms must be a list of str")
         if idf.ndim != 1 or idf.shape[0] != len(terms) or not np.all(np.isfinite(idf)):
             raise ValueError("malformed vectorizer state: idf does not match the terms")
         vec = cls(**params, tokenizer=tokenizer)
         vec._validate()
-        vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
-        if len(vec.vocabulary_) != len(terms):
+        # Word terms ("w:...") first, then character terms ("c:...").
+        n_words, n_chars = joined.count("\nw:"), joined.count("\nc:")
+        if n_words + n_chars != len(terms) or (
+            n_words and n_chars and joined.rfind("\nw:") > joined.find("\nc:")
+        ):
+            raise ValueError("malformed vectorizer state: terms must be w: terms, then c: terms")
+        strip = itemgetter(slice(2, None))
+        words = dict(zip(map(strip, terms[:n_words]), range(n_words), strict=True))
+        chars = dict(zip(map(strip, terms[n_words:]), range(n_words, len(terms)), strict=True))
+        if len(words) + len(chars) != len(terms):
             raise ValueError("malformed vectorizer state: duplicate terms")
+        vec.vocabulary_ = _Vocabulary(words, chars)
         vec.idf_ = idf
-        vec.n_word_features_ = sum(1 for t in terms if t.startswith("w:"))
+        vec.n_word_features_ = n_words
         return vec
 
 
@@ -276,18 +322,22 @@ def _char_units(tokens: list) -> list[str]:
     units: list[str] = []
     run: list[str] = []
     prev_end = -1
-    for t in tokens:
-        if CJK_RE.match(t.text):
-            if run and t.start != prev_end:
+    is_cjk = CJK_RE.match
+    for text, start, end in tokens:
+        if is_cjk(text):
+            if run and start != prev_end:
                 units.append("".join(run))
                 run = []
-            run.append(t.text)
-            prev_end = t.end
+            run.append(text)
+            prev_end = end
             continue
         if run:
             units.append("".join(run))
             run = []
-        units.append(t.text)
+        units.append(text)
     if run:
         units.append("".join(run))
-    return [unicodedata.normalize("NFKC", u).lower() for u in units]
+    return [u.lower() if u.isascii() else _nfkc("NFKC", u).lower() for u in units]
+
+
+_nfkc = unicodedata.normalize

@@ -8,12 +8,18 @@ would make Rasa's ``FallbackClassifier`` fire on every message, so the joint
 log-likelihood is scaled by a temperature learnt by cross-validation on the training data
 (argmax unchanged; confidences meaningful).
 
+Optional features beside the n-grams (off by default; the bot turns them on): the tags of
+a :class:`~nlp.lexicon.Lexicon` found in the text (does it name a product type, a brand,
+something no shop sells...), which carry prior word knowledge that ~100 examples per
+intent cannot, and the shape of the message (length bucket, question or not).
+
 Defaults were tuned on a validation split carved from BANKING77's and SMP-ECDT's training
 sets (see ``benchmarks/nlp_intent.py``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,9 +32,16 @@ from sklearn.naive_bayes import MultinomialNB
 
 from nlp.base import check_fit_input, check_fitted, make_vectorizer, softmax
 from nlp.features import TextVectorizer, check_texts
+from nlp.lexicon import Lexicon
 from nlp.persistence import ModelFormatError, load_model, save_model
 
 __all__ = ["NaiveBayesIntentClassifier"]
+
+# Shape features: upper bounds of the length buckets (words + Chinese characters): 1, 2,
+# 3-4, 5-7, 8-12, 13 and more; and question marks or particles.
+_LENGTH_BUCKETS = np.array([1, 2, 4, 7, 12])
+_UNIT = re.compile(r"[^\W\d_\u3400-\u9fff]+|\d+|[\u3400-\u4dbf\u4e00-\u9fff]")
+_QUESTION = re.compile(r"[?？吗呢]")
 
 
 class NaiveBayesIntentClassifier:
@@ -48,6 +61,14 @@ class NaiveBayesIntentClassifier:
         max_chars: only the first ``max_chars`` characters of each text are read.
         segment_cjk: cut Chinese into words with jieba for the word n-grams (else each run
             of Chinese characters counts as one word; see :class:`~nlp.features.TextVectorizer`).
+        lexicon: a :class:`~nlp.lexicon.Lexicon` whose tags found in a text (``item``,
+            ``brand``, ``not_sold``...) become one feature each, beside the n-grams, so
+            that "recommend a pillow" and "recommend a lawyer" differ even when neither
+            noun was in the training data; ``None`` for none. It is saved with the model.
+        shape_features: add the shape of the message as features: its length (in words
+            and Chinese characters, six buckets) and whether it is a question (?, 吗, 呢).
+        extra_weight: the value of each lexicon and shape feature (the n-gram blocks have
+            unit norm).
 
     Attributes:
         classes_: labels, sorted; the column order of :meth:`predict_proba`.
@@ -56,6 +77,8 @@ class NaiveBayesIntentClassifier:
         feature_log_prob_: ``log P(feature | class)``, shape ``(n_classes, n_selected)``.
         class_log_prior_: ``log P(class)``, shape ``(n_classes,)``.
         temperature_: the scale applied to the joint log-likelihood before the softmax.
+        lexicon_tags_: the lexicon tags that are features (after the n-grams), in order.
+        n_extra_features_: how many lexicon and shape features follow the n-grams.
     """
 
     def __init__(
@@ -71,6 +94,9 @@ class NaiveBayesIntentClassifier:
         calibration_folds: int = 3,
         max_chars: int = 2000,
         segment_cjk: bool = True,
+        lexicon: Lexicon | None = None,
+        shape_features: bool = False,
+        extra_weight: float = 1.0,
     ) -> None:
         self.alpha = alpha
         self.word_ngram_range = word_ngram_range
@@ -82,6 +108,9 @@ class NaiveBayesIntentClassifier:
         self.calibration_folds = calibration_folds
         self.max_chars = max_chars
         self.segment_cjk = segment_cjk
+        self.lexicon = lexicon
+        self.shape_features = shape_features
+        self.extra_weight = extra_weight
 
     def get_params(self) -> dict:
         """The constructor's hyper-parameters."""
@@ -96,6 +125,9 @@ class NaiveBayesIntentClassifier:
             "calibration_folds": self.calibration_folds,
             "max_chars": self.max_chars,
             "segment_cjk": self.segment_cjk,
+            "lexicon": self.lexicon,
+            "shape_features": self.shape_features,
+            "extra_weight": self.extra_weight,
         }
 
     def _validate_params(self) -> None:
@@ -105,6 +137,10 @@ class NaiveBayesIntentClassifier:
             raise ValueError(f"feature_fraction must be in (0, 1], got {self.feature_fraction!r}")
         if not isinstance(self.calibration_folds, int):
             raise ValueError(f"calibration_folds must be an int, got {self.calibration_folds!r}")
+        if self.lexicon is not None and not isinstance(self.lexicon, Lexicon):
+            raise ValueError(f"lexicon must be a Lexicon or None, got {self.lexicon!r:.80}")
+        if not self.extra_weight > 0:
+            raise ValueError(f"extra_weight must be > 0, got {self.extra_weight!r}")
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> NaiveBayesIntentClassifier:
@@ -124,7 +160,8 @@ class NaiveBayesIntentClassifier:
             self.max_chars,
             self.segment_cjk,
         )
-        X = vectorizer.fit_transform(texts)
+        tags = self.lexicon.tags if self.lexicon is not None else ()
+        X = self._extend(vectorizer.fit_transform(texts), texts, tags)
         classes, y = np.unique(labels, return_inverse=True)
         selected, flp, prior = self._fit_nb(X, y, len(classes))
         self.temperature_ = self._fit_temperature(X, y, len(classes))
@@ -133,7 +170,40 @@ class NaiveBayesIntentClassifier:
         self.feature_log_prob_ = flp
         self.class_log_prior_ = prior
         self.classes_ = classes
+        self.lexicon_tags_ = tuple(tags)
+        self.n_extra_features_ = X.shape[1] - len(vectorizer.vocabulary_)
         return self
+
+    def _extend(self, X: sp.csr_matrix, texts: Sequence[str], tags: Sequence[str]) -> sp.csr_matrix:
+        """``X`` followed by the lexicon and shape columns (see :meth:`_extra_features`)."""
+        extra = self._extra_features(texts, tags)
+        if not extra.shape[1]:
+            return X
+        return sp.hstack([X, sp.csr_matrix(extra)], format="csr")
+
+    def _extra_features(self, texts: Sequence[str], tags: Sequence[str]) -> np.ndarray:
+        """Dense ``(n_texts, n_extra)``: a column per lexicon tag (set when the text holds
+        one of its terms), then the length buckets and the question column; values
+        ``extra_weight``."""
+        n_extra = len(tags) + (len(_LENGTH_BUCKETS) + 2 if self.shape_features else 0)
+        out = np.zeros((len(texts), n_extra))
+        if not n_extra:
+            return out
+        column = {tag: j for j, tag in enumerate(tags)}
+        weight = float(self.extra_weight)
+        for i, text in enumerate(texts):
+            text = text[: self.max_chars]
+            if tags:
+                for _, tag in self.lexicon.find(text):
+                    j = column.get(tag)
+                    if j is not None:
+                        out[i, j] = weight
+            if self.shape_features:
+                length = len(_UNIT.findall(text))
+                out[i, len(tags) + int(np.searchsorted(_LENGTH_BUCKETS, length))] = weight
+                if _QUESTION.search(text):
+                    out[i, n_extra - 1] = weight
+        return out
 
     def _fit_nb(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int):
         """Select features by chi-squared and fit MultinomialNB on them."""
@@ -186,8 +256,17 @@ class NaiveBayesIntentClassifier:
         texts = check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        X = self.vectorizer_.transform(texts)[:, self.selected_features_]
-        return np.asarray(X @ self.feature_log_prob_.T) + self.class_log_prior_
+        # the n-gram columns come first in selected_features_ (sorted): score them on the
+        # sparse features, the few lexicon and shape columns on a small dense block
+        n_ngrams = len(self.vectorizer_.vocabulary_)
+        k = int(np.searchsorted(self.selected_features_, n_ngrams))
+        X = self.vectorizer_.transform(texts)[:, self.selected_features_[:k]]
+        jll = np.asarray(X @ self.feature_log_prob_[:, :k].T) + self.class_log_prior_
+        if k < len(self.selected_features_):
+            extra = self._extra_features(texts, self.lexicon_tags_)
+            columns = self.selected_features_[k:] - n_ngrams
+            jll += extra[:, columns] @ self.feature_log_prob_[:, k:].T
+        return jll
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape ``(n_texts, n_classes)``, columns in ``classes_``
@@ -211,11 +290,13 @@ class NaiveBayesIntentClassifier:
         check_fitted(self)
         vec_meta, vec_arrays = self.vectorizer_.get_state()
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
+        params["lexicon"] = self.lexicon.to_dict() if self.lexicon is not None else None
         meta = {
             "params": params,
             "classes": self.classes_.tolist(),
             "temperature": self.temperature_,
             "vectorizer": vec_meta,
+            "lexicon_tags": list(self.lexicon_tags_),
         }
         arrays = {
             "idf": vec_arrays["idf"],
@@ -238,7 +319,11 @@ class NaiveBayesIntentClassifier:
             for key in ("word_ngram_range", "char_ngram_range"):
                 if params.get(key) is not None:
                     params[key] = tuple(params[key])
+            if params.get("lexicon") is not None:
+                params["lexicon"] = Lexicon(params["lexicon"])
             model = cls(**params)
+            model._validate_params()
+            lexicon_tags = tuple(meta.get("lexicon_tags", ()))
             model.vectorizer_ = TextVectorizer.from_state(
                 meta["vectorizer"], {"idf": arrays["idf"]}
             )
@@ -249,9 +334,11 @@ class NaiveBayesIntentClassifier:
             temperature = float(meta["temperature"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"malformed {cls.__name__} in {directory}: {exc}") from exc
-        n_features = len(model.vectorizer_.vocabulary_)
+        n_extra = len(lexicon_tags) + (len(_LENGTH_BUCKETS) + 2 if model.shape_features else 0)
+        n_features = len(model.vectorizer_.vocabulary_) + n_extra
         if (
-            classes.ndim != 1
+            (lexicon_tags and (model.lexicon is None or lexicon_tags != model.lexicon.tags))
+            or classes.ndim != 1
             or len(classes) < 2
             or flp.shape != (len(classes), len(selected))
             or prior.shape != (len(classes),)
@@ -265,4 +352,6 @@ class NaiveBayesIntentClassifier:
         model.feature_log_prob_ = flp
         model.class_log_prior_ = prior
         model.temperature_ = temperature
+        model.lexicon_tags_ = lexicon_tags
+        model.n_extra_features_ = n_extra
         return model

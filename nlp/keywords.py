@@ -12,12 +12,16 @@ process-global ``jieba.dt``.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
+
+import numpy as np
 
 __all__ = ["KeywordExtractor", "top_terms_by_group"]
 
@@ -33,11 +37,21 @@ MAX_CHARS = 2_000
 
 @lru_cache(maxsize=1)
 def _jieba_idf() -> tuple[dict[str, float], float]:
-    """jieba's shipped IDF table and its median (loaded once per process)."""
-    from jieba.analyse.tfidf import TFIDF
+    """jieba's shipped IDF table and its median (loaded once per process).
 
-    table = TFIDF()  # only its IDF table is used, never its global tokenizer
-    return table.idf_freq, table.median_idf
+    The same table and median as ``jieba.analyse.TFIDF``, read straight from
+    ``jieba/analyse/idf.txt``: importing ``jieba.analyse`` would also build its default
+    extractor and load jieba's part-of-speech dictionary, seconds that are not needed.
+    """
+    spec = importlib.util.find_spec("jieba")
+    path = Path(spec.origin).parent / "analyse" / "idf.txt"  # type: ignore[union-attr]
+    parts = path.read_bytes().decode("utf-8").split()  # "word idf" per line
+    if len(parts) % 2:
+        raise ValueError(f"malformed jieba IDF table: {path}")
+    values = np.array(parts[1::2], dtype=np.float64)
+    middle = len(values) // 2
+    median = float(np.partition(values, middle)[middle]) if len(values) else 1.0
+    return dict(zip(parts[0::2], values.tolist(), strict=True)), median
 
 
 class _Pair:
@@ -112,6 +126,17 @@ class KeywordExtractor:
             raise ValueError(f"top_k must be a positive integer, got {self.top_k!r}")
 
     # -- resources (lazy) ----------------------------------------------------------------
+    def prepare(self) -> KeywordExtractor:
+        """Load the tokenizer, the stop words and jieba's IDF table now (before forking
+        worker processes, say, so that they share them); return self."""
+        self._check_params()
+        self._stops()
+        _jieba_idf()
+        tokenizer = self._tok()
+        if hasattr(tokenizer, "prepare"):
+            tokenizer.prepare()
+        return self
+
     def _tok(self):
         if self.tokenizer is None:
             from nlp.tokenize import default_tokenizer
@@ -132,15 +157,16 @@ class KeywordExtractor:
     def _words(self, text: str) -> list[str]:
         """Candidate keywords of ``text`` in order: lower-cased, stop words removed."""
         stops = self._stops()
+        is_cjk, is_latin = _CJK_WORD.search, _LATIN_WORD.fullmatch
         words = []
-        for token in self._tok().tokenize(text[:MAX_CHARS]):
-            word = token.text.lower()
+        for token, _, _ in self._tok().tokenize(text[:MAX_CHARS]):
+            word = token.lower()
             if word in stops:
                 continue
-            if _CJK_WORD.search(word):
+            if is_cjk(word):
                 if len(word.strip()) >= 2:
                     words.append(word)
-            elif _LATIN_WORD.fullmatch(word) and len(word) >= 3:
+            elif len(word) >= 3 and is_latin(word):
                 words.append(word)
         return words
 
@@ -183,9 +209,11 @@ class KeywordExtractor:
             freq[w] = freq.get(w, 0.0) + 1.0
         total = len(words)
         scored = []
+        zh_idf = None
         for order, (w, f) in enumerate(freq.items()):
             if _CJK_WORD.search(w):
-                zh_idf, zh_median = _jieba_idf()
+                if zh_idf is None:
+                    zh_idf, zh_median = _jieba_idf()  # loaded only for Chinese words
                 idf = zh_idf.get(w, zh_median)
             else:
                 idf = self._english_idf(w)

@@ -92,8 +92,12 @@ def render(
     fill = _Blank({k: "" if v is None else v for k, v in values.items()})
     message: dict[str, Any] = {"text": str(chosen.get("text", "")).format_map(fill)}
     if chosen.get("buttons"):
+        # payloads escape their JSON braces for Rasa's templating ({{...}}), which undoes it
         message["buttons"] = [
-            {"title": str(b["title"]).format_map(fill), "payload": str(b["payload"])}
+            {
+                "title": str(b["title"]).format_map(fill),
+                "payload": str(b["payload"]).replace("{{", "{").replace("}}", "}"),
+            }
             for b in chosen["buttons"]
         ]
     return message

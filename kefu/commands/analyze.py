@@ -50,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", help="input encoding (default: UTF-8 or GB18030, detected)")
     p.add_argument("--sheet", help="Excel sheet (default: the first)")
     p.add_argument("--workers", type=_positive, help="worker processes (default: CPU cores)")
-    p.add_argument("--chunk-size", type=_positive, default=2000, help="texts per chunk (2000)")
+    p.add_argument("--chunk-size", type=_positive, default=500, help="texts per chunk (500)")
     p.add_argument("--limit", type=_positive, help="analyse only the first N rows")
     p.add_argument("--out", type=Path, help="directory for the report (default var/reports)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

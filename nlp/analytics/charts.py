@@ -14,8 +14,9 @@ import re
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["CJK_FONTS", "bar_chart", "cjk_font", "line_chart", "stacked_bars"]
+__all__ = ["CJK_FONTS", "bar_chart", "cjk_font", "line_chart", "prepare", "stacked_bars"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +45,33 @@ def cjk_font() -> str | None:
     """The name of an installed CJK font matplotlib can use, or ``None`` (with a warning)."""
     from matplotlib import font_manager
 
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in available:
-            return name
+    for attempt in range(2):
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FONTS:
+            if name in available:
+                return name
+        if attempt == 0 and not _add_new_cjk_fonts(font_manager):
+            break
     logger.warning(
         "no CJK font found (tried %s): Chinese chart labels will not render; "
         "install one, e.g. 'apt-get install fonts-noto-cjk'",
         ", ".join(CJK_FONTS[:3]),
     )
     return None
+
+
+def _add_new_cjk_fonts(font_manager) -> bool:
+    """Add the system's CJK font files to matplotlib's font list, which it caches on first
+    use: a font installed after that (``apt-get install fonts-noto-cjk``) is not in it."""
+    added = False
+    for path in font_manager.findSystemFonts():
+        if "cjk" in Path(path).name.lower() or "wqy" in Path(path).name.lower():
+            try:
+                font_manager.fontManager.addfont(path)
+                added = True
+            except (OSError, RuntimeError, ValueError):  # an unreadable font file
+                continue
+    return added
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +82,13 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def prepare() -> None:
+    """Import matplotlib and find the CJK font now (a second or two), e.g. in a thread
+    while worker processes are busy, so that rendering the report later starts at once."""
+    _pyplot()
+    cjk_font()
 
 
 def _figure(width: float, height: float):

@@ -14,6 +14,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -74,7 +75,7 @@ class TextsOptions:
 
     columns: ColumnSpec = field(default_factory=ColumnSpec)
     intents: bool = False
-    chunk_size: int = 2_000
+    chunk_size: int = 500  # small enough that the last chunks keep both cores busy
     workers: int | None = None
     keywords_per_text: int = 5
     keyword_method: str = "tfidf"
@@ -115,6 +116,11 @@ class SharedTokens:
     def jieba(self):
         return self.tokenizer.jieba
 
+    def prepare(self) -> SharedTokens:
+        """Load the tokenizer's segmenter now (before forking); return self."""
+        self.tokenizer.prepare()
+        return self
+
     def tokenize(self, text: str, segment_cjk: bool = True) -> list:
         """:meth:`nlp.tokenize.Tokenizer.tokenize`, remembered for the current chunk."""
         key = (text, segment_cjk)
@@ -151,14 +157,15 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
     from nlp.shipped import load_sentiment_model
     from nlp.tokenize import default_tokenizer
 
-    tokenizer = default_tokenizer()
-    tokenizer.jieba  # noqa: B018 - load the dictionary before forking
+    tokenizer = default_tokenizer().prepare()  # load the dictionaries before forking
+    if options.keyword_method == "textrank":
+        tokenizer.jieba  # noqa: B018 - its part-of-speech tagger needs jieba itself
     tokenizer = SharedTokens(tokenizer)
     models = {
         "sentiment": sentiment_model if sentiment_model is not None else load_sentiment_model(),
         "keywords": KeywordExtractor(
             method=options.keyword_method, top_k=options.keywords_per_text, tokenizer=tokenizer
-        ),
+        ).prepare(),
         "intent": None,
         "tokens": tokenizer,
     }
@@ -264,8 +271,21 @@ def _map_chunks(
         gc.unfreeze()
 
 
+def _prepare_report() -> None:
+    try:
+        from nlp.analytics import charts
+
+        charts.prepare()
+    except Exception:  # the report will say what is wrong when it renders
+        logger.debug("could not prepare the report's charts", exc_info=True)
+
+
 def _pooled(context, workers: int, first, second, chunks) -> Iterator:
     with context.Pool(workers) as pool:
+        # The parent mostly waits for the workers: meanwhile (after forking, never before)
+        # it imports what the report will need.
+        warm_up = threading.Thread(target=_prepare_report, name="prepare-report", daemon=True)
+        warm_up.start()
         pending: deque = deque()
 
         def submit(chunk: list[Record]) -> None:
@@ -281,6 +301,7 @@ def _pooled(context, workers: int, first, second, chunks) -> Iterator:
         while pending:
             done, result = pending.popleft()
             yield done, result.get(timeout=CHUNK_TIMEOUT)
+        warm_up.join()
 
 
 def _cell(value) -> str:

@@ -4,11 +4,17 @@ It reads the message text itself (the model has its own word and character n-gra
 features), sets ``intent`` and ``intent_ranking`` like Rasa's own classifiers, so that
 ``FallbackClassifier`` placed after it works, and persists the model through Rasa's
 model storage as JSON + npz (no pickle).
+
+Catalogue awareness: the model gets the shipped lexicon (``data/lexicon/``: product types,
+things no shop sells...) plus the lookup tables of the training data (the shop's products,
+brands and categories, generated from its database), so it knows a message mentions
+something the shop sells without depending on the entity extractors placed after it.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,7 +28,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlp.intent import NaiveBayesIntentClassifier
+from nlp.lexicon import DEFAULT_LEXICON_DIR, Lexicon
 from nlp.persistence import ModelFormatError
+from nlp.shipped import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,8 @@ _MODEL_PARAMS = (
     "calibration_folds",
     "max_chars",
     "segment_cjk",
+    "shape_features",
+    "extra_weight",
 )
 
 
@@ -50,6 +60,13 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
         return {
             # how many intents `intent_ranking` lists (0 for all)
             "ranking_length": LABEL_RANKING_LENGTH,
+            # the lexicon directory (<tag>.txt files); true for the shipped data/lexicon,
+            # false for none
+            "lexicon": True,
+            # lookup tables of the training data added to the lexicon: {table: tag}
+            "lookup_tags": {"product": "item", "brand": "brand", "category": "category"},
+            # message length and question features
+            "shape_features": True,
             # any NaiveBayesIntentClassifier keyword (alpha, feature_fraction, ...); unset
             # keys keep the model's tuned defaults
         }
@@ -74,12 +91,46 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
         self._resource = resource
         self.model = model
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Fingerprint of the lexicon files: retrain when a word list changes (Rasa's own
+        fingerprint covers only the code, the config and the training data)."""
+        source = {**cls.get_default_config(), **config}.get("lexicon")
+        if not source:
+            return None
+        directory = Path(DEFAULT_LEXICON_DIR if source is True else source)
+        paths = sorted(directory.glob("*.txt")) if directory.is_dir() else []
+        return fingerprint(paths, {"lexicon": str(directory)})
+
     def _new_model(self) -> NaiveBayesIntentClassifier:
         params = {k: self.config[k] for k in _MODEL_PARAMS if k in self.config}
         for key in ("word_ngram_range", "char_ngram_range"):
             if isinstance(params.get(key), list):
                 params[key] = tuple(params[key])
         return NaiveBayesIntentClassifier(**params)
+
+    def _lexicon(self, training_data: TrainingData) -> Lexicon | None:
+        """The configured lexicon plus the lookup tables named in ``lookup_tags``."""
+        source = self.config.get("lexicon")
+        if source is False or source is None:
+            return None
+        lexicon = Lexicon.load(DEFAULT_LEXICON_DIR if source is True else source)
+        tags = self.config.get("lookup_tags") or {}
+        extra: dict[str, list[str]] = {}
+        for table in training_data.lookup_tables:
+            tag = tags.get(table.get("name"))
+            elements = table.get("elements")
+            if tag is None:
+                continue
+            if isinstance(elements, str):  # a file of elements, one a line
+                try:
+                    with open(elements, encoding="utf-8") as handle:
+                        elements = handle.read().splitlines()
+                except OSError as exc:
+                    logger.warning("%s: lookup table %r unreadable: %s", self.name, elements, exc)
+                    continue
+            extra.setdefault(tag, []).extend(str(e) for e in elements or [])
+        return lexicon.extended(extra) if extra else lexicon
 
     @classmethod
     def create(
@@ -105,7 +156,9 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
                 len(set(labels)),
             )
             return self._resource
-        self.model = self._new_model().fit(texts, labels)
+        model = self._new_model()
+        model.lexicon = self._lexicon(training_data)
+        self.model = model.fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory)
         return self._resource

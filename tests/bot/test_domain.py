@@ -71,3 +71,36 @@ def test_identity_slots_cannot_be_filled_from_what_the_user_types(domain):
     }
     assert "customer_id" not in entity_slots
     assert "customer_id" not in domain.entities
+
+
+def test_responses_render_through_rasa_without_templating_errors(domain):
+    """JSON in button payloads is escaped ({{...}}): Rasa renders it without logging errors.
+
+    An unescaped ``{"entity":"value"}`` is taken for a slot placeholder: Rasa logs an
+    error with a full traceback for each button each time the reply is sent.
+    """
+    import json
+
+    import structlog
+    from rasa.core.nlg.interpolator import interpolate
+
+    # the values the actions pass: every {placeholder} of the texts
+    values = {slot.name: "x" for slot in domain.slots}
+    for variations in domain.responses.values():
+        for variation in variations:
+            values.update(dict.fromkeys(re.findall(r"{(\w+)}", variation.get("text", "")), "x"))
+    payloads = 0
+    with structlog.testing.capture_logs() as logs:
+        for name, variations in domain.responses.items():
+            for variation in variations:
+                rendered = interpolate(dict(variation), values)
+                for button in rendered.get("buttons") or []:
+                    payload = button["payload"]
+                    assert "{{" not in payload and "}}" not in payload, (name, payload)
+                    if "{" in payload:
+                        intent, _, entities = payload.partition("{")
+                        assert intent.startswith("/") and intent[1:] in domain.intents
+                        assert isinstance(json.loads("{" + entities), dict), (name, payload)
+                        payloads += 1
+    assert payloads, "no button with entities in the domain"
+    assert [e for e in logs if e.get("log_level") in ("error", "exception")] == []

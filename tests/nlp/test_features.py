@@ -59,3 +59,21 @@ def test_unsegmented_chinese_uses_runs_as_words():
     )
     assert words[:3] == ["很满意", ",", "还会买"]  # NFKC folds the full-width comma
     assert "满意" in chars
+
+
+def test_vocabulary_maps_prefixed_terms_to_columns():
+    vec = TextVectorizer(char_ngram_range=(1, 1)).fit(["退款 refund", "退货"])
+    vocabulary = vec.vocabulary_
+    assert len(vocabulary) == len(vec.idf_) == len(list(vocabulary))
+    assert vocabulary["w:退款"] < vec.n_word_features_ <= vocabulary["c:退"]
+    assert sorted(vocabulary.values()) == list(range(len(vocabulary)))
+    assert "w:nothing" not in vocabulary and "x:退" not in vocabulary
+
+
+def test_state_with_terms_out_of_block_order_is_rejected():
+    vec = TextVectorizer().fit(["a b", "c d"])
+    meta, arrays = vec.get_state()
+    with pytest.raises(ValueError, match="w: terms, then c: terms"):
+        TextVectorizer.from_state({**meta, "terms": meta["terms"][::-1]}, arrays)
+    with pytest.raises(ValueError, match="list of str"):
+        TextVectorizer.from_state({**meta, "terms": [1] * len(meta["terms"])}, arrays)

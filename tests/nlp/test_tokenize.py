@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import jieba
 import pytest
 
-from nlp.tokenize import Token, Tokenizer, default_tokenizer, normalize, tokenize
+from nlp.tokenize import (
+    DEFAULT_USER_DICT,
+    Token,
+    Tokenizer,
+    default_tokenizer,
+    normalize,
+    tokenize,
+)
 
 MIXED = [
     "这个iPhone case还有货吗?",
@@ -97,13 +105,61 @@ def test_user_dictionary_directory_and_missing_path(tmp_path):
         Tokenizer(user_dict=tmp_path / "missing.txt")
 
 
-def test_jieba_is_initialised_lazily():
+def test_segmenter_is_initialised_lazily():
     tokenizer = Tokenizer()
-    assert tokenizer._jieba is None
+    assert tokenizer._segment is None
     tokenizer.tokenize("only english here")
-    assert tokenizer._jieba is None
+    assert tokenizer._segment is None
     tokenizer.tokenize("中文")
-    assert tokenizer._jieba is not None
+    assert tokenizer._segment is not None
+    assert tokenizer.prepare() is tokenizer
+
+
+def test_jieba_instance_is_loaded_on_first_access_with_the_user_dictionary(tmp_path):
+    pytest.importorskip("rjieba")
+    (tmp_path / "words.txt").write_text("喵喵智能灯 5000 n\n", encoding="utf-8")
+    tokenizer = Tokenizer(user_dict=tmp_path, backend="rjieba")
+    tokenizer.tokenize("我想买喵喵智能灯")
+    assert tokenizer._jieba is None  # rjieba segments: jieba itself is not needed
+    assert tokenizer.jieba.FREQ["喵喵智能灯"] == 5000
+    assert tokenizer.jieba is tokenizer.jieba
+
+
+SAME_SEGMENTATION = [
+    "平板不错，特别是在这个价位",  # 特别是在: a word of jieba's dictionary (3) that the user
+    "三只松鼠坚果礼盒支持七天无理由退货吗",  # dictionary's totals must not outweigh
+    "这件T恤偏小，小米手环和华为手表都有货吗？物流很快，客服态度好",
+    "㐀㐁中文〇々﨑字𠀀𠀁測試",  # ideographs jieba leaves one per word
+    "这个iPhone case还有货吗? 谢谢",
+]
+
+
+@functools.cache
+def _shipped(backend: str, hmm: bool) -> Tokenizer:
+    if backend == "rjieba":
+        pytest.importorskip("rjieba")
+    return Tokenizer(DEFAULT_USER_DICT, hmm=hmm, backend=backend)
+
+
+@pytest.mark.parametrize("text", SAME_SEGMENTATION)
+@pytest.mark.parametrize("hmm", [True, False])
+def test_rjieba_and_jieba_backends_give_the_same_tokens(text, hmm):
+    rust = _shipped("rjieba", hmm).tokenize(text)
+    python = _shipped("jieba", hmm).tokenize(text)
+    assert rust == python
+    assert all(text[t.start : t.end] == t.text for t in rust)
+
+
+def test_ideographs_outside_jiebas_range_are_single_words():
+    words = [t.text for t in Tokenizer().tokenize("㐀㐁中文")]
+    assert words[:2] == ["㐀", "㐁"]
+
+
+def test_backend_is_checked():
+    with pytest.raises(ValueError, match="backend"):
+        Tokenizer(backend="spacy")
+    assert Tokenizer(backend="jieba").backend_name == "jieba"
+    assert Tokenizer().backend_name in ("rjieba", "jieba")
 
 
 def test_empty_and_whitespace_give_no_tokens():
@@ -147,4 +203,4 @@ def test_cjk_runs_can_stay_whole_without_jieba():
     tokenizer = Tokenizer()
     tokens = tokenizer.tokenize("这个iPhone还有货吗？KF10000123", segment_cjk=False)
     assert [t.text for t in tokens] == ["这个", "iPhone", "还有货吗", "？", "KF10000123"]
-    assert tokenizer._jieba is None
+    assert tokenizer._jieba is None and tokenizer._segment is None

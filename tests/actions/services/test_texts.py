@@ -27,3 +27,12 @@ def test_labels_exist_in_both_languages():
         )
         assert not any(CJK.search(v) for v in en[group].values()), group
     assert texts.language_of("fr") == "zh"
+
+
+def test_render_unescapes_button_payloads_like_rasa(domain):
+    import json
+
+    buttons = texts.render(domain, "utter_ask_csat", "en")["buttons"]
+    payload = buttons[0]["payload"]
+    assert payload.startswith("/csat_score{") and "{{" not in payload
+    assert json.loads(payload[len("/csat_score") :]) == {"csat_score": "5"}

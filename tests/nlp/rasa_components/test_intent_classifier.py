@@ -82,4 +82,59 @@ def test_model_parameters_come_from_the_config(model_storage, context):
     component.train(_training_data())
     assert component.model.alpha == 0.5
     assert component.model.char_ngram_range == (2, 3)
-    assert len(component.model.selected_features_) == len(component.model.vectorizer_.vocabulary_)
+    model = component.model
+    n_features = len(model.vectorizer_.vocabulary_) + model.n_extra_features_
+    assert len(model.selected_features_) == n_features
+
+
+def test_lookup_tables_join_the_shipped_lexicon(model_storage, context):
+    data = _training_data()
+    data.lookup_tables = [
+        {"name": "brand", "elements": ["Zorblax", "佐布拉"]},
+        {"name": "product", "elements": ["flux capacitor"]},
+        {"name": "city", "elements": ["Springfield"]},  # not in lookup_tags: not used
+    ]
+    component = KefuIntentClassifier.create({}, model_storage, Resource("i"), context)
+    component.train(data)
+    lexicon = component.model.lexicon
+    assert lexicon.find("zorblax flux capacitors") == [
+        ("zorblax", "brand"),
+        ("flux capacitors", "item"),
+    ]
+    assert lexicon.find("佐布拉的枕头") == [("佐布拉", "brand"), ("枕头", "item")]  # + shipped
+    assert lexicon.find("springfield") == []
+    loaded = KefuIntentClassifier.load({}, model_storage, Resource("i"), context)
+    assert loaded.model.lexicon == lexicon
+
+
+def test_lexicon_and_shape_features_can_be_switched_off(model_storage, context):
+    config = {"lexicon": False, "shape_features": False}
+    component = KefuIntentClassifier.create(config, model_storage, Resource("i"), context)
+    component.train(_training_data())
+    assert component.model.lexicon is None and component.model.n_extra_features_ == 0
+    assert [m.get(INTENT)["name"] for m in _parse(component, PROBES[:3])] == [
+        "order_status",
+        "thanks",
+        "greet",
+    ]
+
+
+def test_unreadable_lookup_file_is_skipped(model_storage, context, caplog, tmp_path):
+    data = _training_data()
+    data.lookup_tables = [{"name": "brand", "elements": str(tmp_path / "missing.txt")}]
+    component = KefuIntentClassifier.create({}, model_storage, Resource("i"), context)
+    component.train(data)
+    assert "unreadable" in caplog.text
+    assert component.model is not None
+
+
+def test_fingerprint_follows_the_lexicon_files(tmp_path):
+    from nlp.rasa_components.intent_classifier import KefuIntentClassifier
+
+    (tmp_path / "item.txt").write_text("pillow\n枕头\n", encoding="utf-8")
+    config = {"lexicon": str(tmp_path)}
+    first = KefuIntentClassifier.fingerprint_addon(config)
+    assert first == KefuIntentClassifier.fingerprint_addon(config)
+    (tmp_path / "item.txt").write_text("pillow\n枕头\nlamp\n", encoding="utf-8")
+    assert KefuIntentClassifier.fingerprint_addon(config) != first
+    assert KefuIntentClassifier.fingerprint_addon({"lexicon": False}) is None

@@ -1,0 +1,199 @@
+"""kefu's tracker store: Rasa's SQL tracker store, tuned for one message at a time.
+
+``bot/endpoints.yml`` names :class:`KefuTrackerStore`; it takes the same settings as
+Rasa's ``type: SQL`` store (``url`` is any SQLAlchemy URL: SQLite under ``var/`` by
+default, PostgreSQL with ``postgresql://...``) and writes the same ``events`` table, so a
+database written by one can be read by the other. Every event is committed to the
+database before the reply goes out, as with Rasa's store. What differs:
+
+* Rasa's store rebuilds the tracker from all the events of the session on every message
+  (a query, a JSON parse and a replay of each event) and counts the stored events again
+  before each save. This one keeps the trackers it saved last in memory (bounded LRU)
+  with the id of their last stored event. :meth:`KefuTrackerStore.retrieve` hands a kept
+  tracker out only when one indexed query shows nobody else wrote to the conversation
+  since (another server on the same database, the HTTP API), and takes it out of the
+  cache: a message that fails before its save leaves nothing half-done behind, the next
+  retrieve reads the database. :meth:`KefuTrackerStore.save` writes only the events
+  added since.
+* SQLite runs in WAL mode with ``synchronous=NORMAL`` on pooled connections (one fsync
+  per checkpoint instead of several per message; a committed message survives a crash
+  of the server, an OS crash may lose the last ones), instead of a new connection and a
+  rollback journal per transaction.
+* Rasa's speed fixes (:mod:`kefu.rasa_patches`) are installed in the server process when
+  Rasa creates the store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from kefu import rasa_patches
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 1000
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def _tune_sqlite(engine: sa.engine.Engine) -> sa.engine.Engine:
+    """An engine on the same SQLite file, with pooled, WAL-mode connections."""
+    url = engine.url
+    engine.dispose()
+    tuned = sa.create_engine(
+        url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=2,
+        max_overflow=8,
+        connect_args={"check_same_thread": False},
+    )
+
+    @sa.event.listens_for(tuned, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return tuned
+
+
+def _one_session(tracker: DialogueStateTracker) -> bool:
+    """Whether ``tracker`` holds one session only, as a tracker read back would.
+
+    After a new session starts, the database gives back the events from that session on:
+    such a tracker is not kept, the next message reads it.
+    """
+    for index, event in enumerate(reversed(tracker.events)):
+        if isinstance(event, SessionStarted):
+            return index == len(tracker.events) - 1
+    return True
+
+
+@dataclass
+class _Kept:
+    """A tracker as it was saved: its events up to ``stored`` are in the database."""
+
+    tracker: DialogueStateTracker
+    stored: int  # len(tracker.events) when it was saved or loaded
+    last_id: int | None  # id of the conversation's last row in the events table
+
+
+class KefuTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store with a write-through tracker cache and tuned SQLite.
+
+    Args:
+        cache_size: trackers kept in memory (``0`` turns the cache off).
+        *args, **kwargs: those of ``SQLTrackerStore`` (``host`` may be a full URL).
+    """
+
+    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        rasa_patches.install()
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            self.engine = _tune_sqlite(self.engine)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        table = self.SQLEvent.__table__
+        # built once: an ORM query costs more to build than to run
+        self._last_id_query = sa.select(sa.func.max(table.c.id)).where(
+            table.c.sender_id == sa.bindparam("sender_id")
+        )
+        self.cache_size = max(0, int(cache_size))
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._out: dict[str, _Kept] = {}  # handed out by retrieve, not saved yet
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _last_id(self, session: Any, sender_id: str) -> int | None:
+        return session.execute(self._last_id_query, {"sender_id": sender_id}).scalar()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker of the latest session: the kept one when still current, else loaded."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and len(kept.tracker.events) == kept.stored:
+            with self.session_scope() as session:
+                current = self._last_id(session, sender_id)
+            if current == kept.last_id:
+                self._out[sender_id] = kept
+                return kept.tracker
+        return await self._load(sender_id)
+
+    async def _load(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            last_id = self._last_id(session, sender_id) if rows else None
+        if not rows or not self.domain:
+            self._out.pop(sender_id, None)
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+        )
+        self._out[sender_id] = _Kept(tracker, len(tracker.events), last_id)
+        return tracker
+
+    # --- writing ------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events of ``tracker`` that are not stored yet; keep the tracker."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        out = self._out.pop(sender_id, None)
+        with self.session_scope() as session:
+            if out is not None and out.tracker is tracker and len(tracker.events) >= out.stored:
+                new_events = list(tracker.events)[out.stored :]
+            else:  # a tracker this store did not hand out: count what is stored, as Rasa does
+                new_events = list(self._additional_events(session, tracker))
+            if new_events:
+                # one multi-row INSERT (Core): the ORM's unit of work cost more than the SQL
+                session.execute(
+                    self.SQLEvent.__table__.insert(),
+                    [self._row(sender_id, event) for event in new_events],
+                )
+            last_id = self._last_id(session, sender_id)
+            session.commit()
+        if _one_session(tracker):
+            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_id))
+        logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
+
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
+        """The columns of ``event``, as ``SQLTrackerStore.save`` fills them."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _keep(self, sender_id: str, kept: _Kept) -> None:
+        if self.cache_size == 0:
+            return
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self.cache_size:
+            self._kept.popitem(last=False)
+
+
+__all__ = ["KefuTrackerStore"]

@@ -1,0 +1,195 @@
+"""KefuTrackerStore: Rasa's SQL tracker store with a tracker cache and tuned SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.utils.endpoints import read_endpoint_config
+
+from kefu.bot import rasa_env
+from kefu.trackers import KefuTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = Domain.from_dict(
+    {
+        "intents": ["greet", "order_status"],
+        "slots": {
+            "language": {
+                "type": "categorical",
+                "values": ["zh", "en"],
+                "influence_conversation": False,
+                "mappings": [{"type": "custom"}],
+            }
+        },
+    }
+)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def _url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tracker.db'}"
+
+
+def _store(url: str, **kwargs) -> KefuTrackerStore:
+    return KefuTrackerStore(domain=DOMAIN, host=url, **kwargs)
+
+
+def _turn(tracker, text: str, intent: str, language: str) -> None:
+    tracker.update(UserUttered(text, {"name": intent, "confidence": 0.9}))
+    tracker.update(SlotSet("language", language))
+    tracker.update(ActionExecuted("utter_x"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def _rows(url: str, sender: str) -> list[str]:
+    """Event types stored for ``sender`` from its latest session on (what a retrieve reads)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+        ).all()
+    engine.dispose()
+    types = [r[0] for r in rows]
+    starts = [i for i, t in enumerate(types) if t == "session_started"]
+    return types[starts[-1] :] if starts else types
+
+
+def _conversation(store: KefuTrackerStore, sender: str) -> None:
+    tracker = run(store.get_or_create_tracker(sender))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    _turn(tracker, "你好", "greet", "zh")
+    run(store.save(tracker))
+
+
+def test_each_event_is_stored_once_and_a_restarted_store_reads_it(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "c1")
+    for text in ("where is my order?", "and now?"):
+        tracker = run(store.retrieve("c1"))
+        _turn(tracker, text, "order_status", "en")
+        run(store.save(tracker))
+    # no duplicates: the rows are the events of the tracker, in order
+    tracker = run(store.retrieve("c1"))
+    assert _rows(url, "c1") == [e.type_name for e in tracker.events]
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)][-1] == "and now?"
+
+    store.engine.dispose()
+    restarted = _store(url)
+    restored = run(restarted.retrieve("c1"))
+    assert restored is not None and restored is not tracker
+    assert restored.get_slot("language") == "en"
+    assert restored.latest_message.text == "and now?"
+    assert list(restored.events) == list(tracker.events)
+    # the same table as Rasa's own store: either reads what the other wrote
+    rasa_store = SQLTrackerStore(domain=DOMAIN, host=url)
+    assert list(run(rasa_store.retrieve("c1")).events) == list(tracker.events)
+    rasa_tracker = run(rasa_store.retrieve("c1"))
+    _turn(rasa_tracker, "written by rasa", "greet", "zh")
+    run(rasa_store.save(rasa_tracker))
+    assert run(restarted.retrieve("c1")).latest_message.text == "written by rasa"
+
+
+def test_a_kept_tracker_is_handed_out_only_while_nobody_else_wrote(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "c2")
+    first = run(store.retrieve("c2"))  # read from the database
+    _turn(first, "again", "greet", "zh")
+    run(store.save(first))
+    assert run(store.retrieve("c2")) is first  # kept: no reload
+    run(store.save(first))
+
+    # another server on the same database adds a turn
+    other = _store(url)
+    theirs = run(other.retrieve("c2"))
+    _turn(theirs, "from the other server", "order_status", "en")
+    run(other.save(theirs))
+
+    fresh = run(store.retrieve("c2"))
+    assert fresh is not first
+    assert fresh.latest_message.text == "from the other server"
+    assert _rows(url, "c2") == [e.type_name for e in fresh.events]
+
+
+def test_a_message_that_fails_before_its_save_leaves_nothing_behind(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "c3")
+    saved = run(store.retrieve("c3"))
+    run(store.save(saved))
+    tracker = run(store.retrieve("c3"))
+    _turn(tracker, "this one fails", "order_status", "en")  # ...and is never saved
+    again = run(store.retrieve("c3"))
+    assert again.latest_message.text == "你好"
+    assert all(getattr(e, "text", None) != "this one fails" for e in again.events)
+    # the failed tracker saved late still adds only what is not stored
+    _turn(again, "next", "greet", "zh")
+    run(store.save(again))
+    assert _rows(url, "c3") == [e.type_name for e in run(store.retrieve("c3")).events]
+
+
+def test_after_a_new_session_only_that_session_comes_back(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "c4")
+    tracker = run(store.retrieve("c4"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    _turn(tracker, "new session", "greet", "en")
+    run(store.save(tracker))
+    rasa_view = run(SQLTrackerStore(domain=DOMAIN, host=url).retrieve("c4"))
+    ours = run(store.retrieve("c4"))
+    assert list(ours.events) == list(rasa_view.events)
+    assert isinstance(ours.events[0], SessionStarted)
+
+
+def test_cache_off_and_bounded(tmp_path):
+    url = _url(tmp_path)
+    off = _store(url, cache_size=0)
+    _conversation(off, "a")
+    first = run(off.retrieve("a"))
+    run(off.save(first))
+    assert run(off.retrieve("a")) is not first
+    small = _store(url, cache_size=1)
+    for sender in ("b", "c"):
+        _conversation(small, sender)
+        tracker = run(small.retrieve(sender))
+        run(small.save(tracker))
+    assert list(small._kept) == ["c"]
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    store = _store(_url(tmp_path))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_bot_endpoints_create_this_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("KEFU_TRACKER_URL", _url(tmp_path))
+    for key, value in rasa_env().items():
+        if key.startswith("KEFU_"):
+            monkeypatch.setenv(key, value)
+    config = read_endpoint_config(str(ROOT / "bot" / "endpoints.yml"), "tracker_store")
+    store = TrackerStore.create(config, DOMAIN)
+    assert isinstance(store, KefuTrackerStore)
+    assert store.engine.url.database == str(tmp_path / "tracker.db")
+    action = read_endpoint_config(str(ROOT / "bot" / "endpoints.yml"), "action_endpoint")
+    assert action.kwargs.get("enable_selective_domain") is True
+
+
+@pytest.mark.parametrize("sender", ["x"])
+def test_unknown_conversation_is_none(tmp_path, sender):
+    assert run(_store(_url(tmp_path)).retrieve(sender)) is None
