@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from nlp.features import TextVectorizer, check_texts
+from nlp.persistence import ModelFormatError, load_model, save_model
 
-__all__ = ["check_fit_input", "check_fitted", "softmax"]
+__all__ = [
+    "check_fit_input",
+    "check_fitted",
+    "load_classifier",
+    "save_classifier",
+    "softmax",
+]
 
 
 def check_fit_input(texts: object, labels: object) -> tuple[list[str], np.ndarray]:
@@ -69,3 +78,65 @@ def make_vectorizer(
         min_df=min_df,
         max_chars=max_chars,
     )
+
+
+def save_classifier(
+    model: Any,
+    directory: str | Path,
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    params: dict[str, Any] | None = None,
+) -> Path:
+    """Save a fitted text classifier: its hyper-parameters, ``classes_`` and vectorizer,
+    plus the model's own ``meta`` (JSON) and ``arrays`` (npz); no pickle.
+
+    Args:
+        model: a fitted classifier with ``get_params()``, ``classes_`` and ``vectorizer_``.
+        directory: where to save.
+        meta: the model's own JSON-serialisable data.
+        arrays: the model's own arrays.
+        params: JSON forms of hyper-parameters that are objects (tuples become lists).
+    """
+    check_fitted(model)
+    vec_meta, vec_arrays = model.vectorizer_.get_state()
+    saved = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
+    saved.update(params or {})
+    meta = {"params": saved, "classes": model.classes_.tolist(), "vectorizer": vec_meta, **meta}
+    return save_model(directory, type(model).__name__, meta, {"idf": vec_arrays["idf"], **arrays})
+
+
+def load_classifier(
+    cls: type,
+    directory: str | Path,
+    converters: dict[str, Callable[[Any], Any]] | None = None,
+) -> tuple[Any, dict[str, Any], dict[str, np.ndarray]]:
+    """A classifier saved by :func:`save_classifier`, with its hyper-parameters, ``classes_``
+    and vectorizer restored; its own ``meta`` and ``arrays`` are the caller's to restore.
+
+    Args:
+        cls: the classifier's class (the saved kind must be its name).
+        directory: the saved model.
+        converters: per hyper-parameter, a function from its JSON form back to its value.
+
+    Raises:
+        ModelFormatError: missing, corrupted, foreign or malformed model.
+    """
+    meta, arrays = load_model(directory, cls.__name__)
+    try:
+        params = dict(meta["params"])
+        for key in ("word_ngram_range", "char_ngram_range"):
+            if params.get(key) is not None:
+                params[key] = tuple(params[key])
+        for key, convert in (converters or {}).items():
+            if params.get(key) is not None:
+                params[key] = convert(params[key])
+        model = cls(**params)
+        model._validate_params()
+        model.vectorizer_ = TextVectorizer.from_state(meta["vectorizer"], {"idf": arrays["idf"]})
+        classes = np.asarray(meta["classes"], dtype=str)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(f"malformed {cls.__name__} in {directory}: {exc}") from exc
+    if classes.ndim != 1 or len(classes) < 2:
+        raise ModelFormatError(f"inconsistent {cls.__name__} classes in {directory}")
+    model.classes_ = classes
+    return model, meta, arrays

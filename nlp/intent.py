@@ -30,10 +30,17 @@ from sklearn.feature_selection import chi2
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
 
-from nlp.base import check_fit_input, check_fitted, make_vectorizer, softmax
-from nlp.features import TextVectorizer, check_texts
+from nlp.base import (
+    check_fit_input,
+    check_fitted,
+    load_classifier,
+    make_vectorizer,
+    save_classifier,
+    softmax,
+)
+from nlp.features import check_texts
 from nlp.lexicon import Lexicon
-from nlp.persistence import ModelFormatError, load_model, save_model
+from nlp.persistence import ModelFormatError
 
 __all__ = ["NaiveBayesIntentClassifier"]
 
@@ -288,23 +295,14 @@ class NaiveBayesIntentClassifier:
     def save(self, directory: str | Path) -> Path:
         """Save the fitted model into ``directory`` (JSON + npz, no pickle)."""
         check_fitted(self)
-        vec_meta, vec_arrays = self.vectorizer_.get_state()
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        params["lexicon"] = self.lexicon.to_dict() if self.lexicon is not None else None
-        meta = {
-            "params": params,
-            "classes": self.classes_.tolist(),
-            "temperature": self.temperature_,
-            "vectorizer": vec_meta,
-            "lexicon_tags": list(self.lexicon_tags_),
-        }
+        lexicon = self.lexicon.to_dict() if self.lexicon is not None else None
+        meta = {"temperature": self.temperature_, "lexicon_tags": list(self.lexicon_tags_)}
         arrays = {
-            "idf": vec_arrays["idf"],
             "selected_features": self.selected_features_,
             "feature_log_prob": self.feature_log_prob_,
             "class_log_prior": self.class_log_prior_,
         }
-        return save_model(directory, type(self).__name__, meta, arrays)
+        return save_classifier(self, directory, meta, arrays, params={"lexicon": lexicon})
 
     @classmethod
     def load(cls, directory: str | Path) -> NaiveBayesIntentClassifier:
@@ -313,21 +311,10 @@ class NaiveBayesIntentClassifier:
         Raises:
             ModelFormatError: missing, corrupted or foreign directory.
         """
-        meta, arrays = load_model(directory, cls.__name__)
+        model, meta, arrays = load_classifier(cls, directory, {"lexicon": Lexicon})
+        classes = model.classes_
         try:
-            params = dict(meta["params"])
-            for key in ("word_ngram_range", "char_ngram_range"):
-                if params.get(key) is not None:
-                    params[key] = tuple(params[key])
-            if params.get("lexicon") is not None:
-                params["lexicon"] = Lexicon(params["lexicon"])
-            model = cls(**params)
-            model._validate_params()
             lexicon_tags = tuple(meta.get("lexicon_tags", ()))
-            model.vectorizer_ = TextVectorizer.from_state(
-                meta["vectorizer"], {"idf": arrays["idf"]}
-            )
-            classes = np.asarray(meta["classes"], dtype=str)
             selected = np.asarray(arrays["selected_features"], dtype=np.int64)
             flp = np.asarray(arrays["feature_log_prob"], dtype=np.float64)
             prior = np.asarray(arrays["class_log_prior"], dtype=np.float64)
@@ -338,8 +325,6 @@ class NaiveBayesIntentClassifier:
         n_features = len(model.vectorizer_.vocabulary_) + n_extra
         if (
             (lexicon_tags and (model.lexicon is None or lexicon_tags != model.lexicon.tags))
-            or classes.ndim != 1
-            or len(classes) < 2
             or flp.shape != (len(classes), len(selected))
             or prior.shape != (len(classes),)
             or (len(selected) and (selected.min() < 0 or selected.max() >= n_features))
@@ -347,7 +332,6 @@ class NaiveBayesIntentClassifier:
             or temperature <= 0
         ):
             raise ModelFormatError(f"inconsistent {cls.__name__} arrays in {directory}")
-        model.classes_ = classes
         model.selected_features_ = selected
         model.feature_log_prob_ = flp
         model.class_log_prior_ = prior

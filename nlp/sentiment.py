@@ -23,9 +23,15 @@ from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
 
-from nlp.base import check_fit_input, check_fitted, make_vectorizer
-from nlp.features import TextVectorizer, check_texts
-from nlp.persistence import ModelFormatError, load_model, save_model
+from nlp.base import (
+    check_fit_input,
+    check_fitted,
+    load_classifier,
+    make_vectorizer,
+    save_classifier,
+)
+from nlp.features import check_texts
+from nlp.persistence import ModelFormatError
 
 __all__ = ["SvmSentimentClassifier"]
 
@@ -215,16 +221,12 @@ class SvmSentimentClassifier:
     def save(self, directory: str | Path) -> Path:
         """Save the fitted model into ``directory`` (JSON + npz, no pickle)."""
         check_fitted(self)
-        vec_meta, vec_arrays = self.vectorizer_.get_state()
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        meta = {"params": params, "classes": self.classes_.tolist(), "vectorizer": vec_meta}
         arrays = {
-            "idf": vec_arrays["idf"],
             "coef": self.coef_,
             "intercept": self.intercept_,
             "calibration": self.calibration_,
         }
-        return save_model(directory, type(self).__name__, meta, arrays)
+        return save_classifier(self, directory, {}, arrays)
 
     @classmethod
     def load(cls, directory: str | Path) -> SvmSentimentClassifier:
@@ -233,18 +235,9 @@ class SvmSentimentClassifier:
         Raises:
             ModelFormatError: missing, corrupted or foreign directory.
         """
-        meta, arrays = load_model(directory, cls.__name__)
+        model, _, arrays = load_classifier(cls, directory)
+        classes = model.classes_
         try:
-            params = dict(meta["params"])
-            for key in ("word_ngram_range", "char_ngram_range"):
-                if params.get(key) is not None:
-                    params[key] = tuple(params[key])
-            model = cls(**params)
-            model._validate_params()
-            model.vectorizer_ = TextVectorizer.from_state(
-                meta["vectorizer"], {"idf": arrays["idf"]}
-            )
-            classes = np.asarray(meta["classes"], dtype=str)
             coef = np.asarray(arrays["coef"], dtype=np.float64)
             intercept = np.asarray(arrays["intercept"], dtype=np.float64)
             calibration = np.asarray(arrays["calibration"], dtype=np.float64)
@@ -252,15 +245,12 @@ class SvmSentimentClassifier:
             raise ModelFormatError(f"malformed {cls.__name__} in {directory}: {exc}") from exc
         rows = 1 if len(classes) == 2 else len(classes)
         if (
-            classes.ndim != 1
-            or len(classes) < 2
-            or coef.shape != (rows, len(model.vectorizer_.vocabulary_))
+            coef.shape != (rows, len(model.vectorizer_.vocabulary_))
             or intercept.shape != (rows,)
             or calibration.shape != (rows, 2)
             or not (np.all(np.isfinite(coef)) and np.all(np.isfinite(calibration)))
         ):
             raise ModelFormatError(f"inconsistent {cls.__name__} arrays in {directory}")
-        model.classes_ = classes
         model.coef_ = coef
         model.intercept_ = intercept
         model.calibration_ = calibration
