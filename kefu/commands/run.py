@@ -184,6 +184,12 @@ def child_env() -> dict[str, str]:
     }
 
 
+def api_args(token: str) -> list[str]:
+    """Rasa server options for its HTTP API behind ``token`` (one ``--auth-token=...``
+    argument, so that a token starting with "-" is not read as an option)."""
+    return ["--enable-api", f"--auth-token={token}"]
+
+
 def actions_argv(port: int) -> list[str]:
     """Command line of the action server on loopback (with the action-call checks)."""
     from kefu.bot import actions_command
@@ -278,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ensure_database(settings)
     model = ensure_model(args.model)
     logs = settings.var_dir / "logs"
-    token = secrets.token_urlsafe(32)  # Rasa's HTTP API: new on each run, only the site has it
+    token = secrets.token_hex(32)  # Rasa's HTTP API: new on each run, only the site has it
     rasa_url = f"http://{HOST}:{args.rasa_port}"
     shown_host = HOST if args.host in ("0.0.0.0", "") else args.host
     site_url = f"http://{shown_host}:{args.port}/"
@@ -302,7 +308,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rasa = supervisor.start(
             Service(
                 "Rasa server",
-                [*server_command(model, args.rasa_port), "--enable-api", "--auth-token", token],
+                [*server_command(model, args.rasa_port), *api_args(token)],
                 f"{rasa_url}/status?token={token}",
                 logs / "rasa.log",
                 env,

@@ -86,3 +86,18 @@ def test_run_refuses_a_busy_port_at_once(option, tmp_path):
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stderr and option in result.stderr
     assert not (tmp_path / "shop.db").exists()  # nothing was built
+
+
+def test_api_token_is_one_argument_even_when_it_starts_with_a_dash():
+    import argparse
+
+    from rasa.cli.arguments.run import add_server_arguments
+
+    from kefu.commands.run import api_args
+
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    for token in ("-Xy_9", "--abc", "plain0123"):
+        args = parser.parse_args(api_args(token))
+        assert args.enable_api is True
+        assert args.auth_token == token
