@@ -190,6 +190,25 @@ def api_args(token: str) -> list[str]:
     return ["--enable-api", f"--auth-token={token}"]
 
 
+def servers_env(actions_port: int) -> dict[str, str]:
+    """Environment of the child servers: Rasa's endpoints (action server on loopback at
+    ``actions_port``, tracker and lock stores) and the settings children need."""
+    from kefu.bot import rasa_env
+    from kefu.cli import CommandError
+
+    try:
+        env = rasa_env(f"http://{HOST}:{actions_port}/webhook")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    env.update(child_env())
+    return env
+
+
+def actions_service(port: int, log: Path, env: dict[str, str]) -> Service:
+    """The action server on loopback at ``port``, ready when ``/health`` answers."""
+    return Service("action server", actions_argv(port), f"http://{HOST}:{port}/health", log, env)
+
+
 def actions_argv(port: int) -> list[str]:
     """Command line of the action server on loopback (with the action-call checks)."""
     from kefu.bot import actions_command
@@ -266,7 +285,7 @@ def _print_passwords(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start everything and wait for Ctrl-C."""
-    from kefu.bot import rasa_env, server_command
+    from kefu.bot import server_command
     from kefu.cli import CommandError
 
     settings = get_settings()
@@ -288,23 +307,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     rasa_url = f"http://{HOST}:{args.rasa_port}"
     shown_host = HOST if args.host in ("0.0.0.0", "") else args.host
     site_url = f"http://{shown_host}:{args.port}/"
-    try:
-        env = rasa_env(f"http://{HOST}:{args.actions_port}/webhook")
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    env.update(child_env())
+    env = servers_env(args.actions_port)
     supervisor = Supervisor()
     previous = _interrupt_on_signals()
     try:
-        actions = supervisor.start(
-            Service(
-                "action server",
-                actions_argv(args.actions_port),
-                f"http://{HOST}:{args.actions_port}/health",
-                logs / "actions.log",
-                env,
-            )
-        )
+        actions = supervisor.start(actions_service(args.actions_port, logs / "actions.log", env))
         rasa = supervisor.start(
             Service(
                 "Rasa server",
@@ -372,30 +379,18 @@ def _restore_signals(previous: dict[int, Any]) -> None:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     """Start the action server, then ``rasa shell`` in the foreground."""
-    from kefu.bot import rasa_env, shell_command
-    from kefu.cli import CommandError
+    from kefu.bot import shell_command
 
     settings = get_settings()
     ensure_database(settings)
     model = ensure_model(args.model)
     actions_port = free_port()
-    try:
-        env = rasa_env(f"http://{HOST}:{actions_port}/webhook")
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    env.update(child_env())
+    env = servers_env(actions_port)
     supervisor = Supervisor()
     previous = _interrupt_on_signals()
     try:
-        actions = supervisor.start(
-            Service(
-                "action server",
-                actions_argv(actions_port),
-                f"http://{HOST}:{actions_port}/health",
-                settings.var_dir / "logs" / "shell-actions.log",
-                env,
-            )
-        )
+        log = settings.var_dir / "logs" / "shell-actions.log"
+        actions = supervisor.start(actions_service(actions_port, log, env))
         if not supervisor.wait_ready(actions, ACTIONS_TIMEOUT):
             _fail(supervisor, actions, "did not start")
         # its own port, so that it runs beside 'kefu run'
