@@ -5,7 +5,9 @@ lookup tables generated from the shop database) twice, with ``bot/config.yml`` (
 tokenizer, Naive Bayes intent classifier, sentiment, regex entities) and with the peer,
 Rasa's own light pipeline (JiebaTokenizer + char n-gram CountVectorsFeaturizer +
 LogisticRegressionClassifier), and reports the intent accuracy of each per language (the
-language of each example from :func:`nlp.detect_language`).
+language of each example from :func:`nlp.detect_language`). Then each pipeline is trained
+on all the data and tested on the held-out messages of ``tests/data/nlu/heldout_{zh,en}.yml``,
+written for this project apart from the training data, by an author who never saw it.
 
 Usage: ``python -m benchmarks.bot_nlu [--folds 5]`` (needs the shop database: ``kefu db
 demo``). Prints JSON.
@@ -13,7 +15,8 @@ demo``). Prints JSON.
 ``--direct`` runs instead a fast check without Rasa's test loop: a stratified k-fold
 cross-validation per language of the intent model that ``bot/config.yml`` configures (its
 lexicon plus the generated lookup tables), over three shuffles, beside the same model
-without lexicon and shape features (the model of the previous revision).
+without lexicon and shape features (the model of the previous revision), and the
+held-out accuracy of each.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT = ROOT / "tests" / "data" / "nlu"
 
 PEER_CONFIG = {
     "recipe": "default.v1",
@@ -84,12 +88,8 @@ def _cross_validate(config: Path, data: Path, out: Path, folds: int) -> dict:
         str(out),
     ]
     started = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    _run_rasa(cmd, out.parent, "rasa test nlu")
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError("rasa test nlu failed:\n" + "\n".join(proc.stdout.splitlines()[-30:]))
     right, total = Counter(), Counter()
     for name, ok in (("intent_successes.json", True), ("intent_errors.json", False)):
         path = out / name
@@ -110,6 +110,36 @@ def _cross_validate(config: Path, data: Path, out: Path, folds: int) -> dict:
     }
 
 
+def _held_out(config: Path, data: Path, out: Path) -> dict:
+    """Train on all of ``data`` with ``config``, then intent accuracy per language on the
+    held-out messages of ``tests/data/nlu/`` (written apart from the training data)."""
+    from kefu.bot import _rasa_executable
+
+    out.mkdir()
+    started = time.perf_counter()
+    train = [_rasa_executable(), "train", "nlu", "--config", str(config), "--nlu", str(data),
+             "--out", str(out), "--fixed-model-name", "model"]  # fmt: skip
+    _run_rasa(train, out.parent, "rasa train nlu")
+    result: dict = {}
+    for lang in ("zh", "en"):
+        report_dir = out / f"heldout-{lang}"
+        test = [_rasa_executable(), "test", "nlu", "--model", str(out / "model.tar.gz"),
+                "--nlu", str(HELD_OUT / f"heldout_{lang}.yml"), "--no-plot",
+                "--out", str(report_dir)]  # fmt: skip
+        _run_rasa(test, out.parent, "rasa test nlu")
+        report = json.loads((report_dir / "intent_report.json").read_text(encoding="utf-8"))
+        result[f"accuracy_{lang}"] = round(report["accuracy"], 4)
+        result[f"examples_{lang}"] = report["weighted avg"]["support"]
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+def _run_rasa(cmd: list[str], cwd: Path, what: str) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n" + "\n".join(proc.stdout.splitlines()[-30:]))
+
+
 def run(folds: int = 5) -> dict:
     """Cross-validate kefu's NLU pipeline and the peer; return their figures."""
     from kefu.settings import get_settings
@@ -124,8 +154,11 @@ def run(folds: int = 5) -> dict:
         peer_config.write_text(yaml.safe_dump(PEER_CONFIG), encoding="utf-8")
         kefu = _cross_validate(ROOT / "bot" / "config.yml", data, work / "kefu", folds)
         peer = _cross_validate(peer_config, data, work / "peer", folds)
+        kefu_held_out = _held_out(ROOT / "bot" / "config.yml", data, work / "kefu-held-out")
+        peer_held_out = _held_out(peer_config, data, work / "peer-held-out")
+    kefu["held_out"], peer["held_out"] = kefu_held_out, peer_held_out
     return {
-        "benchmark": "bot NLU intent cross-validation",
+        "benchmark": "bot NLU intent cross-validation, and accuracy on held-out messages",
         "folds": folds,
         "kefu (bot/config.yml)": kefu,
         "peer (Rasa JiebaTokenizer + CountVectors + LogisticRegression)": peer,
@@ -152,6 +185,7 @@ def run_direct(folds: int = 5, seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     """Stratified k-fold intent accuracy per language of the configured model (fast)."""
     import logging
 
+    import numpy as np
     from rasa.shared.nlu.training_data.loading import load_data
 
     from kefu.bot import generate_lookups
@@ -182,10 +216,17 @@ def run_direct(folds: int = 5, seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
         labels = [m.get("intent") for m in examples]
         started, cpu = time.perf_counter(), time.process_time()
         row = {"examples": len(texts)}
+        held = load_data(str(HELD_OUT / f"heldout_{lang}.yml")).intent_examples
+        held_texts = [m.get("text") for m in held]
+        held_labels = np.array([m.get("intent") for m in held])
         for name, params in (("configured", configured), ("no lexicon/shape", previous)):
             row[name] = _direct_scores(
                 lambda p=params: NaiveBayesIntentClassifier(**p), texts, labels, folds, seeds
             )
+            model = NaiveBayesIntentClassifier(**params).fit(texts, labels)
+            accuracy = (model.predict(held_texts) == held_labels).mean()
+            row[name]["held_out_accuracy"] = round(float(accuracy), 4)
+        row["held_out_examples"] = len(held_texts)
         row["seconds"] = round(time.perf_counter() - started, 1)
         row["cpu_seconds"] = round(time.process_time() - cpu, 1)
         out[lang] = row

@@ -308,3 +308,31 @@ def test_regex_matches_positive_examples(entity, text, expected):
 )
 def test_regex_rejects_negative_examples(entity, text):
     assert _find(entity, text) == set()
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "13311958331",
+        "+86 138 1234 5678",
+        "+852 69191444",  # the demo shop's customers abroad: +852, +65, +44, +1
+        "+852 6919 1444",
+        "+65 91598392",
+        "+44 7123456",
+        "+1 4154500538",
+        "+61 412 345 678",
+        "07700 900782",
+    ],
+)
+def test_phone_regex_finds_local_and_international_numbers(phone):
+    for text in (f"my number is {phone}", f"手机{phone}谢谢", phone):
+        start = text.index(phone)
+        assert _find("phone", text) == {(start, start + len(phone))}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["KF12345678", "order kf10000123", "$300", "预算300-500块", "2024-05-01", "5", "1234567"],
+)
+def test_phone_regex_ignores_order_numbers_prices_and_dates(text):
+    assert not _find("phone", text)
