@@ -138,7 +138,8 @@ def test_shipped_sentiment_reads_neutral_questions_as_not_negative(shipped_senti
     # corpus associates with complaints: the bot's empathy and hand-off rules, and chat-log
     # analytics, must not see them as complaints. Measured: before data/sentiment/ had its
     # 200 extra neutral questions, 16 of these 40 read as negative, 10 of them at >= 0.8
-    # confidence (the bot's threshold); with them, 11 and 5.
+    # confidence (the bot's threshold); with them, 8 and 0; with 250 more per language,
+    # written without seeing this file, 3 and 0.
     path = TEST_DATA / "neutral_questions.txt"
     texts = [t for t in path.read_text(encoding="utf-8").splitlines() if t and t[0] != "#"]
     assert len(texts) == 40
@@ -149,8 +150,8 @@ def test_shipped_sentiment_reads_neutral_questions_as_not_negative(shipped_senti
         if label == "negative"
     ]
     confident = [(t, c) for t, c in negative if c >= 0.8]
-    assert len(negative) <= 13, negative
-    assert len(confident) <= 7, confident
+    assert len(negative) <= 6, negative
+    assert len(confident) <= 2, confident
 
 
 def test_shipped_sentiment_still_reads_complaints_and_praise(shipped_sentiment):
