@@ -188,11 +188,15 @@ class NaiveBayesIntentClassifier:
             return X
         return sp.hstack([X, sp.csr_matrix(extra)], format="csr")
 
+    def _n_extra(self, tags: Sequence[str]) -> int:
+        """How many lexicon and shape columns follow the n-grams."""
+        return len(tags) + (len(_LENGTH_BUCKETS) + 2 if self.shape_features else 0)
+
     def _extra_features(self, texts: Sequence[str], tags: Sequence[str]) -> np.ndarray:
         """Dense ``(n_texts, n_extra)``: a column per lexicon tag (set when the text holds
         one of its terms), then the length buckets and the question column; values
         ``extra_weight``."""
-        n_extra = len(tags) + (len(_LENGTH_BUCKETS) + 2 if self.shape_features else 0)
+        n_extra = self._n_extra(tags)
         out = np.zeros((len(texts), n_extra))
         if not n_extra:
             return out
@@ -321,13 +325,14 @@ class NaiveBayesIntentClassifier:
             temperature = float(meta["temperature"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"malformed {cls.__name__} in {directory}: {exc}") from exc
-        n_extra = len(lexicon_tags) + (len(_LENGTH_BUCKETS) + 2 if model.shape_features else 0)
+        n_extra = model._n_extra(lexicon_tags)
         n_features = len(model.vectorizer_.vocabulary_) + n_extra
         if (
             (lexicon_tags and (model.lexicon is None or lexicon_tags != model.lexicon.tags))
             or flp.shape != (len(classes), len(selected))
             or prior.shape != (len(classes),)
             or (len(selected) and (selected.min() < 0 or selected.max() >= n_features))
+            or np.any(np.diff(selected) <= 0)  # prediction splits the sorted columns
             or not np.isfinite(temperature)
             or temperature <= 0
         ):

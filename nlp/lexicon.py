@@ -69,6 +69,8 @@ class Lexicon:
     """
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
+        if not isinstance(terms, Mapping):
+            raise TypeError(f"a lexicon is a mapping of tag to terms, got {terms!r:.80}")
         clean: dict[str, set[str]] = {}
         for tag, values in terms.items():
             if not isinstance(tag, str) or not _TAG.fullmatch(tag):

@@ -23,6 +23,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.utils.pattern_utils import read_lookup_table_file
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -95,12 +96,19 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Fingerprint of the lexicon files: retrain when a word list changes (Rasa's own
         fingerprint covers only the code, the config and the training data)."""
-        source = {**cls.get_default_config(), **config}.get("lexicon")
-        if not source:
+        directory = cls._lexicon_dir({**cls.get_default_config(), **config})
+        if directory is None:
             return None
-        directory = Path(DEFAULT_LEXICON_DIR if source is True else source)
         paths = sorted(directory.glob("*.txt")) if directory.is_dir() else []
         return fingerprint(paths, {"lexicon": str(directory)})
+
+    @staticmethod
+    def _lexicon_dir(config: dict[str, Any]) -> Path | None:
+        """The lexicon directory the config names (``true``: the shipped one), or None."""
+        source = config.get("lexicon")
+        if not source:
+            return None
+        return Path(DEFAULT_LEXICON_DIR if source is True else source)
 
     def _new_model(self) -> NaiveBayesIntentClassifier:
         params = {k: self.config[k] for k in _MODEL_PARAMS if k in self.config}
@@ -111,10 +119,10 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
 
     def _lexicon(self, training_data: TrainingData) -> Lexicon | None:
         """The configured lexicon plus the lookup tables named in ``lookup_tags``."""
-        source = self.config.get("lexicon")
-        if source is False or source is None:
+        directory = self._lexicon_dir(self.config)
+        if directory is None:
             return None
-        lexicon = Lexicon.load(DEFAULT_LEXICON_DIR if source is True else source)
+        lexicon = Lexicon.load(directory)
         tags = self.config.get("lookup_tags") or {}
         extra: dict[str, list[str]] = {}
         for table in training_data.lookup_tables:
@@ -122,11 +130,10 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
             elements = table.get("elements")
             if tag is None:
                 continue
-            if isinstance(elements, str):  # a file of elements, one a line
+            if isinstance(elements, str):  # a file of elements: read as Rasa reads it
                 try:
-                    with open(elements, encoding="utf-8") as handle:
-                        elements = handle.read().splitlines()
-                except OSError as exc:
+                    elements = read_lookup_table_file(elements)
+                except (OSError, ValueError) as exc:
                     logger.warning("%s: lookup table %r unreadable: %s", self.name, elements, exc)
                     continue
             extra.setdefault(tag, []).extend(str(e) for e in elements or [])

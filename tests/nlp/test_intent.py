@@ -150,6 +150,19 @@ def test_load_rejects_a_lexicon_that_does_not_match_the_arrays(shop_model, tmp_p
         NaiveBayesIntentClassifier.load(tmp_path / "m")
 
 
+@pytest.mark.parametrize("bad", ["item", ["item", "x"], 3])
+def test_load_rejects_a_saved_lexicon_that_is_not_a_mapping(shop_model, tmp_path, bad):
+    import json
+
+    shop_model.save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["params"]["lexicon"] = bad
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="malformed"):
+        NaiveBayesIntentClassifier.load(tmp_path / "m")
+
+
 @pytest.mark.parametrize("params", [{"lexicon": {"item": ["x"]}}, {"extra_weight": 0}])
 def test_bad_lexicon_parameters(params, intent_data):
     with pytest.raises(ValueError):

@@ -128,6 +128,16 @@ def test_unreadable_lookup_file_is_skipped(model_storage, context, caplog, tmp_p
     assert component.model is not None
 
 
+@pytest.mark.parametrize("off", [False, None, ""])
+def test_lexicon_switched_off_the_same_way_for_training_and_fingerprint(off):
+    from nlp.rasa_components.intent_classifier import KefuIntentClassifier
+
+    config = {**KefuIntentClassifier.get_default_config(), "lexicon": off}
+    assert KefuIntentClassifier.fingerprint_addon(config) is None
+    component = KefuIntentClassifier(config, "i", None, None)
+    assert component._lexicon(_training_data()) is None
+
+
 def test_fingerprint_follows_the_lexicon_files(tmp_path):
     from nlp.rasa_components.intent_classifier import KefuIntentClassifier
 
