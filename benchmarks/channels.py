@@ -267,7 +267,7 @@ def run(quick: bool = False, default_epochs: int = BENCH_EPOCHS) -> dict[str, An
         from sqlalchemy import create_engine, text
 
         from kefu.bot import generate_lookups, train_bot
-        from kefu.commands.run import Service, Supervisor, actions_argv, free_port
+        from kefu.commands.run import Supervisor, actions_service, free_port
         from kefu.identity import issue_token
         from kefu.shop.demo import build_demo
 
@@ -297,15 +297,7 @@ def run(quick: bool = False, default_epochs: int = BENCH_EPOCHS) -> dict[str, An
 
         port = free_port()
         supervisor = Supervisor()
-        actions = supervisor.start(
-            Service(
-                "action server",
-                actions_argv(port),
-                f"http://127.0.0.1:{port}/health",
-                work / "var" / "actions.log",
-                env,
-            )
-        )
+        actions = supervisor.start(actions_service(port, work / "var" / "actions.log", env))
         try:
             if not supervisor.wait_ready(actions, 120):
                 raise RuntimeError(f"the action server did not start:\n{actions.log_tail()}")

@@ -33,6 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -42,6 +43,8 @@ from kefu import rasa_patches
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 1000
+# trackers handed out and not saved yet that are remembered (at least; or cache_size)
+MIN_HANDED_OUT = 100
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -121,6 +124,26 @@ class KefuTrackerStore(SQLTrackerStore):
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._out: dict[str, _Kept] = {}  # handed out by retrieve, not saved yet
 
+    @property
+    def domain(self) -> Domain:
+        """The domain trackers are built with."""
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        # a new model (Agent.load_model) may bring other slots: rebuild every tracker
+        self._domain = domain or Domain.empty()
+        self._kept.clear()
+        self._out.clear()
+
+    def _hand_out(self, sender_id: str, kept: _Kept) -> None:
+        """Remember what ``retrieve`` handed out until its save; bounded, for retrieves
+        that are never saved (a failed message, the API's /predict)."""
+        self._out.pop(sender_id, None)
+        self._out[sender_id] = kept
+        while len(self._out) > max(self.cache_size, MIN_HANDED_OUT):
+            self._out.pop(next(iter(self._out)))
+
     # --- reading ------------------------------------------------------------------------
 
     def _last_id(self, session: Any, sender_id: str) -> int | None:
@@ -133,7 +156,7 @@ class KefuTrackerStore(SQLTrackerStore):
             with self.session_scope() as session:
                 current = self._last_id(session, sender_id)
             if current == kept.last_id:
-                self._out[sender_id] = kept
+                self._hand_out(sender_id, kept)
                 return kept.tracker
         return await self._load(sender_id)
 
@@ -147,7 +170,7 @@ class KefuTrackerStore(SQLTrackerStore):
         tracker = DialogueStateTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
-        self._out[sender_id] = _Kept(tracker, len(tracker.events), last_id)
+        self._hand_out(sender_id, _Kept(tracker, len(tracker.events), last_id))
         return tracker
 
     # --- writing ------------------------------------------------------------------------

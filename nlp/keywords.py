@@ -127,14 +127,18 @@ class KeywordExtractor:
 
     # -- resources (lazy) ----------------------------------------------------------------
     def prepare(self) -> KeywordExtractor:
-        """Load the tokenizer, the stop words and jieba's IDF table now (before forking
-        worker processes, say, so that they share them); return self."""
+        """Load the tokenizer, the stop words and what the method uses (jieba's IDF table,
+        or the TextRank engine with its part-of-speech tagger) now, before forking worker
+        processes, say, so that they share them; return self."""
         self._check_params()
         self._stops()
-        _jieba_idf()
         tokenizer = self._tok()
         if hasattr(tokenizer, "prepare"):
             tokenizer.prepare()
+        if self.method == "textrank":
+            self._textrank_engine()
+        else:
+            _jieba_idf()
         return self
 
     def _tok(self):
@@ -221,7 +225,8 @@ class KeywordExtractor:
         scored.sort()
         return [(w, -s) for s, _, w in scored[: self.top_k]]
 
-    def _textrank(self, text: str) -> list[tuple[str, float]]:
+    def _textrank_engine(self):
+        """jieba's TextRank with our stop words and tokenizer, built once."""
         from jieba.analyse.textrank import TextRank
         from jieba.posseg import POSTokenizer
 
@@ -230,6 +235,10 @@ class KeywordExtractor:
             ranker = self._ranker = TextRank()
             ranker.stop_words = set(self._stops())
             ranker.postokenizer = _MixedPosTokenizer(self._tok(), POSTokenizer(self._tok().jieba))
+        return ranker
+
+    def _textrank(self, text: str) -> list[tuple[str, float]]:
+        ranker = self._textrank_engine()
         try:
             ranked = ranker.textrank(text[:MAX_CHARS], topK=self.top_k, withWeight=True)
         except ZeroDivisionError:  # a text with no candidate pair

@@ -92,11 +92,11 @@ def render(
     fill = _Blank({k: "" if v is None else v for k, v in values.items()})
     message: dict[str, Any] = {"text": str(chosen.get("text", "")).format_map(fill)}
     if chosen.get("buttons"):
-        # payloads escape their JSON braces for Rasa's templating ({{...}}), which undoes it
+        # titles and payloads are templates, as in Rasa (payloads escape their JSON: {{...}})
         message["buttons"] = [
             {
                 "title": str(b["title"]).format_map(fill),
-                "payload": str(b["payload"]).replace("{{", "{").replace("}}", "}"),
+                "payload": str(b["payload"]).format_map(fill),
             }
             for b in chosen["buttons"]
         ]

@@ -14,7 +14,6 @@ import re
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 __all__ = ["CJK_FONTS", "bar_chart", "cjk_font", "line_chart", "prepare", "stacked_bars"]
 
@@ -61,11 +60,13 @@ def cjk_font() -> str | None:
 
 
 def _add_new_cjk_fonts(font_manager) -> bool:
-    """Add the system's CJK font files to matplotlib's font list, which it caches on first
-    use: a font installed after that (``apt-get install fonts-noto-cjk``) is not in it."""
+    """Add the system's font files matplotlib does not know to its font list, which it
+    caches on first use: a font installed after that (``apt-get install fonts-noto-cjk``)
+    is not in it. Only the new files are opened."""
+    known = {f.fname for f in font_manager.fontManager.ttflist}
     added = False
     for path in font_manager.findSystemFonts():
-        if "cjk" in Path(path).name.lower() or "wqy" in Path(path).name.lower():
+        if path not in known:
             try:
                 font_manager.fontManager.addfont(path)
                 added = True

@@ -157,10 +157,8 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
     from nlp.shipped import load_sentiment_model
     from nlp.tokenize import default_tokenizer
 
-    tokenizer = default_tokenizer().prepare()  # load the dictionaries before forking
-    if options.keyword_method == "textrank":
-        tokenizer.jieba  # noqa: B018 - its part-of-speech tagger needs jieba itself
-    tokenizer = SharedTokens(tokenizer)
+    # the keyword extractor's prepare() loads the tokenizer's dictionaries before forking
+    tokenizer = SharedTokens(default_tokenizer())
     models = {
         "sentiment": sentiment_model if sentiment_model is not None else load_sentiment_model(),
         "keywords": KeywordExtractor(

@@ -193,3 +193,34 @@ def test_bot_endpoints_create_this_store(tmp_path, monkeypatch):
 @pytest.mark.parametrize("sender", ["x"])
 def test_unknown_conversation_is_none(tmp_path, sender):
     assert run(_store(_url(tmp_path)).retrieve(sender)) is None
+
+
+def test_a_new_domain_rebuilds_the_kept_trackers(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "d")
+    tracker = run(store.retrieve("d"))
+    run(store.save(tracker))
+    assert run(store.retrieve("d")) is tracker
+    run(store.save(tracker))
+    bigger = Domain.from_dict(
+        {**DOMAIN.as_dict(), "slots": {**DOMAIN.as_dict()["slots"], "vip": {
+            "type": "bool", "influence_conversation": False, "mappings": [{"type": "custom"}]}}}
+    )  # fmt: skip
+    store.domain = bigger  # what Rasa does when it loads another model
+    fresh = run(store.retrieve("d"))
+    assert fresh is not tracker
+    assert "vip" in fresh.slots and "vip" not in tracker.slots
+    assert [e.type_name for e in fresh.events] == _rows(url, "d")
+
+
+def test_retrieves_never_saved_are_not_remembered_without_bound(tmp_path):
+    from kefu.trackers import MIN_HANDED_OUT
+
+    url = _url(tmp_path)
+    store = _store(url, cache_size=1)
+    for i in range(MIN_HANDED_OUT + 5):
+        _conversation(store, f"s{i}")
+        run(store.retrieve(f"s{i}"))  # e.g. a message that fails before its save
+    assert len(store._out) == MIN_HANDED_OUT
+    assert f"s{MIN_HANDED_OUT + 4}" in store._out and "s0" not in store._out

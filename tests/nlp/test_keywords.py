@@ -61,6 +61,14 @@ def test_textrank_chinese():
     assert "电池" in words and len(words) == 3
 
 
+def test_prepare_builds_the_textrank_engine_before_any_text():
+    text = "电池不耐用，电池发热严重，电池质量差，售后处理慢"
+    prepared = KeywordExtractor(method="textrank", top_k=3).prepare()
+    engine = prepared._ranker  # built now, so that forked workers share it
+    assert prepared.extract(text) == KeywordExtractor(method="textrank", top_k=3).extract(text)
+    assert prepared._ranker is engine
+
+
 @pytest.mark.parametrize("text", ["", "   ", "。。。！！", "\x00\x01", "😀😡"])
 def test_empty_and_odd_texts_give_nothing(text):
     assert KeywordExtractor().extract(text) == []

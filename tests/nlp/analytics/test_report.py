@@ -36,6 +36,24 @@ def test_cjk_font_is_found():
     assert charts.cjk_font() in charts.CJK_FONTS
 
 
+def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch):
+    from matplotlib import font_manager
+
+    if not any(
+        Path(p).exists()
+        for p in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/wqy")
+    ):
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    # matplotlib's cached font list as it was before the CJK font was installed
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in charts.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    charts.cjk_font.cache_clear()
+    try:
+        assert charts.cjk_font() in charts.CJK_FONTS
+    finally:
+        charts.cjk_font.cache_clear()
+
+
 def test_escaping_in_every_block():
     hostile = "<img src=x onerror=alert(1)>"
     page = HtmlReport(hostile, hostile)
