@@ -19,7 +19,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language
-from actions.services import db, identity, texts
+from actions.services import identity, texts
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +34,19 @@ def _failures(tracker: Tracker) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
-def accessible_order(tracker: Tracker, order_id: str | None = None) -> db.OrderInfo | None:
+def accessible_order(tracker: Tracker, order_id: str | None = None) -> shop.OrderInfo | None:
     """The order of the form, if the latest message's sender may see it."""
     order_id = order_id or tracker.get_slot("order_id")
     if not order_id:
         return None
-    return db.get_order(
+    return shop.get_order(
         order_id,
         customer_id=identity.verified_customer(tracker),
         contact=tracker.get_slot("order_contact"),
     )
 
 
-def _match_line(order: db.OrderInfo, value: str) -> db.LineInfo | None:
+def _match_line(order: shop.OrderInfo, value: str) -> shop.LineInfo | None:
     lines = [ln for ln in order.lines if ln.id not in order.returned_line_ids]
     if not lines:
         return None
@@ -76,7 +77,7 @@ def _match_line(order: db.OrderInfo, value: str) -> db.LineInfo | None:
     return None
 
 
-def _item_slots(tracker: Tracker, order: db.OrderInfo | None) -> dict[str, Any]:
+def _item_slots(tracker: Tracker, order: shop.OrderInfo | None) -> dict[str, Any]:
     """Reset item and reason for a new order; pick the item when only one can be returned."""
     slots: dict[str, Any] = {"return_item": None, "return_reason": None}
     if order is not None and tracker.get_slot("order_goal") == "return":
@@ -109,9 +110,9 @@ class ValidateOrderForm(FormValidationAction):
         if tracker.get_slot("order_goal") == "return" and tracker.get_slot("order_id"):
             try:
                 order = accessible_order(tracker)
-            except db.ShopUnavailable:
+            except shop.ShopUnavailable:
                 return []
-            if order is not None and db.return_refusal(order) is None:
+            if order is not None and shop.return_refusal(order) is None:
                 slots += ["return_item", "return_reason"]
         return slots
 
@@ -124,18 +125,18 @@ class ValidateOrderForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Accept a well-formed order number; for a customer, only one of their orders."""
         value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        order_id = db.normalize_order_id(value)
+        order_id = shop.normalize_order_id(value)
         if order_id is None:
             dispatcher.utter_message(response="utter_order_id_invalid")
             return {"order_id": None}
         customer_id = identity.verified_customer(tracker)
         if customer_id is None:
             contact = tracker.get_slot("order_contact")
-            if contact and db.get_order_for_contact(order_id, contact) is None:
+            if contact and shop.get_order_for_contact(order_id, contact) is None:
                 return self._contact_failure(dispatcher, tracker, order_id)
-            order = db.get_order_for_contact(order_id, contact) if contact else None
+            order = shop.get_order_for_contact(order_id, contact) if contact else None
             return {"order_id": order_id, **_item_slots(tracker, order)}
-        order = db.get_order_for_customer(order_id, customer_id)
+        order = shop.get_order_for_customer(order_id, customer_id)
         if order is None:
             dispatcher.utter_message(response="utter_order_not_in_account", order_id=order_id)
             return {"order_id": None, FAILURES_SLOT: _failures(tracker) + 1}
@@ -150,14 +151,14 @@ class ValidateOrderForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Accept the email or phone only when it is the one on the order."""
         value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        contact = db.normalize_contact(value)
+        contact = shop.normalize_contact(value)
         if contact is None:
             dispatcher.utter_message(response="utter_contact_invalid")
             return {"order_contact": None}
         order_id = tracker.get_slot("order_id")
         if not order_id:
             return {"order_contact": contact}
-        order = db.get_order_for_contact(order_id, contact)
+        order = shop.get_order_for_contact(order_id, contact)
         if order is None:
             return self._contact_failure(dispatcher, tracker, order_id)
         return {"order_contact": contact, **_item_slots(tracker, order)}
@@ -202,7 +203,7 @@ class ValidateOrderForm(FormValidationAction):
         reason = str(value or "").strip()
         if not reason or reason.startswith("/"):
             return {"return_reason": None}
-        return {"return_reason": reason[: db.MAX_TEXT]}
+        return {"return_reason": reason[: shop.MAX_RETURN_REASON_CHARS]}
 
 
 class ActionAskOrderId(Action):
@@ -217,7 +218,7 @@ class ActionAskOrderId(Action):
     ) -> list[EventType]:
         """Send ``utter_ask_order_id`` (with order buttons for a verified customer)."""
         customer_id = identity.verified_customer(tracker)
-        orders = db.recent_orders(customer_id, 5) if customer_id else []
+        orders = shop.recent_orders(customer_id, 5) if customer_id else []
         if not orders:
             dispatcher.utter_message(response="utter_ask_order_id")
             return []

@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
 from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order
-from actions.services import db, identity, texts
+from actions.services import identity, texts
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def money(amount: Decimal | float, lang: str) -> str:
     return texts.template(lang, "money").format(amount=value)
 
 
-def items_text(order: db.OrderInfo, lang: str) -> str:
+def items_text(order: shop.OrderInfo, lang: str) -> str:
     """The order's lines as one short line of text."""
     template = texts.template(lang, "order_line")
     sep = "，" if lang == "zh" else ", "
@@ -41,7 +42,7 @@ def _date(value: Any) -> str:
     return value.strftime("%Y-%m-%d") if value is not None else ""
 
 
-def answer_status(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> None:
+def answer_status(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang: str) -> None:
     """Tell the status of ``order``: carrier, tracking number and dates from the database."""
     values = {
         "order_id": order.id,
@@ -56,9 +57,11 @@ def answer_status(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: s
     dispatcher.utter_message(response=f"utter_order_{order.status}", **values)
 
 
-def ask_cancel(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> list[EventType]:
+def ask_cancel(
+    dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang: str
+) -> list[EventType]:
     """Ask to confirm the cancellation of a paid order, or say why it cannot be cancelled."""
-    if order.status in db.CANCELLABLE:
+    if order.status in shop.CANCELLABLE:
         dispatcher.utter_message(
             response="utter_confirm_cancel", order_id=order.id, total=money(order.total, lang)
         )
@@ -77,10 +80,10 @@ def perform_cancel(
     """Cancel ``order_id`` after the customer confirmed; access is checked again."""
     lang = language(tracker)
     try:
-        refund = db.cancel_order(
+        refund = shop.cancel_order(
             order_id, identity.verified_customer(tracker), tracker.get_slot("order_contact")
         )
-    except db.ShopRefusal as refusal:
+    except shop.ShopRefusal as refusal:
         if refusal.reason == "not_cancellable":
             status = refusal.values.get("status", "")
             dispatcher.utter_message(
@@ -98,10 +101,10 @@ def perform_cancel(
 
 
 def create_return(
-    dispatcher: CollectingDispatcher, tracker: Tracker, order: db.OrderInfo, lang: str
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: shop.OrderInfo, lang: str
 ) -> list[EventType]:
     """Create the return the form collected, or refuse with the reason."""
-    refusal = db.return_refusal(order)
+    refusal = shop.return_refusal(order)
     if refusal is not None:
         reason, values = refusal
         dispatcher.utter_message(
@@ -114,14 +117,14 @@ def create_return(
         dispatcher.utter_message(response="utter_return_incomplete")
         return []
     try:
-        return_id = db.create_return(
+        return_id = shop.create_return(
             order.id,
             line.id,
             str(reason),
             identity.verified_customer(tracker),
             tracker.get_slot("order_contact"),
         )
-    except db.ShopRefusal as exc:
+    except shop.ShopRefusal as exc:
         dispatcher.utter_message(
             response=f"utter_return_refused_{exc.reason}", order_id=order.id, **exc.values
         )
@@ -136,9 +139,9 @@ def create_return(
     return [SlotSet("resolved", True)]
 
 
-def answer_refund(dispatcher: CollectingDispatcher, order: db.OrderInfo, lang: str) -> None:
+def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang: str) -> None:
     """Tell the refunds of ``order`` (amount, status, date)."""
-    refunds = db.refunds_for(order.id)
+    refunds = shop.refunds_for(order.id)
     if not refunds:
         dispatcher.utter_message(
             response="utter_no_refund",
@@ -190,7 +193,7 @@ class ActionSubmitOrderForm(Action):
             else:
                 answer_refund(dispatcher, order, lang)
                 events.append(SlotSet("resolved", True))
-        except db.ShopUnavailable:
+        except shop.ShopUnavailable:
             logger.exception("shop database unavailable")
             dispatcher.utter_message(response="utter_shop_unavailable")
         return events

@@ -18,7 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, language, latest_text
 from actions.orders import money
-from actions.services import db, identity, recommender, texts
+from actions.services import identity, recommender, texts
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def parse_price(
 def send_products(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
-    products: list[tuple[db.ProductInfo, str]],
+    products: list[tuple[shop.ProductView, str]],
     response: str,
     **values: Any,
 ) -> None:
@@ -91,16 +92,16 @@ def _category(tracker: Tracker) -> str | None:
     """The category the customer named, else the category of the product they named."""
     values = entity_values(tracker, "category")
     try:
-        known = set(db.categories()) if values else set()
+        known = set(shop.categories()) if values else set()
         for value in values:
             if value in known:
                 return value
         terms = entity_values(tracker, "product")
         if terms:  # "推荐几款蓝牙耳机": suggest within the earbuds' category
-            found = Counter(p.category for p in db.search_products(terms=terms, limit=20))
+            found = Counter(p.category for p in shop.search_products(terms=terms, limit=20))
             if found:
                 return found.most_common(1)[0][0]
-    except db.ShopUnavailable:
+    except shop.ShopUnavailable:
         return None
     return None
 
@@ -125,7 +126,7 @@ class ActionSearchProducts(Action):
             if not (terms or brands or category or low or high):
                 dispatcher.utter_message(response="utter_ask_product")
                 return []
-            found = db.search_products(
+            found = shop.search_products(
                 terms=terms,
                 brands=brands,
                 category=category,
@@ -133,7 +134,7 @@ class ActionSearchProducts(Action):
                 max_price=high,
                 limit=MAX_RESULTS,
             )
-        except db.ShopUnavailable:
+        except shop.ShopUnavailable:
             logger.exception("shop database unavailable")
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []
@@ -158,7 +159,7 @@ class ActionRecommend(Action):
         lang = language(tracker)
         try:
             customer_id = identity.verified_customer(tracker)
-            customer = db.get_customer(customer_id) if customer_id else None
+            customer = shop.get_customer(customer_id) if customer_id else None
             category = _category(tracker)
             suggestions, _source = recommender.suggest(
                 customer_id if customer else None,
@@ -168,7 +169,7 @@ class ActionRecommend(Action):
                 city=customer.city if customer else None,
                 fallback_reason=texts.label(lang, "reasons", "bestseller", ""),
             )
-        except db.ShopUnavailable:
+        except shop.ShopUnavailable:
             logger.exception("shop database unavailable")
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []

@@ -30,7 +30,8 @@ from actions.common import (
     message_language,
     negative_streak,
 )
-from actions.services import db, identity, texts
+from actions.services import identity, texts
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class ActionSessionStart(Action):
         customer_id = identity.session_customer(tracker)
         events.append(SlotSet(CUSTOMER_SLOT, customer_id))
         if customer_id and tracker.get_slot(LANGUAGE_SLOT) is None:
-            customer = db.get_customer(customer_id)
+            customer = shop.get_customer(customer_id)
             if customer is not None:
                 events.append(SlotSet(LANGUAGE_SLOT, texts.language_of(customer.language)))
         events.append(ActionExecuted("action_listen"))
@@ -136,8 +137,8 @@ class ActionGreet(Action):
         customer = None
         if customer_id:
             try:
-                customer = db.get_customer(customer_id)
-            except db.ShopUnavailable:
+                customer = shop.get_customer(customer_id)
+            except shop.ShopUnavailable:
                 logger.warning("shop database unavailable: greeting anonymously")
         if customer is not None:
             dispatcher.utter_message(response="utter_greet_customer", name=customer.name)

@@ -27,7 +27,8 @@ from actions.common import (
     transcript,
 )
 from actions.orders import perform_cancel
-from actions.services import db, faq, identity, texts
+from actions.services import faq, identity, texts
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -124,14 +125,14 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTy
         "",
     )
     try:
-        ticket_id = db.create_ticket(
+        ticket_id = shop.create_ticket(
             tracker.sender_id,
             identity.verified_customer(tracker),
             lang,
             reason,
             transcript(tracker),
         )
-    except db.ShopUnavailable:
+    except shop.ShopUnavailable:
         logger.exception("could not write the hand-off ticket")
         dispatcher.utter_message(response="utter_shop_unavailable")
         return [SlotSet(PENDING_SLOT, None)]
@@ -277,8 +278,8 @@ class ActionStoreCsat(Action):
             dispatcher.utter_message(response="utter_ask_csat")
             return [SlotSet("csat_requested", True)]
         try:
-            db.store_csat(tracker.sender_id, identity.verified_customer(tracker), lang, score)
-        except db.ShopUnavailable:
+            shop.store_csat(tracker.sender_id, identity.verified_customer(tracker), lang, score)
+        except shop.ShopUnavailable:
             logger.exception("could not store the satisfaction score")
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []
@@ -297,7 +298,7 @@ class ActionHandleInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Offer what can be done with the order, search the product, or ask."""
-        order_ids = [db.normalize_order_id(v) for v in entity_values(tracker, "order_id")]
+        order_ids = [shop.normalize_order_id(v) for v in entity_values(tracker, "order_id")]
         order_ids = [o for o in order_ids if o]
         if order_ids:
             order_id = order_ids[-1]

@@ -30,7 +30,7 @@ def _secret_file() -> Path:
 
 def get_secret() -> bytes:
     """The signing secret: env ``KEFU_TOKEN_SECRET``, else ``var/secret.key`` (created once)."""
-    env = os.environ.get("KEFU_TOKEN_SECRET", "").strip()
+    env = get_settings().token_secret
     if env:
         if len(env) < 16:
             raise ValueError("KEFU_TOKEN_SECRET must be at least 16 characters")

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kefu.settings import get_settings
+from kefu.settings import DEFAULT_RASA_URL, get_settings
 
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if not 0 < value <= 600:
-        raise ValueError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
-    return value
+__all__ = ["DEFAULT_RASA_URL", "WebConfig"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +47,15 @@ class WebConfig:
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebConfig:
-        """Settings from ``KEFU_*`` environment variables, then ``overrides``."""
+        """Settings from ``KEFU_*`` environment variables (:mod:`kefu.settings`), then ``overrides``."""
+        settings = get_settings()
         values: dict[str, object] = {
-            "rasa_url": os.environ.get("KEFU_RASA_URL", "").strip() or DEFAULT_RASA_URL,
-            "rasa_token": os.environ.get("KEFU_RASA_TOKEN", "").strip(),
-            "rasa_timeout": _env_float("KEFU_RASA_TIMEOUT", 30.0),
-            "secure_cookies": os.environ.get("KEFU_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            "rasa_url": settings.rasa_url,
+            "rasa_token": settings.rasa_token,
+            "rasa_timeout": settings.rasa_timeout,
+            "secure_cookies": settings.secure_cookies,
+            "database_url": settings.database_url,
+            "var_dir": settings.var_dir,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from kefu.identity import get_secret
+from kefu.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -40,8 +41,7 @@ def _read_or_create(path: Path, make: str) -> str:
     return value
 
 
-def _from_env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
+def _checked(name: str, value: str) -> str | None:
     if not value:
         return None
     if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_PASSWORD_LENGTH:
@@ -53,14 +53,14 @@ def _from_env(name: str) -> str | None:
 
 def demo_password(var_dir: Path) -> str:
     """The password every demo customer signs in with (env ``KEFU_DEMO_PASSWORD``)."""
-    return _from_env("KEFU_DEMO_PASSWORD") or _read_or_create(
+    return _checked("KEFU_DEMO_PASSWORD", get_settings().demo_password) or _read_or_create(
         var_dir / "demo_password", f"demo-{secrets.token_hex(3)}"
     )
 
 
 def staff_password(var_dir: Path) -> str:
     """The staff password of the analytics pages (env ``KEFU_STAFF_PASSWORD``)."""
-    return _from_env("KEFU_STAFF_PASSWORD") or _read_or_create(
+    return _checked("KEFU_STAFF_PASSWORD", get_settings().staff_password) or _read_or_create(
         var_dir / "staff_password", secrets.token_urlsafe(12)
     )
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from sanic import Request
 from sanic.response import HTTPResponse, html
 
-from web import catalog
+from kefu.shop import queries as shop
 from web.i18n import texts
 from web.session import Session
 from web.templating import Markup, join, render
@@ -56,7 +56,8 @@ async def page(request: Request, title: str, content: Markup, status: int = 200)
     account = []
     if session.customer_id:
         url = request.app.ctx.config.database_url
-        name = await run_sync(catalog.customer_name, url, session.customer_id)
+        customer = await run_sync(shop.get_customer, session.customer_id, url=url)
+        name = customer.name if customer else None
         account.append(
             render(
                 "account_customer.html",

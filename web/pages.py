@@ -9,8 +9,8 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, redirect
 
+from kefu.shop import queries as shop
 from kefu.shop.demo import category_labels
-from web import catalog
 from web.credentials import demo_password, password_matches
 from web.i18n import LANGUAGES, texts
 from web.layout import local_path, page, run_sync, session_of
@@ -46,23 +46,18 @@ def blueprint() -> Blueprint:
         session = session_of(request)
         t = texts(session.lang)
         url = request.app.ctx.config.database_url
-        cats = await run_sync(catalog.categories, url)
+        cats = await run_sync(shop.category_counts, url=url)
         known = {c for c, _ in cats}
         category = request.args.get("category") or None
         if category not in known:
             category = None
-        query = (request.args.get("q") or "").strip()[: catalog.MAX_QUERY_CHARS] or None
+        query = (request.args.get("q") or "").strip()[: shop.MAX_QUERY_CHARS] or None
         try:
             page_no = min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
         except ValueError:
             page_no = 1
         products, total = await run_sync(
-            catalog.list_products,
-            url,
-            session.lang,
-            category=category,
-            query=query,
-            page=page_no,
+            shop.list_products, category=category, query=query, page=page_no, url=url
         )
         labels = _labels()
         links = [
@@ -89,7 +84,7 @@ def blueprint() -> Blueprint:
                 "product_card.html",
                 id=p.id,
                 image=p.image or "/static/img/logo.svg",
-                name=p.name,
+                name=p.name(session.lang),
                 brand=p.brand,
                 price=_price(p.price),
                 stock_class="in" if p.stock > 0 else "out",
@@ -97,7 +92,7 @@ def blueprint() -> Blueprint:
             )
             for p in products
         ] or [render("empty.html", text=t["no_results"])]
-        pages = max(1, math.ceil(total / catalog.PER_PAGE))
+        pages = max(1, math.ceil(total / shop.PER_PAGE))
         prev_link = (
             render(
                 "pager_link.html",
@@ -146,7 +141,7 @@ def blueprint() -> Blueprint:
         if len(product_id) > 64:
             raise NotFound("no such product")
         url = request.app.ctx.config.database_url
-        p = await run_sync(catalog.get_product, url, product_id, session.lang)
+        p = await run_sync(shop.get_product, product_id, url=url)
         if p is None:
             raise NotFound("no such product")
         labels = _labels()
@@ -154,7 +149,7 @@ def blueprint() -> Blueprint:
             "product.html",
             id=p.id,
             image=p.image or "/static/img/logo.svg",
-            name=p.name,
+            name=p.name(session.lang),
             price=_price(p.price),
             brand_label=t["brand"],
             brand=p.brand,
@@ -162,10 +157,10 @@ def blueprint() -> Blueprint:
             category=labels.get(p.category, {}).get(session.lang, p.category),
             stock_label=t["stock"],
             stock=p.stock if p.stock > 0 else t["out_of_stock"],
-            description=p.description,
+            description=p.description(session.lang),
             back=t["back_to_list"],
         )
-        return await page(request, p.name, content)
+        return await page(request, p.name(session.lang), content)
 
     @bp.get("/lang/<code:str>")
     async def switch_language(request: Request, code: str) -> HTTPResponse:
@@ -180,7 +175,7 @@ def blueprint() -> Blueprint:
     ) -> HTTPResponse:
         t = texts(session_of(request).lang)
         config = request.app.ctx.config
-        accounts = await run_sync(catalog.demo_accounts, config.database_url)
+        accounts = await run_sync(shop.demo_accounts, url=config.database_url)
         rows = [
             render(
                 "demo_row.html",
@@ -230,13 +225,12 @@ def blueprint() -> Blueprint:
         password = request.form.get("password") if request.form else None
         if throttle.blocked(client):
             return await login_page(request, t["login_throttled"], email, status=429)
-        found = await run_sync(catalog.customer_by_email, config.database_url, email)
+        found = await run_sync(shop.customer_by_email, email, url=config.database_url)
         if found is None or not password_matches(password, demo_password(config.var_dir)):
             throttle.failed(client)
             return await login_page(request, t["login_failed"], email, status=401)
         throttle.reset(client)
-        customer_id, _name, language = found
-        request.ctx.session = session.with_customer(customer_id, lang=language)
+        request.ctx.session = session.with_customer(found.id, lang=found.language)
         return redirect("/", status=303)
 
     @bp.post("/logout")

@@ -4,6 +4,6 @@ Actions stay thin: they read the tracker, call one of these modules and turn the
 into replies. Nothing here imports Rasa, so every service is testable on its own.
 """
 
-from actions.services import db, faq, identity, recommender, texts
+from actions.services import faq, identity, recommender, texts
 
-__all__ = ["db", "faq", "identity", "recommender", "texts"]
+__all__ = ["faq", "identity", "recommender", "texts"]

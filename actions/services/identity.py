@@ -46,11 +46,11 @@ def customer_from_metadata(metadata: Mapping[str, Any] | None) -> str | None:
     customer_id = verify_token(metadata.get(TOKEN_KEY))
     if customer_id is None:
         return None
-    from actions.services import db
+    from kefu.shop import queries as shop
 
     try:
-        return customer_id if db.get_customer(customer_id) is not None else None
-    except db.ShopUnavailable:
+        return customer_id if shop.get_customer(customer_id) is not None else None
+    except shop.ShopUnavailable:
         logger.warning("shop database unavailable: treating the visitor as anonymous")
         return None
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actions.services import db
 from kefu.settings import get_settings
+from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ _failures: dict[str, float] = {}
 class Suggestion:
     """A product to show, with the reason in the customer's language."""
 
-    product: db.ProductInfo
+    product: shop.ProductView
     score: float
     reason: str
 
@@ -105,7 +105,7 @@ def suggest(
             recs = rec.recommend(
                 customer_id, n=n, exclude_seen=True, category=category, context=context
             )
-            products = db.products_by_ids([r.item_id for r in recs])
+            products = shop.products_by_ids([r.item_id for r in recs])
             out = [
                 Suggestion(products[r.item_id], float(r.score), _reason_text(r.reason, language))
                 for r in recs
@@ -113,15 +113,15 @@ def suggest(
             ]
             if out:
                 return out, "recsys"
-        except db.ShopUnavailable:
+        except shop.ShopUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001
             logger.warning("recommender failed (%s): using best sellers", exc)
-    best = db.search_products(category=category, limit=n)
+    best = shop.search_products(category=category, limit=n)
     return [Suggestion(p, 0.0, fallback_reason) for p in best], "bestsellers"
 
 
-def card(product: db.ProductInfo, language: str, reason: str = "") -> dict[str, Any]:
+def card(product: shop.ProductView, language: str, reason: str = "") -> dict[str, Any]:
     """A product card of the custom payload the widget renders."""
     price = product.price if isinstance(product.price, Decimal) else Decimal(str(product.price))
     return {

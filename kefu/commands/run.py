@@ -275,7 +275,7 @@ def _print_passwords(settings: Settings) -> None:
     from web.credentials import demo_password, staff_password
 
     staff = staff_password(settings.var_dir)
-    from_env = bool(os.environ.get("KEFU_STAFF_PASSWORD", "").strip())
+    from_env = bool(settings.staff_password)
     print(f"kefu: demo customers sign in with the password {demo_password(settings.var_dir)}")
     print(
         "kefu: staff password for /analytics: "

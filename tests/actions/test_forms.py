@@ -97,10 +97,10 @@ def test_contact_must_match_the_order_and_three_failures_lock(domain, shop_cases
 
 
 def test_return_item_matches_ids_positions_and_names(domain, shop_cases, token_for):
-    from actions.services import db
+    from kefu.shop import queries as shop
 
     case = shop_cases["delivered_multi"]
-    order = db.get_order(case.order_id, customer_id=case.customer_id)
+    order = shop.get_order(case.order_id, customer_id=case.customer_id)
     second = order.lines[1]
     meta = {"customer_token": token_for(case.customer_id)}
     slots = {"order_id": case.order_id, "order_goal": "return"}
@@ -128,13 +128,13 @@ def test_single_item_orders_need_no_item_question(domain, shop_cases, token_for)
 
 
 def test_ask_order_id_lists_only_the_customers_own_orders(domain, shop_cases, token_for):
-    from actions.services import db
+    from kefu.shop import queries as shop
 
     case = shop_cases["delivered"]
     tracker = make_tracker("查订单", metadata={"customer_token": token_for(case.customer_id)})
     messages, _ = run(ActionAskOrderId(), tracker, domain)
     assert responses(messages) == ["utter_ask_order_id_customer"]
-    own = {o.id for o in db.recent_orders(case.customer_id, 20)}
+    own = {o.id for o in shop.recent_orders(case.customer_id, 20)}
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert payloads and all(any(oid in p for oid in own) for p in payloads)
     # a visitor (or a spoofed sender id) gets no list

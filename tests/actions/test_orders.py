@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from actions.orders import ActionSubmitOrderForm
-from actions.services import db
 from actions.support import ActionHandleAffirm
+from kefu.shop import queries as shop
 from tests.actions.conftest import (
     assert_one_language,
     make_tracker,
@@ -35,7 +35,7 @@ def _submit(domain, case, goal, *, token=None, contact=None, language="zh", **sl
 
 def test_status_answers_from_the_database_in_the_customers_language(domain, shop_cases, token_for):
     case = shop_cases["shipped"]
-    order = db.get_order(case.order_id, customer_id=case.customer_id)
+    order = shop.get_order(case.order_id, customer_id=case.customer_id)
     for language in ("zh", "en"):
         messages, events = _submit(
             domain, case, "status", token=token_for(case.customer_id), language=language
@@ -65,7 +65,7 @@ def test_visitor_with_matching_email_gets_the_status(domain, shop_cases):
 def test_nothing_private_without_proof(domain, shop_cases, token_for):
     case = shop_cases["shipped"]
     other = shop_cases["paid"]
-    private = db.get_order(case.order_id, customer_id=case.customer_id).tracking_number
+    private = shop.get_order(case.order_id, customer_id=case.customer_id).tracking_number
     attempts = [
         {},  # no proof at all
         {"contact": "someone@example.com"},  # wrong email
@@ -90,7 +90,7 @@ def test_cancel_asks_first_then_cancels_and_opens_a_refund(domain, shop_cases, t
         "return_reason": None,
         "pending_confirmation": f"cancel:{case.order_id}",
     }
-    assert db.get_order(case.order_id, customer_id=case.customer_id).status == "paid"
+    assert shop.get_order(case.order_id, customer_id=case.customer_id).status == "paid"
 
     confirm = make_tracker(
         "是的",
@@ -100,8 +100,8 @@ def test_cancel_asks_first_then_cancels_and_opens_a_refund(domain, shop_cases, t
     )
     messages, events = run(ActionHandleAffirm(), confirm, domain)
     assert responses(messages) == ["utter_cancel_done"]
-    assert db.get_order(case.order_id, customer_id=case.customer_id).status == "cancelled"
-    refunds = db.refunds_for(case.order_id)
+    assert shop.get_order(case.order_id, customer_id=case.customer_id).status == "cancelled"
+    refunds = shop.refunds_for(case.order_id)
     assert refunds and refunds[-1].status == "pending"
     assert slot_events(events)["pending_confirmation"] is None
 
@@ -113,7 +113,7 @@ def test_cancel_confirmation_rechecks_identity(domain, shop_cases):
     )
     messages, _ = run(ActionHandleAffirm(), confirm, domain)
     assert responses(messages) == ["utter_order_not_verified"]
-    assert db.get_order(case.order_id, customer_id=case.customer_id).status == "paid"
+    assert shop.get_order(case.order_id, customer_id=case.customer_id).status == "paid"
 
 
 def test_shipped_or_delivered_orders_cannot_be_cancelled(domain, shop_cases, token_for):
@@ -133,7 +133,7 @@ def test_return_is_created_for_a_delivered_order(domain, shop_cases, token_for):
     from kefu.shop.models import ReturnRequest
 
     case = shop_cases["delivered_multi"]
-    order = db.get_order(case.order_id, customer_id=case.customer_id)
+    order = shop.get_order(case.order_id, customer_id=case.customer_id)
     line = order.lines[0]
     messages, events = _submit(
         domain,
@@ -176,7 +176,7 @@ def test_return_refusals_give_the_reason(domain, shop_cases, token_for):
         token=token_for(shop_cases["delivered_old"].customer_id),
         language="en",
     )
-    assert messages[0]["deadline"] and messages[0]["days"] == db.return_window_days()
+    assert messages[0]["deadline"] and messages[0]["days"] == shop.return_window_days()
     assert_one_language(rendered(messages, domain, "en"), "en")
 
 
@@ -184,7 +184,7 @@ def test_refund_status_lists_the_refunds(domain, shop_cases, token_for):
     case = shop_cases["refunded"]
     messages, _ = _submit(domain, case, "refund", token=token_for(case.customer_id), language="en")
     assert responses(messages) == ["utter_refund_status"]
-    amount = db.refunds_for(case.order_id)[0].amount
+    amount = shop.refunds_for(case.order_id)[0].amount
     assert f"{amount:.2f}" in messages[0]["refunds"]
     case = shop_cases["shipped"]
     messages, _ = _submit(domain, case, "refund", token=token_for(case.customer_id))

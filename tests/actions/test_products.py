@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from actions.products import ActionRecommend, ActionSearchProducts, parse_price
-from actions.services import db
+from kefu.shop import queries as shop
 from tests.actions.conftest import make_tracker, responses, run, slot_events
 
 CARD_KEYS = {"id", "name", "price", "image", "url", "reason"}
@@ -42,7 +42,7 @@ def test_parse_price(text, entities, expected):
 
 
 def test_search_by_product_words_in_both_languages(domain):
-    sample = db.search_products(limit=1)[0]
+    sample = shop.search_products(limit=1)[0]
     zh_word = sample.name_zh.split()[1][-4:]
     for lang, term in (("zh", zh_word), ("en", sample.name_en.split()[-1])):
         tracker = make_tracker(
@@ -60,7 +60,7 @@ def test_search_by_product_words_in_both_languages(domain):
 
 
 def test_search_combines_brand_category_and_price(domain):
-    products = db.search_products(category="electronics", limit=20)
+    products = shop.search_products(category="electronics", limit=20)
     brand = products[0].brand
     cap = float(max(p.price for p in products))
     tracker = make_tracker(
@@ -71,7 +71,7 @@ def test_search_combines_brand_category_and_price(domain):
     )
     messages, _ = run(ActionSearchProducts(), tracker, domain)
     cards = _cards(messages)
-    found = db.products_by_ids([c["id"] for c in cards])
+    found = shop.products_by_ids([c["id"] for c in cards])
     assert found and all(
         p.brand == brand and p.category == "electronics" and p.price <= Decimal(str(cap))
         for p in found.values()
@@ -91,7 +91,7 @@ def test_search_with_nothing_to_search_asks_and_nothing_found_says_so(domain):
 
 
 def test_text_only_channel_gets_a_readable_list(domain):
-    sample = db.search_products(limit=1)[0]
+    sample = shop.search_products(limit=1)[0]
     term = sample.name_en.split()[-1]
     tracker = make_tracker(
         term,
@@ -120,7 +120,7 @@ def test_recommendations_for_a_customer_are_personal_and_respect_the_category(
     messages, _ = run(ActionRecommend(), tracker, domain)
     assert responses(messages) == ["utter_recommend_personal"]
     cards = _cards(messages)
-    products = db.products_by_ids([c["id"] for c in cards])
+    products = shop.products_by_ids([c["id"] for c in cards])
     assert cards and all(p.category == "books" for p in products.values())
     assert all(c["reason"] for c in cards)
 
@@ -139,5 +139,5 @@ def test_recommendations_for_a_named_product_stay_in_its_category(domain, shop_c
         "推荐几款蓝牙耳机", intent="recommend", entities=[_entity("product", "蓝牙耳机")]
     )
     messages, _ = run(ActionRecommend(), tracker, domain)
-    products = db.products_by_ids([c["id"] for c in _cards(messages)])
+    products = shop.products_by_ids([c["id"] for c in _cards(messages)])
     assert products and {p.category for p in products.values()} == {"electronics"}

@@ -3,4 +3,85 @@
 One module per area: ``catalog`` (products, search), ``orders`` (orders, cancellations,
 returns, refunds), ``support`` (tickets, CSAT), ``customers`` (profiles), ``frames``
 (bulk pandas frames for training and analytics).
+
+Shared: ``common`` (:class:`ShopUnavailable`, the one LIKE escape). The public names of
+the area modules are re-exported here: ``from kefu.shop import queries as shop``.
 """
+
+from kefu.shop.queries.catalog import (
+    MAX_QUERY_CHARS,
+    PER_PAGE,
+    ProductView,
+    categories,
+    category_counts,
+    get_product,
+    list_products,
+    products_by_ids,
+    search_products,
+)
+from kefu.shop.queries.common import ShopUnavailable, escape_like
+from kefu.shop.queries.customers import (
+    CustomerInfo,
+    DemoAccount,
+    customer_by_email,
+    demo_accounts,
+    get_customer,
+    normalize_contact,
+)
+from kefu.shop.queries.orders import (
+    CANCELLABLE,
+    MAX_RETURN_REASON_CHARS,
+    LineInfo,
+    OrderInfo,
+    RefundInfo,
+    ShopRefusal,
+    cancel_order,
+    create_return,
+    get_order,
+    get_order_for_contact,
+    get_order_for_customer,
+    normalize_order_id,
+    recent_orders,
+    refunds_for,
+    return_refusal,
+    return_window_days,
+)
+from kefu.shop.queries.support import create_ticket, store_csat
+
+__all__ = [
+    "CANCELLABLE",
+    "MAX_QUERY_CHARS",
+    "MAX_RETURN_REASON_CHARS",
+    "PER_PAGE",
+    "CustomerInfo",
+    "DemoAccount",
+    "LineInfo",
+    "OrderInfo",
+    "ProductView",
+    "RefundInfo",
+    "ShopRefusal",
+    "ShopUnavailable",
+    "cancel_order",
+    "categories",
+    "category_counts",
+    "create_return",
+    "create_ticket",
+    "customer_by_email",
+    "demo_accounts",
+    "escape_like",
+    "get_customer",
+    "get_order",
+    "get_product",
+    "get_order_for_contact",
+    "get_order_for_customer",
+    "list_products",
+    "normalize_contact",
+    "normalize_order_id",
+    "products_by_ids",
+    "recent_orders",
+    "refunds_for",
+    "return_refusal",
+    "return_window_days",
+    "search_products",
+    "store_csat",
+]
