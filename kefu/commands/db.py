@@ -110,7 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from kefu.cli import CommandError
-    from kefu.shop.csvio import ShopImportError, import_csv
+    from kefu.shop.importer import ShopImportError, import_csv
 
     files = {k: getattr(args, k) for k in ("products", "customers", "orders", "reviews")}
     if not any(files.values()):
@@ -129,7 +129,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from kefu.cli import CommandError
-    from kefu.shop.csvio import export_csv
+    from kefu.shop.importer import export_csv
 
     url = get_settings().database_url
     if _counts(url) is None:

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from kefu.shop import Order, init_db, session_scope
-from kefu.shop.csvio import ShopImportError, export_csv, import_csv
 from kefu.shop.db import get_engine
+from kefu.shop.importer import ShopImportError, export_csv, import_csv
 from kefu.shop.writer import count_rows
 
-FIXTURES = Path(__file__).parents[2] / "data" / "shop"
+FIXTURES = Path(__file__).parents[3] / "data" / "shop"
 KINDS = ("products", "customers", "orders", "reviews")
 
 
