@@ -11,19 +11,18 @@ The same ``seed`` and ``reference_date`` always give the same shop.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kefu.settings import get_settings
+from kefu.shop.demo_catalog import load_vocab, make_customers, make_products, pick
+from kefu.shop.demo_reviews import make_reviews
 
-PRODUCTS_PER_CATEGORY = 26
 RETURN_REASONS = {
     "zh": ["尺码不合适", "质量问题", "与描述不符", "不想要了", "收到时已损坏"],
     "en": [
@@ -48,154 +47,10 @@ class ShopData:
         return {name: len(rows) for name, rows in self.tables.items()}
 
 
-@lru_cache(maxsize=1)
-def _vocab(data_dir: str) -> tuple[dict, dict]:
-    base = Path(data_dir) / "demo"
-    catalog = json.loads((base / "catalog.json").read_text(encoding="utf-8"))
-    reviews = json.loads((base / "reviews.json").read_text(encoding="utf-8"))
-    return catalog, reviews
-
-
 def category_labels(data_dir: Path | None = None) -> dict[str, dict[str, str]]:
     """Display names of the demo categories: ``{"electronics": {"zh": "数码", "en": ...}}``."""
-    catalog, _ = _vocab(str(data_dir or get_settings().data_dir))
+    catalog, _ = load_vocab(str(data_dir or get_settings().data_dir))
     return {key: {"zh": c["zh"], "en": c["en"]} for key, c in catalog["categories"].items()}
-
-
-def _pick(rng: np.random.Generator, items: list) -> Any:
-    return items[int(rng.integers(len(items)))]
-
-
-def _price(rng: np.random.Generator, low: float, high: float) -> Decimal:
-    value = float(np.exp(rng.uniform(np.log(low), np.log(high))))
-    if value >= 100:
-        value = round(value / 10) * 10 - 1
-    else:
-        value = max(int(value), 1) + 0.9
-    return Decimal(f"{value:.2f}")
-
-
-def _products(rng: np.random.Generator, catalog: dict) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    rows, quality, popularity = [], [], []
-    number = 1
-    for key, cat in catalog["categories"].items():
-        combos = [
-            (b, n, v, e)
-            for b in range(len(cat["brands"]))
-            for n in range(len(cat["nouns"]))
-            for v in range(len(cat["variants"]))
-            for e in range(len(catalog["editions"]))
-        ]
-        order = rng.permutation(len(combos))
-        chosen, seen_nouns = [], set()
-        # every noun at least once, then the rest in random order
-        for idx in order:
-            b, n, v, e = combos[idx]
-            if n not in seen_nouns:
-                chosen.append(combos[idx])
-                seen_nouns.add(n)
-        for idx in order:
-            if len(chosen) >= PRODUCTS_PER_CATEGORY:
-                break
-            if combos[idx] not in chosen:
-                chosen.append(combos[idx])
-        for b, n, v, e in chosen:
-            brand, noun, variant = cat["brands"][b], cat["nouns"][n], cat["variants"][v]
-            edition = catalog["editions"][e]
-            f1, f2 = (cat["features"][i] for i in rng.choice(len(cat["features"]), 2, False))
-            name_zh = f"{brand[0]} {variant[0]}{noun[0]}{(' ' + edition[0]) if edition[0] else ''}"
-            name_en = f"{brand[1]} {variant[1]} {noun[1]}{(' ' + edition[1]) if edition[1] else ''}"
-            pid = f"P{number:04d}"
-            in_stock = rng.random() > 0.08
-            rows.append(
-                {
-                    "id": pid,
-                    "name_zh": name_zh,
-                    "name_en": name_en,
-                    "category": key,
-                    "brand": brand[1],
-                    "price": _price(rng, *cat["price"]),
-                    "stock": int(rng.integers(5, 500)) if in_stock else 0,
-                    "description_zh": f"{name_zh}：{f1[0]}，{f2[0]}。",
-                    "description_en": f"{name_en}: {f1[1]}, {f2[1]}.",
-                    "image": f"/static/img/{key}.svg",
-                    "url": f"/products/{pid}",
-                    "_noun": noun,
-                    "_features": cat["features"],
-                }
-            )
-            quality.append(rng.normal(0, 0.45))
-            popularity.append(rng.normal(0, 0.8))
-            number += 1
-    return rows, np.asarray(quality), np.asarray(popularity)
-
-
-def _customers(
-    rng: np.random.Generator, catalog: dict, n: int, ref: date
-) -> tuple[list[dict], list[str]]:
-    rows, phones = [], set()
-    for i in range(1, n + 1):
-        lang = "zh" if rng.random() < 0.7 else "en"
-        if lang == "zh":
-            name = _pick(rng, catalog["surnames_zh"]) + _pick(rng, catalog["given_zh"])
-            email = f"user{i:05d}@example.cn"
-            city = _pick(rng, catalog["cities_zh"])
-            while (
-                phone := f"1{_pick(rng, '35789')}{int(rng.integers(10**8, 10**9)):09d}"
-            ) in phones:
-                pass
-            street = _pick(rng, catalog["streets_zh"])
-            address = f"{city}市{street}{int(rng.integers(1, 400))}号"
-        else:
-            first, last = _pick(rng, catalog["first_en"]), _pick(rng, catalog["last_en"])
-            name = f"{first} {last}"
-            email = f"{first}.{last}{i}@example.com".lower()
-            city = _pick(rng, catalog["cities_en"])
-            prefix = _pick(rng, ["+65 9", "+44 7", "+852 6", "+1 415"])
-            while (phone := f"{prefix}{int(rng.integers(10**6, 10**7)):07d}") in phones:
-                pass
-            address = f"{int(rng.integers(1, 400))} {_pick(rng, catalog['streets_en'])}, {city}"
-        phones.add(phone)
-        signup = ref - timedelta(days=int(rng.integers(30, 3 * 365)))
-        rows.append(
-            {
-                "id": f"C{i:05d}",
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "language": lang,
-                "city": city,
-                "signup_date": signup,
-                "_address": address,
-            }
-        )
-    return rows, [r["_address"] for r in rows]
-
-
-def _compose_review(
-    rng: np.random.Generator, bank: dict, rating: int, noun: str, feature: str
-) -> str:
-    polarity = {1: "neg", 2: "neg", 3: "mid", 4: "pos", 5: "pos"}[rating]
-    if rng.random() < 0.1:  # a minority of texts disagree with their rating, as in life
-        polarity = _pick(rng, ["pos", "neg", "mid"])
-    aspects = list(bank["aspects"])
-    picked = [aspects[i] for i in rng.choice(len(aspects), int(rng.integers(1, 4)), False)]
-    clauses = []
-    for aspect in picked:
-        pol = polarity
-        if polarity == "mid":
-            pol = _pick(rng, ["pos", "neg", "mid", "mid"])
-        elif rng.random() < 0.12:  # "great phone, slow delivery"
-            pol = "mid"
-        clauses.append(_pick(rng, bank["aspects"][aspect][pol]).format(noun=noun, feature=feature))
-    body = bank["join"].join(clauses)
-    if bank is not None and body and bank["end"] == ".":
-        body = body[0].upper() + body[1:]
-    closer = _pick(rng, bank["closers"][polarity])
-    text = _pick(rng, bank["openers"][polarity]) + body + bank["end"]
-    if closer:
-        text += ("" if bank["end"] == "。" else " ") + closer
-    return text
 
 
 def generate(
@@ -226,15 +81,15 @@ def generate(
     if reviews < 0 or reviews > order_lines // 3:
         raise ValueError(f"reviews must be between 0 and order_lines // 3, got {reviews}")
     ref = reference_date or date.today()
-    catalog, review_bank = _vocab(str(data_dir or get_settings().data_dir))
+    catalog, review_bank = load_vocab(str(data_dir or get_settings().data_dir))
     rng = np.random.default_rng(seed)
 
-    products, quality, popularity = _products(rng, catalog)
+    products, quality, popularity = make_products(rng, catalog)
     cats = sorted(catalog["categories"])
     cat_index = np.array([cats.index(p["category"]) for p in products])
     brands = sorted({p["brand"] for p in products})
     brand_index = np.array([brands.index(p["brand"]) for p in products])
-    custs, addresses = _customers(rng, catalog, customers, ref)
+    custs, addresses = make_customers(rng, catalog, customers, ref)
 
     # latent tastes: concentrated category preferences and a few strong brand affinities
     cat_pref = rng.dirichlet(np.full(len(cats), 0.25), size=customers)
@@ -287,7 +142,7 @@ def generate(
         if status in ("shipped", "delivered", "returned"):
             shipped = when + timedelta(hours=float(rng.uniform(4, 48)))
             expected = (shipped + timedelta(days=int(rng.integers(2, 6)))).date()
-            code, _zh, _en = _pick(rng, catalog["carriers"])
+            code, _zh, _en = pick(rng, catalog["carriers"])
             carrier = code
             tracking = f"{code}{int(rng.integers(10**11, 10**12))}"
             if status != "shipped":
@@ -338,7 +193,7 @@ def generate(
                     "id": rid,
                     "order_id": oid,
                     "order_line_id": first_line,
-                    "reason": _pick(rng, RETURN_REASONS[cust["language"]]),
+                    "reason": pick(rng, RETURN_REASONS[cust["language"]]),
                     "status": "refunded",
                     "created_at": back.replace(microsecond=0),
                 }
@@ -373,7 +228,7 @@ def generate(
                 }
             )
 
-    review_rows = _reviews(
+    review_rows = make_reviews(
         rng, review_bank, custs, products, quality, lines, affinities, reviews, ref
     )
     clean = [{k: v for k, v in row.items() if not k.startswith("_")} for row in custs]
@@ -393,60 +248,6 @@ def generate(
         },
     )
     return data
-
-
-def _reviews(
-    rng: np.random.Generator,
-    bank: dict,
-    custs: list[dict],
-    products: list[dict],
-    quality: np.ndarray,
-    lines: list[dict],
-    affinities: dict[tuple[int, int], float],
-    n: int,
-    ref: date,
-) -> list[dict]:
-    eligible = {}
-    for ln in lines:
-        if ln["_status"] in ("delivered", "returned") and (ln["_c"], ln["_it"]) not in eligible:
-            eligible[(ln["_c"], ln["_it"])] = ln
-    keys = list(eligible)
-    if len(keys) < n:
-        raise ValueError(f"only {len(keys)} delivered lines can be reviewed, {n} reviews asked")
-    picked = rng.choice(len(keys), size=n, replace=False)
-    aff = np.array([affinities[keys[i]] for i in picked])
-    aff = (aff - aff.mean()) / (aff.std() or 1.0)
-    rows = []
-    for j, i in enumerate(sorted(picked)):
-        c, it = keys[i]
-        ln = eligible[(c, it)]
-        latent = 3.7 + 0.55 * aff[j] + 1.3 * quality[it] + rng.normal(0, 0.7)
-        if ln["_status"] == "returned":
-            latent -= 1.5
-        rating = int(np.clip(np.rint(latent), 1, 5))
-        lang = custs[c]["language"]
-        if rng.random() < 0.1:
-            lang = "en" if lang == "zh" else "zh"
-        product = products[it]
-        noun = product["_noun"][0 if lang == "zh" else 1]
-        if lang == "en":
-            noun = noun.lower()
-        feature = _pick(rng, product["_features"])[0 if lang == "zh" else 1]
-        text = _compose_review(rng, bank[lang], rating, noun, feature)
-        when = ln["_delivered"] + timedelta(days=float(rng.uniform(0.5, 20)))
-        when = min(when, datetime.combine(ref, time(0)) - timedelta(minutes=5))
-        rows.append(
-            {
-                "id": f"R{j + 1:06d}",
-                "customer_id": custs[c]["id"],
-                "product_id": product["id"],
-                "rating": rating,
-                "text": text,
-                "language": lang,
-                "created_at": when.replace(microsecond=0),
-            }
-        )
-    return rows
 
 
 def build_demo(
