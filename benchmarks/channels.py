@@ -213,7 +213,7 @@ def _serve_and_load(
     levels: dict,
 ) -> dict[str, Any]:
     from kefu.bot import rasa_env, server_command
-    from kefu.commands.run import Service, Supervisor, free_port
+    from kefu.commands.processes import Service, Supervisor, free_port
 
     port = free_port()
     server_env = rasa_env(actions_url, base=env)
@@ -267,7 +267,8 @@ def run(quick: bool = False, default_epochs: int = BENCH_EPOCHS) -> dict[str, An
         from sqlalchemy import create_engine, text
 
         from kefu.bot import generate_lookups, train_bot
-        from kefu.commands.run import Supervisor, actions_service, free_port
+        from kefu.commands.processes import Supervisor, free_port
+        from kefu.commands.run import actions_service
         from kefu.identity import issue_token
         from kefu.shop.demo import build_demo
 

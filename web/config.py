@@ -47,7 +47,7 @@ class WebConfig:
 
     @classmethod
     def from_env(cls, **overrides: object) -> WebConfig:
-        """Settings from ``KEFU_*`` environment variables (:mod:`kefu.settings`), then ``overrides``."""
+        """Settings from the environment (:mod:`kefu.settings`), then ``overrides``."""
         settings = get_settings()
         values: dict[str, object] = {
             "rasa_url": settings.rasa_url,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kefu.commands.run import port_in_use
+from kefu.commands.processes import port_in_use
 from tests.support.servers import ROOT, free_port
 
 KEFU = [str(Path(sys.executable).with_name("kefu"))]  # the console script, as make runs it
