@@ -10,5 +10,6 @@ Modules by area, in the order a conversation meets them:
 * :mod:`actions.support`: FAQ, complaints, hand-off to a human, fallback, yes/no,
   satisfaction score.
 
-Database, identity, recommender, FAQ and wording live behind :mod:`actions.services`.
+The shop database is reached through :mod:`kefu.shop.queries`; identity, recommender, FAQ
+and wording live behind :mod:`actions.services`.
 """

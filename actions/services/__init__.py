@@ -1,7 +1,8 @@
-"""Services behind the actions: the shop database, identity, recommender, FAQ and texts.
+"""Services behind the actions: identity, recommender, FAQ and texts.
 
 Actions stay thin: they read the tracker, call one of these modules and turn the result
-into replies. Nothing here imports Rasa, so every service is testable on its own.
+into replies. Nothing here imports Rasa, so every service is testable on its own. The shop
+database is read and written through :mod:`kefu.shop.queries`, as the site does.
 """
 
 from actions.services import faq, identity, recommender, texts

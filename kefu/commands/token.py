@@ -14,20 +14,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from kefu.cli import CommandError
     from kefu.identity import issue_token
     from kefu.settings import get_settings
-    from kefu.shop.db import get_engine, is_initialised
-    from kefu.shop.models import Customer
+    from kefu.shop.db import is_initialised
+    from kefu.shop.queries import get_customer
 
     url = get_settings().database_url
     if not is_initialised(url):
         raise CommandError("the shop database is not initialised: run 'kefu db demo' first")
-    with get_engine(url).connect() as conn:
-        found = conn.execute(select(Customer.id).where(Customer.id == args.customer)).first()
-    if found is None:
+    if get_customer(args.customer, url=url) is None:
         raise CommandError(f"no customer with id {args.customer!r}")
     try:
         print(issue_token(args.customer, args.ttl))
