@@ -105,8 +105,8 @@ def _fail(exc: Exception | str):
 
 
 def cmd_texts(args: argparse.Namespace) -> int:
-    from nlp.analytics import ColumnSpec, InputError, run_texts
-    from nlp.analytics.texts import TextsOptions
+    from analytics import ColumnSpec, InputError, run_texts
+    from analytics.texts import TextsOptions
 
     options = TextsOptions(
         columns=ColumnSpec(
@@ -152,8 +152,8 @@ def cmd_texts(args: argparse.Namespace) -> int:
 
 
 def cmd_conversations(args: argparse.Namespace) -> int:
-    from nlp.analytics import run_conversations
-    from nlp.analytics.conversations import TrackerError
+    from analytics import run_conversations
+    from analytics.conversations import TrackerError
 
     settings = get_settings()
     model = None
@@ -182,8 +182,8 @@ def cmd_conversations(args: argparse.Namespace) -> int:
 
 def cmd_customers(args: argparse.Namespace) -> int:
     from kefu.shop.db import DatabaseError
-    from nlp.analytics import run_customers
-    from nlp.analytics.customers import CustomersOptions
+    from analytics import run_customers
+    from analytics.customers import CustomersOptions
 
     options = CustomersOptions(
         transactions=args.transactions,

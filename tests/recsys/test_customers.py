@@ -251,8 +251,8 @@ def test_campaign_rows_in_each_customers_language(demo_url, popularity):
 
 
 def test_customers_report_with_campaign(demo_url, popularity, tmp_path):
-    from nlp.analytics import run_customers
-    from nlp.analytics.customers import CustomersOptions
+    from analytics import run_customers
+    from analytics.customers import CustomersOptions
 
     rfm = rc.rfm_table(rc.shop_transactions(demo_url))
     segments = pd.Series(rc.RfmSegmenter(n_segments=4).fit(rfm).predict(rfm), index=rfm.index)

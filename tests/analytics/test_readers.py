@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics.readers import (
+from analytics.readers import (
     BadRow,
     ColumnSpec,
     InputError,

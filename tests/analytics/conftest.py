@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics import run_texts
-from nlp.analytics.texts import TextsOptions
+from analytics import run_texts
+from analytics.texts import TextsOptions
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
 
@@ -29,7 +29,7 @@ def texts_report(tmp_path_factory, sentiment_model) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def tracker_db(tmp_path_factory) -> str:
     """A SQLite tracker store with the known conversations of ``trackers.py``."""
-    from tests.nlp.analytics.trackers import build_tracker_store
+    from tests.analytics.trackers import build_tracker_store
 
     path = tmp_path_factory.mktemp("tracker") / "tracker.db"
     return build_tracker_store(str(path))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from nlp.analytics.aggregates import sentiment_name
+from analytics.aggregates import sentiment_name
 
 __all__ = ["ConversationStats", "TrackerError", "analyse_conversations"]
 

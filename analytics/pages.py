@@ -6,8 +6,8 @@ returns the HTML document; nothing here computes a figure.
 
 from __future__ import annotations
 
-from nlp.analytics import charts
-from nlp.analytics.report import HtmlReport, fmt, label
+from analytics import charts
+from analytics.report import HtmlReport, fmt, label
 
 __all__ = ["conversations_page", "customers_page", "texts_page"]
 

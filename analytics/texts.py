@@ -4,7 +4,7 @@ aggregates of the texts report.
 The input is streamed in chunks; each chunk is analysed by a pool of worker processes
 (forked after the models are loaded, so they share them) with a bounded number of chunks
 in flight, so memory stays flat however large the file. Per-text results are written to
-``texts.csv`` as they come; the aggregates are counters (:mod:`nlp.analytics.aggregates`).
+``texts.csv`` as they come; the aggregates are counters (:mod:`analytics.aggregates`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.analytics.aggregates import TextAggregates, sentiment_name
-from nlp.analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
+from analytics.aggregates import TextAggregates, sentiment_name
+from analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
 
 __all__ = ["TextsOptions", "TextsResult", "analyse_texts", "analyse_chunk", "load_models"]
 
@@ -271,7 +271,7 @@ def _map_chunks(
 
 def _prepare_report() -> None:
     try:
-        from nlp.analytics import charts
+        from analytics import charts
 
         charts.prepare()
     except Exception:  # the report will say what is wrong when it renders
@@ -330,7 +330,7 @@ def analyse_texts(
         The summary (every figure of the report) and the output paths.
 
     Raises:
-        nlp.analytics.readers.InputError: when the file cannot be analysed at all.
+        analytics.readers.InputError: when the file cannot be analysed at all.
     """
     from tqdm import tqdm
 
