@@ -10,8 +10,15 @@ import pytest
 
 from analytics import run_texts
 from analytics.texts import TextsOptions
+from tests.nlp.conftest import (  # noqa: F401 - the nlp tests' small real models serve here too
+    binary_sentiment_data,
+    intent_data,
+    intent_model,
+    sentiment_data,
+    sentiment_model,
+)
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 @pytest.fixture(scope="session")

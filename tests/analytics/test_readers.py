@@ -17,7 +17,7 @@ from analytics.readers import (
     parse_rating,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def _split(reader: TextFileReader) -> tuple[list[Record], list[BadRow]]:

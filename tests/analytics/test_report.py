@@ -12,7 +12,7 @@ from analytics import charts
 from analytics.report import HtmlReport, label, report_directory, write_summary
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def test_labels_are_bilingual_and_unknown_keys_pass_through():

@@ -12,7 +12,7 @@ import pytest
 from analytics import InputError, run_texts
 from analytics.texts import TEXT_COLUMNS, TextsOptions, analyse_texts
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def _rows(path: Path) -> list[dict]:
