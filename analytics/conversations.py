@@ -29,6 +29,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from analytics.aggregates import sentiment_name
+from kefu.settings import redact_url
+from kefu.shop.queries import frames
 
 __all__ = ["ConversationStats", "TrackerError", "analyse_conversations"]
 
@@ -114,7 +116,7 @@ def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
     except TrackerError:
         raise
     except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
-        raise TrackerError(f"cannot open the tracker store {_redact(url)}: {exc}") from exc
+        raise TrackerError(f"cannot open the tracker store {redact_url(url)}: {exc}") from exc
     try:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table("events"):
@@ -333,25 +335,21 @@ class ConversationStats:
 
 def _shop_tables(shop_url: str | None, bad: Counter) -> tuple[dict[str, list[float]], dict]:
     """Ticket times per conversation id and the CSAT figures, from the shop database."""
-    from kefu.shop.db import get_engine, is_initialised
-    from kefu.shop.models import Csat, Ticket
-
     csat: dict = {"responses": 0, "average": None, "distribution": {}, "by_language": {}}
     tickets: dict[str, list[float]] = defaultdict(list)
-    if not shop_url or not is_initialised(shop_url):
+    rows = frames.tickets_and_csat(shop_url)
+    if rows is None:
         csat["note"] = "no shop database: CSAT and tickets not available"
         return tickets, csat
     scores: dict[str, Counter] = defaultdict(Counter)
-    with get_engine(shop_url).connect() as conn:
-        for conversation_id, created_at in conn.execute(
-            sa.select(Ticket.conversation_id, Ticket.created_at)
-        ):
-            tickets[conversation_id].append(_epoch(created_at))
-        for language, score in conn.execute(sa.select(Csat.language, Csat.score)):
-            if isinstance(score, int) and 1 <= score <= 5:
-                scores[language or "unknown"][score] += 1
-            else:
-                bad["invalid CSAT score"] += 1
+    ticket_rows, csat_rows = rows
+    for conversation_id, created_at in ticket_rows:
+        tickets[conversation_id].append(_epoch(created_at))
+    for language, score in csat_rows:
+        if isinstance(score, int) and 1 <= score <= 5:
+            scores[language or "unknown"][score] += 1
+        else:
+            bad["invalid CSAT score"] += 1
     overall: Counter = Counter()
     for c in scores.values():
         overall.update(c)
@@ -429,12 +427,5 @@ def analyse_conversations(
     summary["csat"] = csat
     summary["tickets"] = sum(len(v) for v in tickets.values())
     summary["unreadable_events"] = dict(bad)
-    summary["tracker"] = _redact(tracker_url)
+    summary["tracker"] = redact_url(tracker_url)
     return summary
-
-
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "<invalid URL>"

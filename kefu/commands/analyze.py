@@ -181,9 +181,9 @@ def cmd_conversations(args: argparse.Namespace) -> int:
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
-    from kefu.shop.db import DatabaseError
     from analytics import run_customers
     from analytics.customers import CustomersOptions
+    from kefu.shop.db import DatabaseError
 
     options = CustomersOptions(
         transactions=args.transactions,

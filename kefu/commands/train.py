@@ -44,7 +44,7 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
                 for name, info in train_all(force=force).items()
             )
         elif part == "recsys":
-            from recsys.shop import train_from_db
+            from kefu.recommender import train_from_db
 
             result = train_from_db(force=force)
         else:

@@ -10,13 +10,14 @@ import pytest
 
 from analytics import run_texts
 from analytics.texts import TextsOptions
-from tests.nlp.conftest import (  # noqa: F401 - the nlp tests' small real models serve here too
-    binary_sentiment_data,
-    intent_data,
-    intent_model,
-    sentiment_data,
-    sentiment_model,
-)
+from tests.nlp import conftest as nlp_fixtures
+
+# the nlp tests' small real models serve here too
+intent_data = nlp_fixtures.intent_data
+intent_model = nlp_fixtures.intent_model
+sentiment_data = nlp_fixtures.sentiment_data
+binary_sentiment_data = nlp_fixtures.binary_sentiment_data
+sentiment_model = nlp_fixtures.sentiment_model
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
@@ -48,3 +49,14 @@ def empty_dir(tmp_path) -> Path:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The recommender tests' demo shop in SQLite (read-only for tests)."""
+    from kefu.shop.demo import build_demo
+    from tests.recsys.conftest import DEMO_SIZES, REF_DATE
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-shop') / 'shop.db'}"
+    build_demo(url, reference_date=REF_DATE, progress=False, **DEMO_SIZES)
+    return url
