@@ -153,8 +153,8 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
         intent_model: a fitted intent classifier for ``options.intents`` (default: the
             bot's, trained from its NLU data).
     """
+    from kefu.nlp_models import load_sentiment_model
     from nlp.keywords import KeywordExtractor
-    from nlp.shipped import load_sentiment_model
     from nlp.tokenize import default_tokenizer
 
     # the keyword extractor's prepare() loads the tokenizer's dictionaries before forking
@@ -170,7 +170,7 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
     _share_tokenizer(models["sentiment"], tokenizer)
     models["sentiment_names"] = [sentiment_name(c) for c in models["sentiment"].classes_]
     if options.intents:
-        from nlp.shipped import load_intent_model
+        from kefu.nlp_models import load_intent_model
 
         models["intent"] = intent_model if intent_model is not None else load_intent_model()
         _share_tokenizer(models["intent"], tokenizer)

@@ -158,7 +158,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
     settings = get_settings()
     model = None
     if args.sentiment:
-        from nlp.shipped import load_sentiment_model
+        from kefu.nlp_models import load_sentiment_model
 
         model = load_sentiment_model()
     try:
