@@ -16,8 +16,9 @@ from pathlib import Path
 
 from kefu.settings import get_settings
 from kefu.shop.queries import frames
-from recsys.base import MODEL_FILE, BaseRecommender
+from recsys.base import BaseRecommender
 from recsys.recommender import Recommender
+from recsys.storage import MODEL_FILE
 
 logger = logging.getLogger(__name__)
 

@@ -239,4 +239,3 @@ def reference_scores(tx: pd.DataFrame, model: PropensityModel) -> pd.Series:
 def default_horizon(start: pd.Timestamp, end: pd.Timestamp) -> int:
     """90 days, or a quarter of the span of the data when that is shorter."""
     return max(1, min(90, (end - start).days // 4))
-

@@ -66,4 +66,3 @@ def rfm_table(tx: pd.DataFrame, reference_date: date | datetime | None = None) -
     table.index.name = "customer_id"
     table.attrs["reference_date"] = ref.date().isoformat()
     return table
-

@@ -128,4 +128,3 @@ def find_segment(name: str) -> str:
             return proto["key"]
     known = ", ".join(f"{p['key']} ({p['zh']})" for p in segment_prototypes())
     raise ValueError(f"unknown segment {name!r}; segments: {known}")
-

@@ -189,4 +189,3 @@ def _finish(raw, customers, orders, dates, amounts, report: LoadReport):
             f"{report.source}: no usable transaction ({report.bad_total} bad rows)"
         )
     return validate_transactions(tx), report
-
