@@ -5,9 +5,8 @@
 cold start, the business rules (exclude seen items, in-stock only, category filter, no
 duplicates) and persistence (:mod:`recsys.storage`: npz + json, never pickle); biases come
 from :mod:`recsys.biases`, request checks and top-n from :mod:`recsys.ranking`. A model
-only supplies how it scores
-items for a known user (``_score_user``), and optionally rating estimates
-(``_predict_residual``), item similarities (``_item_similarities``) and reasons.
+only supplies how it scores items for a known user (``_score_user``), and optionally rating
+estimates (``_predict_residual``), item similarities (``_item_similarities``) and reasons.
 """
 
 from __future__ import annotations
