@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from kefu.shop.queries import frames
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
 from recsys.segments import segment_prototypes
 
 __all__ = ["CAMPAIGN_COLUMNS", "campaign_rows"]
@@ -70,7 +71,7 @@ def campaign_rows(
     for cid, rec in frame.iterrows():
         cid = str(cid)
         name, email, language = people.get(cid, ("", "", "zh"))
-        language = language if language in ("zh", "en") else "zh"
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         suggestions = recommender.recommend(cid, n=n_products)
         titles = [names.get(str(s.item_id), {}).get(language, str(s.item_id)) for s in suggestions]
         joiner = "、" if language == "zh" else ", "

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from analytics.aggregates import sentiment_name
 from kefu.settings import redact_url
 from kefu.shop.queries import frames
+from nlp.text import LANGUAGES
 
 __all__ = ["ConversationStats", "TrackerError", "analyse_conversations"]
 
@@ -219,7 +220,7 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
                 continue
             if isinstance(data, dict) and data.get("name") == "language":
                 value = data.get("value")
-                if value in ("zh", "en"):
+                if value in LANGUAGES:
                     current.language = value
     yield from finish(current)
 

@@ -25,26 +25,21 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
+from nlp.text import CJK_RE, CJK_RUN_RE, EMAIL_PATTERN, URL_PATTERN
+
 __all__ = ["Token", "Tokenizer", "default_tokenizer", "normalize", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
-# CJK ideographs (BMP blocks, compatibility ideographs, supplementary planes) plus 〇 and 々.
-CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff\u3007\u3005"
-CJK_RE = re.compile(f"[{CJK_CHARS}]")
-
-_URL = r"(?:https?://|www\.)[^\s<>\"'，。！？、；：（）【】]+[^\s<>\"'.,;:!?)\]}，。！？、；：（）【】]"
-_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # +86 138-0013-8000, 138 0013 8000, (021) 6234-5678, 400-820-8820; checked for >= 7 digits.
 _PHONE = (
     r"(?<![\w.])(?:\+\d{1,3}[ \-]?)?(?:\(\d{2,4}\)[ \-]?)?\d{2,4}(?:[ \-]\d{3,4}){1,3}(?![\w.])"
 )
 _NUMBER = r"\d+(?:[.,:/]\d+)+%?|\d+%"
-_SPECIAL_RE = re.compile(f"(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<phone>{_PHONE})")
+_SPECIAL_RE = re.compile(f"(?P<url>{URL_PATTERN})|(?P<email>{EMAIL_PATTERN})|(?P<phone>{_PHONE})")
 # Every URL, e-mail address and phone number has one of these: texts without any skip
 # the (slower) search above.
 _MAYBE_SPECIAL_RE = re.compile(r"://|www\.|@|\d")
-_CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
 
 # The nltk pattern for non-CJK text: numbers, words (apostrophes and hyphens inside),
 # then any other single visible character (punctuation, symbols, emoji).
@@ -178,7 +173,7 @@ class Tokenizer:
             if self._segment is not None:
                 return
             entries = self._user_words()
-            mixed = {w for w, _, _ in entries if CJK_RE.search(w) and not _CJK_RUN_RE.fullmatch(w)}
+            mixed = {w for w, _, _ in entries if CJK_RE.search(w) and not CJK_RUN_RE.fullmatch(w)}
             if mixed:
                 # Longest first so that "蓝牙5.3耳机" wins over "蓝牙5.3".
                 alternatives = "|".join(re.escape(w) for w in sorted(mixed, key=len)[::-1])
@@ -350,7 +345,7 @@ def _jieba_dictionary_freqs(words: set[str]) -> dict[str, int]:
 
 def _cjk_split(text: str, start: int, end: int) -> Iterable[tuple[int, int, bool]]:
     pos = start
-    for m in _CJK_RUN_RE.finditer(text, start, end):
+    for m in CJK_RUN_RE.finditer(text, start, end):
         if m.start() > pos:
             yield pos, m.start(), False
         yield m.start(), m.end(), False
