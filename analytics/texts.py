@@ -25,6 +25,7 @@ import numpy as np
 
 from analytics.aggregates import TextAggregates, sentiment_name
 from analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
+from analytics.tokens import SharedTokens, share_tokenizer
 
 __all__ = ["TextsOptions", "TextsResult", "analyse_texts", "analyse_chunk", "load_models"]
 
@@ -102,46 +103,6 @@ class TextsResult:
 _MODELS: dict = {}
 
 
-class SharedTokens:
-    """A tokenizer that remembers the tokens of the texts of the current chunk, so that
-    the sentiment model, the intent model and the keyword extractor tokenize each text
-    once. :meth:`clear` after each chunk keeps memory bounded.
-    """
-
-    def __init__(self, tokenizer) -> None:
-        self.tokenizer = tokenizer
-        self.cache: dict[tuple[str, bool], list] = {}
-
-    @property
-    def jieba(self):
-        return self.tokenizer.jieba
-
-    def prepare(self) -> SharedTokens:
-        """Load the tokenizer's segmenter now (before forking); return self."""
-        self.tokenizer.prepare()
-        return self
-
-    def tokenize(self, text: str, segment_cjk: bool = True) -> list:
-        """:meth:`nlp.tokenize.Tokenizer.tokenize`, remembered for the current chunk."""
-        key = (text, segment_cjk)
-        tokens = self.cache.get(key)
-        if tokens is None:
-            tokens = self.cache[key] = self.tokenizer.tokenize(text, segment_cjk=segment_cjk)
-        return tokens
-
-    def words(self, text: str) -> list[str]:
-        return self.tokenizer.words(text)
-
-    def clear(self) -> None:
-        self.cache.clear()
-
-
-def _share_tokenizer(model, tokens: SharedTokens) -> None:
-    vectorizer = getattr(model, "vectorizer_", None)
-    if vectorizer is not None and hasattr(vectorizer, "tokenizer"):
-        vectorizer.tokenizer = tokens
-
-
 def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) -> dict:
     """Load the sentiment model, the keyword extractor and (for chat logs) the intent model.
 
@@ -167,13 +128,13 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
         "intent": None,
         "tokens": tokenizer,
     }
-    _share_tokenizer(models["sentiment"], tokenizer)
+    share_tokenizer(models["sentiment"], tokenizer)
     models["sentiment_names"] = [sentiment_name(c) for c in models["sentiment"].classes_]
     if options.intents:
         from kefu.nlp_models import load_intent_model
 
         models["intent"] = intent_model if intent_model is not None else load_intent_model()
-        _share_tokenizer(models["intent"], tokenizer)
+        share_tokenizer(models["intent"], tokenizer)
     return models
 
 

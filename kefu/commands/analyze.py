@@ -153,7 +153,7 @@ def cmd_texts(args: argparse.Namespace) -> int:
 
 def cmd_conversations(args: argparse.Namespace) -> int:
     from analytics import run_conversations
-    from analytics.conversations import TrackerError
+    from analytics.trackers import TrackerError
 
     settings = get_settings()
     model = None

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from analytics import run_conversations
-from analytics.conversations import TrackerError, analyse_conversations
+from analytics.conversations import analyse_conversations
+from analytics.trackers import TrackerError
 from tests.analytics.trackers import DAY1
 
 

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from analytics.fields import parse_date, parse_rating
 from analytics.readers import (
     BadRow,
     ColumnSpec,
     InputError,
     Record,
     TextFileReader,
-    parse_date,
-    parse_rating,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"

@@ -203,7 +203,7 @@ def test_cli_texts_errors(tmp_path, capsys, args, message):
 
 
 def test_shared_tokens_cache_per_chunk():
-    from analytics.texts import SharedTokens
+    from analytics.tokens import SharedTokens
     from nlp.tokenize import default_tokenizer
 
     shared = SharedTokens(default_tokenizer())
