@@ -10,14 +10,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from actions.services.texts import DEFAULT_LANGUAGE, language_of
+from nlp.language import detect_language
 
 MAX_MESSAGE_CHARS = 2000
 LANGUAGE_SLOT = "language"
 PENDING_SLOT = "pending_confirmation"
 HANDOFF = "handoff"
 CANCEL_PREFIX = "cancel:"
-
-_HAS_WORDS = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def language(tracker: Any) -> str:
@@ -51,18 +50,15 @@ def entity_values(tracker: Any, entity: str) -> list[str]:
 
 
 def message_language(text: str, current: str) -> str:
-    """Language of a customer message; ``current`` when the text has no words.
+    """Language of a customer message (:func:`nlp.language.detect_language`); ``current``
+    when the text has no words.
 
-    Button payloads (``/affirm``), order numbers, scores and emoji keep the language of
-    the conversation.
+    Button payloads (``/affirm``), order numbers, e-mail addresses, scores and emoji keep
+    the language of the conversation.
     """
-    from nlp import detect_language
-
-    if not text or text.startswith("/") or not _HAS_WORDS.search(text):
+    if not text or text.startswith("/"):
         return language_of(current)
     cleaned = re.sub(r"\bKF\d+\b|\S+@\S+", " ", text, flags=re.IGNORECASE)
-    if not _HAS_WORDS.search(cleaned):
-        return language_of(current)
     return detect_language(cleaned, default=language_of(current))
 
 

@@ -79,7 +79,7 @@ def run() -> dict:
         injected = generate(path, ROWS)
         generate_seconds = time.perf_counter() - started
         size_mb = path.stat().st_size / 1e6
-        from nlp.shipped import load_sentiment_model
+        from kefu.nlp_models import load_sentiment_model
 
         load_sentiment_model()  # trained first when missing: not part of the timing
         result = run_kefu(["analyze", "texts", str(path), "--out", tmp, "--quiet"])

@@ -46,7 +46,7 @@ def _accuracy(predicted: list[str], truth: list[str]) -> float:
 def run() -> dict:
     if not DATA.is_file():
         return {"skipped": f"{DATA} not found (benchmark data lives in ../shared/datasets)"}
-    from nlp.shipped import load_sentiment_model
+    from kefu.nlp_models import load_sentiment_model
 
     load_sentiment_model()  # train it first when missing: not part of the timing
     truth = _labels()

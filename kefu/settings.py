@@ -112,3 +112,14 @@ class Settings:
 def get_settings() -> Settings:
     """Settings for the current environment (read anew on each call, cheap)."""
     return Settings()
+
+
+def redact_url(url: str) -> str:
+    """A database URL fit to print or log: the password hidden (``<invalid URL>`` when it
+    cannot be parsed)."""
+    from sqlalchemy.engine.url import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - whatever the URL, never echo it raw
+        return "<invalid URL>"

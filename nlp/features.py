@@ -25,7 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from nlp.tokenize import CJK_RE, Tokenizer, default_tokenizer, normalize
+from nlp.text import CJK_RE
+from nlp.tokenize import Tokenizer, default_tokenizer, normalize
 
 __all__ = ["TextVectorizer", "check_texts"]
 

@@ -41,13 +41,14 @@ from nlp.base import (
 from nlp.features import check_texts
 from nlp.lexicon import Lexicon
 from nlp.persistence import ModelFormatError
+from nlp.text import CJK_CHARS
 
 __all__ = ["NaiveBayesIntentClassifier"]
 
 # Shape features: upper bounds of the length buckets (words + Chinese characters): 1, 2,
 # 3-4, 5-7, 8-12, 13 and more; and question marks or particles.
 _LENGTH_BUCKETS = np.array([1, 2, 4, 7, 12])
-_UNIT = re.compile(r"[^\W\d_\u3400-\u9fff]+|\d+|[\u3400-\u4dbf\u4e00-\u9fff]")
+_UNIT = re.compile(rf"[^\W\d_{CJK_CHARS}]+|\d+|[{CJK_CHARS}]")
 _QUESTION = re.compile(r"[?？吗呢]")
 
 

@@ -23,11 +23,12 @@ from typing import Literal
 
 import numpy as np
 
+from nlp.text import CJK_RE
+
 __all__ = ["KeywordExtractor", "top_terms_by_group"]
 
 Method = Literal["tfidf", "textrank"]
 
-_CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A keyword in Latin script: letters (digits allowed inside, as in "5g" or "mp3").
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'’\-]*[a-z0-9]|[a-z]{2,}")
 # Only the head of a huge text is used: keywords do not need more. (The same limit as the
@@ -112,7 +113,7 @@ class KeywordExtractor:
             if not isinstance(text, str):
                 continue
             n += 1
-            df.update({w for w in self._words(text) if not _CJK_WORD.search(w)})
+            df.update({w for w in self._words(text) if not CJK_RE.search(w)})
         self.n_docs_ = n
         self.idf_ = {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
         values = sorted(self.idf_.values())
@@ -161,7 +162,7 @@ class KeywordExtractor:
     def _words(self, text: str) -> list[str]:
         """Candidate keywords of ``text`` in order: lower-cased, stop words removed."""
         stops = self._stops()
-        is_cjk, is_latin = _CJK_WORD.search, _LATIN_WORD.fullmatch
+        is_cjk, is_latin = CJK_RE.search, _LATIN_WORD.fullmatch
         words = []
         for token, _, _ in self._tok().tokenize(text[:MAX_CHARS]):
             word = token.lower()
@@ -215,7 +216,7 @@ class KeywordExtractor:
         scored = []
         zh_idf = None
         for order, (w, f) in enumerate(freq.items()):
-            if _CJK_WORD.search(w):
+            if CJK_RE.search(w):
                 if zh_idf is None:
                     zh_idf, zh_median = _jieba_idf()  # loaded only for Chinese words
                 idf = zh_idf.get(w, zh_median)
@@ -257,7 +258,7 @@ class _MixedPosTokenizer:
         pairs = []
         for token in self.tokenizer.tokenize(sentence):
             word = token.text
-            if _CJK_WORD.search(word):
+            if CJK_RE.search(word):
                 pairs.extend(_Pair(p.word, p.flag) for p in self.pos.cut(word))
             elif _LATIN_WORD.fullmatch(word.lower()) and len(word) >= 3:
                 pairs.append(_Pair(word.lower(), "n"))

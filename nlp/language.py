@@ -16,15 +16,11 @@ Rule: count Han characters ``h`` and Latin letters ``l``.
 from __future__ import annotations
 
 import unicodedata
-from typing import Literal
 
-from nlp.tokenize import CJK_RE
+from nlp.text import CJK_RE, DEFAULT_LANGUAGE, LANGUAGES, Language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "detect_language"]
 
-Language = Literal["zh", "en"]
-LANGUAGES: tuple[str, ...] = ("zh", "en")
-DEFAULT_LANGUAGE: Language = "zh"
 
 # Only the head of a huge text is inspected: the share of CJK does not need more.
 _MAX_CHARS = 10_000

@@ -25,19 +25,20 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.text import CJK_RE, EMAIL_PATTERN, URL_PATTERN
+
 __all__ = ["DEFAULT_LEXICON_DIR", "IGNORE", "Lexicon", "default_lexicon"]
 
 DEFAULT_LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 # Terms with this tag are found (so that nothing shorter inside them is) but yield no tag.
 IGNORE = "ignore"
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['&\-][a-z0-9]+)*")
 _TAG = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_WORDS = 4
 # E-mail addresses and URLs are never words of the lexicon ("someone@example.com" is not
 # a request for "someone"): they are blanked (same length) before matching.
-_OPAQUE = re.compile(r"\S+@\S+\.[a-z]{2,}|(?:https?://|www\.)\S+")
+_OPAQUE = re.compile(f"{EMAIL_PATTERN}|{URL_PATTERN}")
 
 
 def _norm(text: str) -> str:
@@ -90,7 +91,7 @@ class Lexicon:
         self._latin: dict[tuple[str, ...], str] = {}
         for tag in order:
             for term in self.terms[tag]:
-                if _CJK.search(term):
+                if CJK_RE.search(term):
                     self._cjk.setdefault(term, tag)
                 else:
                     words = tuple(_LATIN_WORD.findall(term))

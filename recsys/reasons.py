@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlp.text import LANGUAGES
+
 REASONS_FILE = Path(__file__).resolve().parents[1] / "data" / "recsys" / "reasons.json"
-LANGUAGES = ("zh", "en")
 
 
 @lru_cache(maxsize=4)

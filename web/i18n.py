@@ -7,8 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlp.text import LANGUAGES
+
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
-LANGUAGES = ("zh", "en")
 
 
 @lru_cache(maxsize=len(LANGUAGES))

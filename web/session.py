@@ -18,10 +18,11 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field, replace
 
+from nlp.text import LANGUAGES
+
 COOKIE_NAME = "kefu_session"
 MAX_AGE = 14 * 24 * 3600
 MAX_COOKIE_LENGTH = 2048
-LANGUAGES = ("zh", "en")
 _CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
 _CUSTOMER_ID = re.compile(r"^[\w.-]{1,64}$")
 

@@ -1,6 +1,6 @@
 """Product suggestions for the bot: the shop's recommender from :mod:`recsys`.
 
-:func:`recsys.shop.load_shop_recommender` loads (and caches) the trained recommender;
+:func:`kefu.recommender.load_shop_recommender` loads (and caches) the trained recommender;
 when it cannot be loaded or fails, the bot falls back to the best sellers and says so in
 the returned ``source`` field instead of failing.
 """
@@ -45,7 +45,7 @@ def _recommender() -> Any | None:
         if failed_at is not None and time.monotonic() - failed_at < RETRY_SECONDS:
             return None
         try:
-            from recsys.shop import load_shop_recommender
+            from kefu.recommender import load_shop_recommender
 
             rec = load_shop_recommender(url)
         except Exception as exc:  # noqa: BLE001 - any recsys failure means "fall back"

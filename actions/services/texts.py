@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
+
 TEXTS_DIR = Path(__file__).resolve().parents[1] / "texts"
 
 

@@ -105,8 +105,8 @@ def _fail(exc: Exception | str):
 
 
 def cmd_texts(args: argparse.Namespace) -> int:
-    from nlp.analytics import ColumnSpec, InputError, run_texts
-    from nlp.analytics.texts import TextsOptions
+    from analytics import ColumnSpec, InputError, run_texts
+    from analytics.texts import TextsOptions
 
     options = TextsOptions(
         columns=ColumnSpec(
@@ -152,13 +152,13 @@ def cmd_texts(args: argparse.Namespace) -> int:
 
 
 def cmd_conversations(args: argparse.Namespace) -> int:
-    from nlp.analytics import run_conversations
-    from nlp.analytics.conversations import TrackerError
+    from analytics import run_conversations
+    from analytics.trackers import TrackerError
 
     settings = get_settings()
     model = None
     if args.sentiment:
-        from nlp.shipped import load_sentiment_model
+        from kefu.nlp_models import load_sentiment_model
 
         model = load_sentiment_model()
     try:
@@ -181,9 +181,9 @@ def cmd_conversations(args: argparse.Namespace) -> int:
 
 
 def cmd_customers(args: argparse.Namespace) -> int:
+    from analytics import run_customers
+    from analytics.customers import CustomersOptions
     from kefu.shop.db import DatabaseError
-    from nlp.analytics import run_customers
-    from nlp.analytics.customers import CustomersOptions
 
     options = CustomersOptions(
         transactions=args.transactions,

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from kefu.settings import get_settings
+from kefu.settings import get_settings, redact_url
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -56,21 +56,12 @@ def _counts(url: str) -> dict[str, int] | None:
         return count_rows(conn)
 
 
-def _redact(url: str) -> str:
-    from sqlalchemy.engine.url import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "<invalid URL>"
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     from kefu.shop.db import init_db
 
     url = get_settings().database_url
     init_db(url)
-    print(f"shop tables ready in {_redact(url)}")
+    print(f"shop tables ready in {redact_url(url)}")
     return 0
 
 
@@ -88,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     if has_data and not args.force:
         raise CommandError(
-            f"{_redact(url)} already holds data ({counts['customers']} customers); "
+            f"{redact_url(url)} already holds data ({counts['customers']} customers); "
             "pass --force to replace it with the demo shop"
         )
     try:
@@ -102,7 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    print(f"demo shop written to {_redact(url)}:")
+    print(f"demo shop written to {redact_url(url)}:")
     for table, n in written.items():
         print(f"  {table:12} {n:>7,}")
     return 0
@@ -134,7 +125,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     url = get_settings().database_url
     if _counts(url) is None:
         raise CommandError(
-            f"{_redact(url)} has no shop tables: run 'kefu db demo' or 'kefu db init'"
+            f"{redact_url(url)} has no shop tables: run 'kefu db demo' or 'kefu db init'"
         )
     for kind, path in export_csv(args.directory, url).items():
         print(f"{kind:10} -> {path}")
@@ -144,7 +135,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     url = get_settings().database_url
     counts = _counts(url)
-    print(f"database: {_redact(url)}")
+    print(f"database: {redact_url(url)}")
     if counts is None:
         print("  not initialised (run 'kefu db demo' for the demo shop)")
         return 1

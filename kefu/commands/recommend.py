@@ -42,10 +42,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from kefu.cli import CommandError
+    from kefu.recommender import load_shop_recommender, train_from_db
     from kefu.settings import get_settings
     from kefu.shop.db import DatabaseError, get_engine, is_initialised
     from kefu.shop.models import Customer, Product
-    from recsys.shop import load_shop_recommender, train_from_db
 
     url = get_settings().database_url
     if not is_initialised(url):

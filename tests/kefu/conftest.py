@@ -29,3 +29,14 @@ def small_shop_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
     build_demo(url, reference_date=REF_DATE, progress=False, **SMALL)
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The recommender tests' demo shop in SQLite (read-only for tests)."""
+    from tests.recsys.conftest import DEMO_SIZES
+    from tests.recsys.conftest import REF_DATE as DEMO_DATE
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-shop') / 'shop.db'}"
+    build_demo(url, reference_date=DEMO_DATE, progress=False, **DEMO_SIZES)
+    return url

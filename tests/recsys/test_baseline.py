@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from recsys import BaselinePredictor
-from recsys.baseline import fit_biases
+from recsys.biases import fit_biases
 
 
 def test_biases_follow_generous_users_and_good_items():

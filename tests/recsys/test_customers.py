@@ -1,16 +1,18 @@
-"""RFM, segments, propensity and campaign rows on small inputs with known answers."""
+"""The customer models: transactions, RFM, segments and propensity on small inputs with known
+answers."""
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from recsys import customers as rc
+from recsys.propensity import FEATURES, PropensityModel, evaluate_propensity, reference_scores
+from recsys.rfm import rfm_table
+from recsys.segments import RfmSegmenter, find_segment, segment_summary
+from recsys.transactions import TransactionsError, read_transactions
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
@@ -23,7 +25,7 @@ def _tx(rows) -> pd.DataFrame:
 
 # -- reading -----------------------------------------------------------------------------
 def test_read_csv_with_bad_rows_and_line_numbers():
-    tx, report = rc.read_transactions(DATA / "transactions.csv")
+    tx, report = read_transactions(DATA / "transactions.csv")
     assert report.format == "csv" and report.rows == 9
     assert report.bad_total == 3
     assert report.bad == [
@@ -36,7 +38,7 @@ def test_read_csv_with_bad_rows_and_line_numbers():
 
 
 def test_read_cdnow_format():
-    tx, report = rc.read_transactions(DATA / "cdnow_sample.txt")
+    tx, report = read_transactions(DATA / "cdnow_sample.txt")
     assert report.format == "cdnow" and report.rows == 6 and report.bad_total == 0
     assert tx.groupby("customer_id")["amount"].sum().round(2).to_dict() == {
         "00001": 11.77,
@@ -48,7 +50,7 @@ def test_read_cdnow_format():
 
 
 def test_read_online_retail_columns_quantity_times_price():
-    tx, report = rc.read_transactions(DATA / "retail_sample.csv")
+    tx, report = read_transactions(DATA / "retail_sample.csv")
     assert report.bad == [{"line": 6, "reason": "no customer id"}]
     by_order = tx.groupby("order_id")["amount"].sum().round(2).to_dict()
     assert by_order == {"536365": round(6 * 2.55 + 6 * 3.39, 2), "C536379": -27.5,
@@ -67,14 +69,14 @@ def test_read_online_retail_columns_quantity_times_price():
 def test_unusable_transaction_files(tmp_path, content, message):
     path = tmp_path / "t.csv"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(rc.TransactionsError, match=message):
-        rc.read_transactions(path)
+    with pytest.raises(TransactionsError, match=message):
+        read_transactions(path)
 
 
 # -- RFM ---------------------------------------------------------------------------------
 def test_rfm_known_answers():
-    tx, _ = rc.read_transactions(DATA / "transactions.csv")
-    rfm = rc.rfm_table(tx)
+    tx, _ = read_transactions(DATA / "transactions.csv")
+    rfm = rfm_table(tx)
     assert rfm.attrs["reference_date"] == "2026-02-01"
     assert rfm.loc["A", ["recency_days", "frequency", "monetary"]].tolist() == [7.0, 2, 150.0]
     assert rfm.loc["B", ["recency_days", "frequency", "monetary"]].tolist() == [62.0, 1, 10.0]
@@ -89,7 +91,7 @@ def test_rfm_scores_are_quintiles():
     rng = np.random.default_rng(0)
     rows = [(f"c{i}", f"o{i}-{j}", pd.Timestamp("2026-01-01") + pd.Timedelta(days=int(rng.integers(0, 300))),
              float(rng.uniform(1, 100))) for i in range(100) for j in range(1 + i % 5)]  # fmt: skip
-    rfm = rc.rfm_table(_tx(rows))
+    rfm = rfm_table(_tx(rows))
     for column in ("r_score", "f_score", "m_score"):
         assert set(rfm[column]) <= {1, 2, 3, 4, 5}
     assert rfm["m_score"].value_counts().to_dict() == {s: 20 for s in range(1, 6)}
@@ -109,14 +111,14 @@ def _two_populations(n: int = 40) -> pd.DataFrame:
 
 
 def test_segments_are_named_after_their_rfm():
-    rfm = rc.rfm_table(_two_populations())
-    segmenter = rc.RfmSegmenter(n_segments=2).fit(rfm)
+    rfm = rfm_table(_two_populations())
+    segmenter = RfmSegmenter(n_segments=2).fit(rfm)
     keys = pd.Series(segmenter.predict(rfm), index=rfm.index)
     vip = set(keys[rfm.index.str.startswith("vip")])
     old = set(keys[rfm.index.str.startswith("old")])
     assert len(vip) == 1 and len(old) == 1 and vip != old
     assert vip <= {"champions", "loyal"} and old <= {"lost", "hibernating"}
-    summary = rc.segment_summary(rfm, keys.to_numpy())
+    summary = segment_summary(rfm, keys.to_numpy())
     assert [s["customers"] for s in summary] == [40, 40]
     assert summary[0]["key"] in {"champions", "loyal"}  # most revenue first
     assert summary[0]["revenue_share"] > 0.95
@@ -125,26 +127,26 @@ def test_segments_are_named_after_their_rfm():
 
 
 def test_segmenter_contract():
-    rfm = rc.rfm_table(_two_populations(10))
+    rfm = rfm_table(_two_populations(10))
     with pytest.raises(ValueError):
-        rc.RfmSegmenter(n_segments=9).fit(rfm)
+        RfmSegmenter(n_segments=9).fit(rfm)
     with pytest.raises(ValueError, match="cannot make"):
-        rc.RfmSegmenter(n_segments=4).fit(rfm.head(3))
+        RfmSegmenter(n_segments=4).fit(rfm.head(3))
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        rc.RfmSegmenter().predict(rfm)
-    a = rc.RfmSegmenter(n_segments=3).fit(rfm).predict(rfm)
-    b = rc.RfmSegmenter(n_segments=3).fit(rfm).predict(rfm)
+        RfmSegmenter().predict(rfm)
+    a = RfmSegmenter(n_segments=3).fit(rfm).predict(rfm)
+    b = RfmSegmenter(n_segments=3).fit(rfm).predict(rfm)
     assert (a == b).all() and len(set(a)) == 3
 
 
 def test_find_segment_by_any_name():
-    assert rc.find_segment("at risk") == "at_risk"
-    assert rc.find_segment("流失风险") == "at_risk"
-    assert rc.find_segment("Champions") == "champions"
+    assert find_segment("at risk") == "at_risk"
+    assert find_segment("流失风险") == "at_risk"
+    assert find_segment("Champions") == "champions"
     with pytest.raises(ValueError, match="unknown segment"):
-        rc.find_segment("whales")
+        find_segment("whales")
 
 
 # -- propensity --------------------------------------------------------------------------
@@ -165,7 +167,7 @@ def _regulars_and_one_offs() -> pd.DataFrame:
 
 def test_propensity_time_split_and_metrics():
     tx = _regulars_and_one_offs()
-    figures, model = rc.evaluate_propensity(tx, horizon_days=60)
+    figures, model = evaluate_propensity(tx, horizon_days=60)
     end = tx["date"].max().normalize() + pd.Timedelta(days=1)
     assert figures["test_cutoff"] == (end - pd.Timedelta(days=60)).date().isoformat()
     assert figures["train_cutoff"] == (end - pd.Timedelta(days=120)).date().isoformat()
@@ -174,7 +176,7 @@ def test_propensity_time_split_and_metrics():
             assert 0.0 <= figures[block][name] <= 1.0
     assert figures["metrics"]["roc_auc"] > 0.9  # regulars buy again, one-offs do not
     assert figures["test_customers"] <= 120 and 0 < figures["test_base_rate"] < 1
-    scores = rc.reference_scores(tx, model)
+    scores = reference_scores(tx, model)
     assert (
         scores[scores.index.str.startswith("r")].mean()
         > scores[scores.index.str.startswith("o")].mean()
@@ -183,114 +185,25 @@ def test_propensity_time_split_and_metrics():
 
 def test_propensity_forest_and_explicit_cutoff():
     tx = _regulars_and_one_offs()
-    figures, model = rc.evaluate_propensity(tx, test_cutoff="2025-11-01", model="forest")
+    figures, model = evaluate_propensity(tx, test_cutoff="2025-11-01", model="forest")
     assert figures["horizon_days"] == (tx["date"].max().normalize() + pd.Timedelta(days=1)
                                        - pd.Timestamp("2025-11-01")).days  # fmt: skip
-    assert figures["metrics"]["roc_auc"] > 0.9 and isinstance(model, rc.PropensityModel)
+    assert figures["metrics"]["roc_auc"] > 0.9 and isinstance(model, PropensityModel)
 
 
 def test_propensity_skipped_without_history():
     tx = _tx([("a", "1", "2026-01-01", 5.0), ("b", "2", "2026-01-01", 5.0)])
-    figures, model = rc.evaluate_propensity(tx)
+    figures, model = evaluate_propensity(tx)
     assert model is None and "not enough history" in figures["skipped"]
 
 
 def test_propensity_model_contract():
-    x = pd.DataFrame({f: np.arange(10, dtype=float) for f in rc.FEATURES})
+    x = pd.DataFrame({f: np.arange(10, dtype=float) for f in FEATURES})
     with pytest.raises(ValueError, match="one class"):
-        rc.PropensityModel().fit(x, [True] * 10)
+        PropensityModel().fit(x, [True] * 10)
     with pytest.raises(ValueError, match="model must be"):
-        rc.PropensityModel(model="svm").fit(x, [True, False] * 5)
-    fitted = rc.PropensityModel().fit(x, [False] * 5 + [True] * 5)
+        PropensityModel(model="svm").fit(x, [True, False] * 5)
+    fitted = PropensityModel().fit(x, [False] * 5 + [True] * 5)
     proba = fitted.predict_proba(x)
     assert proba.shape == (10, 2) and np.allclose(proba.sum(axis=1), 1.0)
     assert list(fitted.predict(x)) == [p >= 0.5 for p in proba[:, 1]]
-
-
-# -- shop database and campaign ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def popularity(demo_url):
-    from recsys import PopularityRecommender
-    from recsys.shop import interactions_from_db
-
-    interactions, items = interactions_from_db(demo_url)
-    return PopularityRecommender().fit(interactions, items)
-
-
-def test_shop_transactions(demo_url):
-    tx = rc.shop_transactions(demo_url)
-    assert list(tx.columns) == list(rc.COLUMNS) and tx["order_id"].is_unique
-    from sqlalchemy import text
-
-    from kefu.shop.db import get_engine
-
-    with get_engine(demo_url).connect() as conn:
-        kept = conn.execute(
-            text("SELECT COUNT(*) FROM orders WHERE status != 'cancelled'")
-        ).scalar()
-    assert len(tx) == kept
-
-
-def test_campaign_rows_in_each_customers_language(demo_url, popularity):
-    tx = rc.shop_transactions(demo_url)
-    rfm = rc.rfm_table(tx)
-    rfm["segment"] = rc.RfmSegmenter(n_segments=4).fit(rfm).predict(rfm)
-    key = rfm["segment"].value_counts().index[0]
-    members = rfm[rfm["segment"] == key].head(30)
-    rows = rc.campaign_rows(members, key, url=demo_url, recommender=popularity, n_products=2)
-    assert len(rows) == 30 and list(rows[0]) == list(rc.CAMPAIGN_COLUMNS)
-    proto = {p["key"]: p for p in rc.segment_prototypes()}[key]
-    for row in rows:
-        assert row["segment"] == key and row["language"] in ("zh", "en")
-        assert len(row["product_ids"].split()) == 2
-        assert row["segment_name"] == proto[row["language"]]
-        first_product = row["products"].split("、" if row["language"] == "zh" else ", ")[0]
-        assert first_product in row["message"] and row["name"] in row["message"]
-    languages = {r["language"] for r in rows}
-    assert languages == {"zh", "en"} or len(rows) < 10
-
-
-def test_customers_report_with_campaign(demo_url, popularity, tmp_path):
-    from nlp.analytics import run_customers
-    from nlp.analytics.customers import CustomersOptions
-
-    rfm = rc.rfm_table(rc.shop_transactions(demo_url))
-    segments = pd.Series(rc.RfmSegmenter(n_segments=4).fit(rfm).predict(rfm), index=rfm.index)
-    smallest = segments.value_counts().index[-1]
-    options = CustomersOptions(database_url=demo_url, segment=smallest)
-    directory, summary = run_customers(options, tmp_path, recommender=popularity)
-    on_disk = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-    assert on_disk["kind"] == "customers"
-    assert on_disk["rfm"]["customers"] == sum(
-        s["customers"] for s in on_disk["segments"]["segments"]
-    )
-    assert on_disk["propensity"]["metrics"]["roc_auc"] is not None
-    campaign = summary["campaign"]
-    assert campaign["segment"] == smallest
-    path = Path(campaign["file"])
-    assert path.parent == directory and path.is_file()
-    with path.open(encoding="utf-8-sig") as fh:
-        exported = list(csv.DictReader(fh))
-    assert len(exported) == campaign["customers"] == (segments == smallest).sum()
-    assert {r["customer_id"] for r in exported} == set(segments[segments == smallest].index)
-    with (directory / "customers.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    assert len(rows) == summary["rfm"]["customers"]
-    assert {"segment", "propensity", "r_score"} <= set(rows[0])
-
-
-def test_cli_customers(tmp_path, capsys):
-    from kefu.cli import main
-
-    assert main(["analyze", "customers", "--transactions", str(DATA / "cdnow_sample.txt"),
-                 "--segments", "2", "--out", str(tmp_path)]) == 0  # fmt: skip
-    out = capsys.readouterr().out
-    assert "3 customers in 2 segments" in out and "report:" in out
-    assert main(["analyze", "customers", "--transactions", str(DATA / "cdnow_sample.txt"),
-                 "--segment", "lost", "--out", str(tmp_path)]) == 1  # fmt: skip
-    assert "needs the shop database" in capsys.readouterr().err
-    assert main(["analyze", "customers", "--transactions", "/nonexistent.csv",
-                 "--out", str(tmp_path)]) == 1  # fmt: skip
-    assert "no such file" in capsys.readouterr().err
-    assert main(["analyze", "customers", "--segment", "whales", "--out", str(tmp_path)]) == 1
-    assert "unknown segment" in capsys.readouterr().err

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.interactions import IdMap, build_dataset
+from recsys.idmap import IdMap
+from recsys.interactions import build_dataset
 
 
 def frame(**columns) -> pd.DataFrame:

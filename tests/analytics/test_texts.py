@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics import InputError, run_texts
-from nlp.analytics.texts import TEXT_COLUMNS, TextsOptions, analyse_texts
+from analytics import InputError, run_texts
+from analytics.texts import TEXT_COLUMNS, TextsOptions, analyse_texts
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def _rows(path: Path) -> list[dict]:
@@ -134,7 +134,7 @@ def test_limit_stops_early(tmp_path, sentiment_model):
 
 
 def test_chat_log_intents(tmp_path, sentiment_model, intent_model):
-    from nlp.analytics.readers import ColumnSpec
+    from analytics.readers import ColumnSpec
 
     directory, summary = run_texts(
         DATA / "chats.jsonl",
@@ -154,7 +154,7 @@ def test_chat_log_intents(tmp_path, sentiment_model, intent_model):
 
 
 def test_unusable_file_leaves_no_report_behind(empty_dir, sentiment_model):
-    from nlp.analytics.readers import ColumnSpec
+    from analytics.readers import ColumnSpec
 
     with pytest.raises(InputError, match="no column 'body'"):
         run_texts(
@@ -203,7 +203,7 @@ def test_cli_texts_errors(tmp_path, capsys, args, message):
 
 
 def test_shared_tokens_cache_per_chunk():
-    from nlp.analytics.texts import SharedTokens
+    from analytics.tokens import SharedTokens
     from nlp.tokenize import default_tokenizer
 
     shared = SharedTokens(default_tokenizer())

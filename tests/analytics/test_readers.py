@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics.readers import (
+from analytics.fields import parse_date, parse_rating
+from analytics.readers import (
     BadRow,
     ColumnSpec,
     InputError,
     Record,
     TextFileReader,
-    parse_date,
-    parse_rating,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def _split(reader: TextFileReader) -> tuple[list[Record], list[BadRow]]:

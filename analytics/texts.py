@@ -4,7 +4,7 @@ aggregates of the texts report.
 The input is streamed in chunks; each chunk is analysed by a pool of worker processes
 (forked after the models are loaded, so they share them) with a bounded number of chunks
 in flight, so memory stays flat however large the file. Per-text results are written to
-``texts.csv`` as they come; the aggregates are counters (:mod:`nlp.analytics.aggregates`).
+``texts.csv`` as they come; the aggregates are counters (:mod:`analytics.aggregates`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.analytics.aggregates import TextAggregates, sentiment_name
-from nlp.analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
+from analytics.aggregates import TextAggregates, sentiment_name
+from analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
+from analytics.tokens import SharedTokens, share_tokenizer
 
 __all__ = ["TextsOptions", "TextsResult", "analyse_texts", "analyse_chunk", "load_models"]
 
@@ -102,46 +103,6 @@ class TextsResult:
 _MODELS: dict = {}
 
 
-class SharedTokens:
-    """A tokenizer that remembers the tokens of the texts of the current chunk, so that
-    the sentiment model, the intent model and the keyword extractor tokenize each text
-    once. :meth:`clear` after each chunk keeps memory bounded.
-    """
-
-    def __init__(self, tokenizer) -> None:
-        self.tokenizer = tokenizer
-        self.cache: dict[tuple[str, bool], list] = {}
-
-    @property
-    def jieba(self):
-        return self.tokenizer.jieba
-
-    def prepare(self) -> SharedTokens:
-        """Load the tokenizer's segmenter now (before forking); return self."""
-        self.tokenizer.prepare()
-        return self
-
-    def tokenize(self, text: str, segment_cjk: bool = True) -> list:
-        """:meth:`nlp.tokenize.Tokenizer.tokenize`, remembered for the current chunk."""
-        key = (text, segment_cjk)
-        tokens = self.cache.get(key)
-        if tokens is None:
-            tokens = self.cache[key] = self.tokenizer.tokenize(text, segment_cjk=segment_cjk)
-        return tokens
-
-    def words(self, text: str) -> list[str]:
-        return self.tokenizer.words(text)
-
-    def clear(self) -> None:
-        self.cache.clear()
-
-
-def _share_tokenizer(model, tokens: SharedTokens) -> None:
-    vectorizer = getattr(model, "vectorizer_", None)
-    if vectorizer is not None and hasattr(vectorizer, "tokenizer"):
-        vectorizer.tokenizer = tokens
-
-
 def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) -> dict:
     """Load the sentiment model, the keyword extractor and (for chat logs) the intent model.
 
@@ -153,8 +114,8 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
         intent_model: a fitted intent classifier for ``options.intents`` (default: the
             bot's, trained from its NLU data).
     """
+    from kefu.nlp_models import load_sentiment_model
     from nlp.keywords import KeywordExtractor
-    from nlp.shipped import load_sentiment_model
     from nlp.tokenize import default_tokenizer
 
     # the keyword extractor's prepare() loads the tokenizer's dictionaries before forking
@@ -167,13 +128,13 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
         "intent": None,
         "tokens": tokenizer,
     }
-    _share_tokenizer(models["sentiment"], tokenizer)
+    share_tokenizer(models["sentiment"], tokenizer)
     models["sentiment_names"] = [sentiment_name(c) for c in models["sentiment"].classes_]
     if options.intents:
-        from nlp.shipped import load_intent_model
+        from kefu.nlp_models import load_intent_model
 
         models["intent"] = intent_model if intent_model is not None else load_intent_model()
-        _share_tokenizer(models["intent"], tokenizer)
+        share_tokenizer(models["intent"], tokenizer)
     return models
 
 
@@ -271,7 +232,7 @@ def _map_chunks(
 
 def _prepare_report() -> None:
     try:
-        from nlp.analytics import charts
+        from analytics import charts
 
         charts.prepare()
     except Exception:  # the report will say what is wrong when it renders
@@ -330,7 +291,7 @@ def analyse_texts(
         The summary (every figure of the report) and the output paths.
 
     Raises:
-        nlp.analytics.readers.InputError: when the file cannot be analysed at all.
+        analytics.readers.InputError: when the file cannot be analysed at all.
     """
     from tqdm import tqdm
 

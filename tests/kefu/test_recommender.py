@@ -1,58 +1,21 @@
-"""The recommender on the demo shop database: interactions, training, loading."""
+"""The shop recommender on the demo shop database: training, loading, quality."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from kefu.recommender import load_shop_recommender, train_from_db
 from kefu.shop.db import DatabaseError, get_engine
-from kefu.shop.models import Order, OrderLine, Review
+from kefu.shop.models import Review
+from kefu.shop.queries.frames import interactions as interactions_from_db
 from recsys import PopularityRecommender, Recommender
 from recsys.metrics import ranking_metrics
-from recsys.shop import (
-    RETURNED_WEIGHT,
-    interactions_from_db,
-    load_shop_recommender,
-    train_from_db,
-)
 
 
 @pytest.fixture(scope="module")
 def shop_data(demo_url):
     return interactions_from_db(demo_url)
-
-
-def test_interactions_exclude_cancelled_orders_and_down_weight_returns(demo_url, shop_data):
-    interactions, items = shop_data
-    with get_engine(demo_url).connect() as conn:
-        cancelled = set(
-            conn.execute(
-                select(OrderLine.product_id, Order.customer_id)
-                .join(Order, OrderLine.order_id == Order.id)
-                .where(Order.status == "cancelled")
-            ).all()
-        )
-        kept = set(
-            conn.execute(
-                select(OrderLine.product_id, Order.customer_id)
-                .join(Order, OrderLine.order_id == Order.id)
-                .where(Order.status != "cancelled")
-            ).all()
-        )
-        n_reviews = len(conn.execute(select(Review.id)).all())
-    purchases = interactions[interactions["rating"].isna()]
-    pairs = set(zip(purchases["item_id"], purchases["user_id"], strict=True))
-    assert pairs == kept
-    assert cancelled - kept, "the demo has cancelled-only pairs"
-    assert not (cancelled - kept) & pairs
-    assert set(purchases["weight"]) == {1.0, RETURNED_WEIGHT}
-    reviews = interactions[interactions["rating"].notna()]
-    assert len(reviews) == n_reviews and (reviews["weight"] == 0).all()
-    assert reviews["rating"].between(1, 5).all()
-    assert interactions["language"].isin(["zh", "en"]).all()
-    assert {"item_id", "name_zh", "name_en", "category_zh", "stock"} <= set(items.columns)
-    assert (items.loc[items["category"] == "electronics", "category_zh"] == "数码").all()
 
 
 def test_cf_beats_popularity_on_a_time_split_of_the_demo_shop(shop_data):
@@ -114,9 +77,3 @@ def test_uninitialised_database_is_a_clear_error(tmp_path, var_dir):
         interactions_from_db(url)
     with pytest.raises(DatabaseError, match="not initialised"):
         train_from_db(url)
-
-
-def test_reviews_only_pairs_keep_their_rating(shop_data):
-    interactions, _ = shop_data
-    rated = interactions.dropna(subset=["rating"])
-    assert isinstance(rated, pd.DataFrame) and len(rated) > 0

@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics import run_texts
-from nlp.analytics.texts import TextsOptions
+from analytics import run_texts
+from analytics.texts import TextsOptions
+from tests.nlp import conftest as nlp_fixtures
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+# the nlp tests' small real models serve here too
+intent_data = nlp_fixtures.intent_data
+intent_model = nlp_fixtures.intent_model
+sentiment_data = nlp_fixtures.sentiment_data
+binary_sentiment_data = nlp_fixtures.binary_sentiment_data
+sentiment_model = nlp_fixtures.sentiment_model
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +37,7 @@ def texts_report(tmp_path_factory, sentiment_model) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def tracker_db(tmp_path_factory) -> str:
     """A SQLite tracker store with the known conversations of ``trackers.py``."""
-    from tests.nlp.analytics.trackers import build_tracker_store
+    from tests.analytics.trackers import build_tracker_store
 
     path = tmp_path_factory.mktemp("tracker") / "tracker.db"
     return build_tracker_store(str(path))
@@ -41,3 +49,14 @@ def empty_dir(tmp_path) -> Path:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The recommender tests' demo shop in SQLite (read-only for tests)."""
+    from kefu.shop.demo import build_demo
+    from tests.recsys.conftest import DEMO_SIZES, REF_DATE
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo-shop') / 'shop.db'}"
+    build_demo(url, reference_date=REF_DATE, progress=False, **DEMO_SIZES)
+    return url

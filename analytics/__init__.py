@@ -1,8 +1,8 @@
 """Text and customer analytics: reports on reviews, chat logs, the bot's conversations
 and customers (``kefu analyze texts|conversations|customers``)."""
 
-from nlp.analytics.readers import BadRow, ColumnSpec, InputError, Record, TextFileReader
-from nlp.analytics.run import run_conversations, run_customers, run_texts
+from analytics.readers import BadRow, ColumnSpec, InputError, Record, TextFileReader
+from analytics.run import run_conversations, run_customers, run_texts
 
 __all__ = [
     "BadRow",

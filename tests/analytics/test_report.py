@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analytics import charts
-from nlp.analytics.report import HtmlReport, label, report_directory, write_summary
+from analytics import charts
+from analytics.report import HtmlReport, label, report_directory, write_summary
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "analytics"
+DATA = Path(__file__).resolve().parents[1] / "data" / "analytics"
 
 
 def test_labels_are_bilingual_and_unknown_keys_pass_through():
@@ -88,8 +88,8 @@ def test_report_directory_is_all_or_nothing(tmp_path):
 
 @pytest.fixture(scope="module")
 def reports(texts_report, tracker_db, tmp_path_factory) -> list[Path]:
-    from nlp.analytics import run_conversations, run_customers
-    from nlp.analytics.customers import CustomersOptions
+    from analytics import run_conversations, run_customers
+    from analytics.customers import CustomersOptions
 
     out = tmp_path_factory.mktemp("more-reports")
     conversations, _ = run_conversations(tracker_db, None, out)

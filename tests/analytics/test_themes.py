@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.analytics.themes import complaint_themes
+from analytics.themes import complaint_themes
 
 
 def _docs():

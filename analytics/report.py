@@ -141,7 +141,7 @@ class HtmlReport:
 
     @staticmethod
     def chart(svg: str) -> str:
-        """An inline SVG chart made by :mod:`nlp.analytics.charts` (trusted markup)."""
+        """An inline SVG chart made by :mod:`analytics.charts` (trusted markup)."""
         return f"<figure>{svg}</figure>"
 
     @staticmethod

@@ -1,5 +1,6 @@
 """``kefu analyze customers``: RFM segments, purchase propensity and campaign lists,
-from the shop database or a transactions file (computations in :mod:`recsys.customers`)."""
+from the shop database or a transactions file (models in :mod:`recsys.rfm`,
+:mod:`recsys.segments`, :mod:`recsys.propensity`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from recsys import customers as rc
+from analytics.campaigns import CAMPAIGN_COLUMNS, campaign_rows
+from kefu.shop.queries import frames
+from recsys.propensity import evaluate_propensity, reference_scores
+from recsys.rfm import rfm_table
+from recsys.segments import RfmSegmenter, find_segment, segment_summary
+from recsys.transactions import read_transactions
 
 __all__ = ["CustomersOptions", "analyse_customers"]
 
@@ -47,11 +53,11 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
     campaign CSV) into ``out_dir``.
 
     Raises:
-        recsys.customers.TransactionsError: when the transactions are unusable.
+        recsys.transactions.TransactionsError: when the transactions are unusable.
         ValueError: on a bad option (unknown segment, campaign without the shop database).
     """
     started = time.perf_counter()
-    campaign_key = rc.find_segment(options.segment) if options.segment else None
+    campaign_key = find_segment(options.segment) if options.segment else None
     if options.campaign_out is not None and campaign_key is None:
         raise ValueError("--campaign-out needs --segment")
     if campaign_key is not None and options.transactions is not None:
@@ -61,7 +67,7 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
         )
     load: dict = {}
     if options.transactions is not None:
-        tx, report = rc.read_transactions(options.transactions)
+        tx, report = read_transactions(options.transactions)
         source = f"{Path(options.transactions).name} ({report.format})"
         load = {
             "rows": report.rows,
@@ -69,19 +75,19 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
             "bad_listed": report.bad,
         }
     else:
-        tx = rc.shop_transactions(options.database_url)
+        tx = frames.transactions(options.database_url)
         source = "shop database"
-    rfm = rc.rfm_table(tx)
-    segmenter = rc.RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
+    rfm = rfm_table(tx)
+    segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
     rfm["segment"] = segmenter.predict(rfm)
-    propensity, model = rc.evaluate_propensity(
+    propensity, model = evaluate_propensity(
         tx,
         test_cutoff=options.test_cutoff,
         horizon_days=options.horizon_days,
         model=options.model,
     )
     if model is not None:
-        rfm["propensity"] = rc.reference_scores(tx, model).reindex(rfm.index)
+        rfm["propensity"] = reference_scores(tx, model).reindex(rfm.index)
     columns = [c for c in rfm.columns]
     rfm.to_csv(out_dir / "customers.csv", columns=columns, float_format="%.4g")
     summary: dict = {
@@ -101,13 +107,13 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
         "segments": {
             "method": "k-means on standardised log1p(recency, frequency, monetary)",
             "k": len(segmenter.segment_keys_),
-            "segments": rc.segment_summary(rfm, rfm["segment"].to_numpy()),
+            "segments": segment_summary(rfm, rfm["segment"].to_numpy()),
         },
         "propensity": propensity,
     }
     if campaign_key is not None:
         members = rfm[rfm["segment"] == campaign_key]
-        rows = rc.campaign_rows(
+        rows = campaign_rows(
             members,
             campaign_key,
             url=options.database_url,
@@ -133,7 +139,7 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     try:
         with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rc.CAMPAIGN_COLUMNS))
+            writer = csv.DictWriter(fh, fieldnames=list(CAMPAIGN_COLUMNS))
             writer.writeheader()
             writer.writerows(rows)
         tmp.replace(path)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from nlp.analytics.aggregates import TextAggregates, negative_spikes, sentiment_name
-from nlp.analytics.readers import BadRow, Record
+from analytics.aggregates import TextAggregates, negative_spikes, sentiment_name
+from analytics.readers import BadRow, Record
 
 
 def rec(line, text="t", day=None, category=None, product=None, channel=None, rating=None):

@@ -12,8 +12,8 @@ import random
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
-from nlp.analytics.readers import BadRow, Record
-from nlp.analytics.themes import complaint_themes
+from analytics.readers import BadRow, Record
+from analytics.themes import complaint_themes
 from nlp.keywords import top_terms_by_group
 
 __all__ = ["SENTIMENTS", "TextAggregates", "negative_spikes", "sentiment_name"]

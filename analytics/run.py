@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.analytics import pages
-from nlp.analytics.report import label, report_directory, write_summary
+from analytics import pages
+from analytics.report import label, report_directory, write_summary
 
 __all__ = ["run_conversations", "run_customers", "run_texts"]
 
@@ -22,12 +22,12 @@ def run_texts(
     sentiment_model=None,
     intent_model=None,
 ) -> tuple[Path, dict]:
-    """Analyse a text file (see :func:`nlp.analytics.texts.analyse_texts`).
+    """Analyse a text file (see :func:`analytics.texts.analyse_texts`).
 
     Returns:
         ``(report directory, summary)``.
     """
-    from nlp.analytics.texts import TextsOptions, analyse_texts
+    from analytics.texts import TextsOptions, analyse_texts
 
     options = options or TextsOptions()
     title = label("title_texts")
@@ -52,8 +52,8 @@ def run_conversations(
     sentiment_model=None,
 ) -> tuple[Path, dict]:
     """Analyse the bot's conversations (see
-    :func:`nlp.analytics.conversations.analyse_conversations`)."""
-    from nlp.analytics.conversations import analyse_conversations
+    :func:`analytics.conversations.analyse_conversations`)."""
+    from analytics.conversations import analyse_conversations
 
     title = label("title_conversations")
     with report_directory("conversations", out_dir) as target:
@@ -64,8 +64,8 @@ def run_conversations(
 
 
 def run_customers(options, out_dir: Path | None = None, recommender=None) -> tuple[Path, dict]:
-    """Analyse the customers (see :func:`nlp.analytics.customers.analyse_customers`)."""
-    from nlp.analytics.customers import analyse_customers
+    """Analyse the customers (see :func:`analytics.customers.analyse_customers`)."""
+    from analytics.customers import analyse_customers
 
     title = label("title_customers")
     with report_directory("customers", out_dir) as target:

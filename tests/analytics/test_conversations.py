@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from nlp.analytics import run_conversations
-from nlp.analytics.conversations import TrackerError, analyse_conversations
-from tests.nlp.analytics.trackers import DAY1
+from analytics import run_conversations
+from analytics.conversations import analyse_conversations
+from analytics.trackers import TrackerError
+from tests.analytics.trackers import DAY1
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_tickets_and_csat_from_the_shop(tracker_db, shop_url):
 
 
 def test_missing_sentiment_is_scored_with_the_model(tmp_path, sentiment_model):
-    from tests.nlp.analytics.trackers import build_tracker_store, conversations
+    from tests.analytics.trackers import build_tracker_store, conversations
 
     url = build_tracker_store(str(tmp_path / "t.db"))
     base = analyse_conversations(url)
@@ -97,7 +98,7 @@ def test_missing_sentiment_is_scored_with_the_model(tmp_path, sentiment_model):
 
 
 def test_postgresql_tracker_store(postgres_url):
-    from tests.nlp.analytics.trackers import build_tracker_store
+    from tests.analytics.trackers import build_tracker_store
 
     url = build_tracker_store(postgres_url)
     s = analyse_conversations(url)

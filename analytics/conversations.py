@@ -1,6 +1,6 @@
 """``kefu analyze conversations``: how the bot is doing, from its own tracker store.
 
-Reads Rasa's SQL tracker store (the ``events`` table of ``SQLTrackerStore``: ``id,
+Reads Rasa's SQL tracker store through :mod:`analytics.trackers` (the ``events`` table: ``id,
 sender_id, type_name, timestamp, intent_name, action_name, data``; SQLite or PostgreSQL
 through the same URL) one sender at a time, and the shop database's ``tickets`` and
 ``csat`` tables. A conversation is a session of a sender: the events between two
@@ -17,209 +17,21 @@ through the same URL) one sender at a time, and the shop database's ``tickets`` 
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
 
-import sqlalchemy as sa
+from analytics.aggregates import sentiment_name
+from analytics.trackers import Conversation, iter_conversations, normalise_message
+from kefu.settings import redact_url
+from kefu.shop.queries import frames
 
-from nlp.analytics.aggregates import sentiment_name
-
-__all__ = ["ConversationStats", "TrackerError", "analyse_conversations"]
+__all__ = ["ConversationStats", "analyse_conversations"]
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset(
-    {
-        "action_default_fallback",
-        "action_two_stage_fallback",
-        "action_handle_fallback",
-        "utter_default",
-        "utter_fallback",
-    }
-)
-HANDOFF_PREFIXES = ("action_handoff", "action_human_handoff", "action_handover")
-SESSION_START = "action_session_start"
-IGNORED_ACTIONS = frozenset({"action_listen", SESSION_START})
 MAX_DISTINCT_MESSAGES = 50_000
-_SPACES = re.compile(r"\s+")
-
-
-class TrackerError(RuntimeError):
-    """The tracker store cannot be read (bad URL, unreachable, no ``events`` table)."""
-
-
-@dataclass
-class Conversation:
-    """One session of a sender, as the analysis needs it."""
-
-    sender_id: str
-    first_ts: float | None = None
-    last_ts: float | None = None
-    language: str | None = None
-    texts: list[str] = field(default_factory=list)
-    intents: list[str] = field(default_factory=list)
-    fallbacks: int = 0
-    not_understood: list[str] = field(default_factory=list)
-    handoff: bool = False
-    sentiments: list[str] = field(default_factory=list)
-
-    @property
-    def day(self) -> date | None:
-        if self.first_ts is None:
-            return None
-        return datetime.fromtimestamp(self.first_ts, tz=timezone.utc).date()
-
-
-def _is_handoff(action: str | None) -> bool:
-    return bool(action) and action.startswith(HANDOFF_PREFIXES)
-
-
-def _normalise(text: str) -> str:
-    return _SPACES.sub(" ", text.strip().lower())[:200]
-
-
-def _user_event(data: dict) -> tuple[str, str | None, str | None]:
-    """Text, intent and sentiment label of a ``user`` event's data."""
-    text = data.get("text") or ""
-    parse = data.get("parse_data") or {}
-    intent = (parse.get("intent") or {}).get("name")
-    sentiment = parse.get("sentiment")
-    label = None
-    if isinstance(sentiment, dict) and sentiment.get("label") is not None:
-        label = sentiment_name(sentiment["label"])
-    elif isinstance(sentiment, str):
-        label = sentiment_name(sentiment)
-    return str(text), intent, label
-
-
-def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
-    """``(sender_id, type_name, timestamp, intent_name, action_name, data)`` rows, ordered
-    by sender and id, streamed."""
-    try:
-        parsed = sa.engine.make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            if not Path(parsed.database).is_file():
-                raise TrackerError(
-                    f"no tracker store at {parsed.database} (has the bot run with the SQL "
-                    "tracker store yet? set KEFU_TRACKER_URL or --tracker-url)"
-                )
-        engine = sa.create_engine(url, future=True)
-    except TrackerError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
-        raise TrackerError(f"cannot open the tracker store {_redact(url)}: {exc}") from exc
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("events"):
-                raise TrackerError(
-                    "the tracker store has no 'events' table (has the bot run with the SQL "
-                    "tracker store yet?)"
-                )
-            events = sa.table(
-                "events",
-                sa.column("id"),
-                sa.column("sender_id"),
-                sa.column("type_name"),
-                sa.column("timestamp"),
-                sa.column("intent_name"),
-                sa.column("action_name"),
-                sa.column("data"),
-            )
-            query = sa.select(
-                events.c.sender_id,
-                events.c.type_name,
-                events.c.timestamp,
-                events.c.intent_name,
-                events.c.action_name,
-                events.c.data,
-            ).order_by(events.c.sender_id, events.c.id)
-            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
-            yield from result
-    except sa.exc.SQLAlchemyError as exc:
-        raise TrackerError(f"cannot read the tracker store: {str(exc).splitlines()[0]}") from exc
-    finally:
-        engine.dispose()
-
-
-def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Conversation]:
-    """The conversations of the tracker store at ``url`` (see the module docstring).
-
-    Args:
-        url: SQLAlchemy URL of the tracker store.
-        bad: counts unreadable events (invalid JSON data) by kind when given.
-    """
-    current: Conversation | None = None
-    waiting_user = False  # a user message the bot has not answered yet
-
-    def finish(conv: Conversation | None) -> Iterator[Conversation]:
-        if conv is not None and conv.texts:
-            yield conv
-
-    for sender, type_name, ts, intent_name, action_name, raw in _events(url):
-        if current is None or sender != current.sender_id:
-            yield from finish(current)
-            current = Conversation(sender)
-            waiting_user = False
-        if type_name in ("action", "session_started") and (
-            action_name == SESSION_START or type_name == "session_started"
-        ):
-            if current.texts:
-                yield from finish(current)
-                language = current.language
-                current = Conversation(sender)
-                current.language = language  # a slot carried over into the new session
-            waiting_user = False
-            continue
-        if type_name == "user":
-            try:
-                data = json.loads(raw) if raw else {}
-            except ValueError:
-                if bad is not None:
-                    bad["unreadable user event"] += 1
-                continue
-            text, intent, label = _user_event(data if isinstance(data, dict) else {})
-            intent = intent or intent_name
-            if ts is not None:
-                current.first_ts = ts if current.first_ts is None else current.first_ts
-                current.last_ts = ts
-            current.texts.append(text)
-            current.intents.append(intent or "")
-            current.sentiments.append(label or "")
-            if intent in FALLBACK_INTENTS:
-                current.fallbacks += 1
-                current.not_understood.append(text)
-                waiting_user = False
-            else:
-                waiting_user = True
-        elif type_name == "action":
-            if _is_handoff(action_name):
-                current.handoff = True
-            if action_name in FALLBACK_ACTIONS and waiting_user and current.texts:
-                current.fallbacks += 1
-                current.not_understood.append(current.texts[-1])
-            if action_name not in IGNORED_ACTIONS:
-                waiting_user = False
-            if ts is not None and current.first_ts is not None:
-                current.last_ts = ts
-        elif type_name == "slot" and raw:
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                if bad is not None:
-                    bad["unreadable slot event"] += 1
-                continue
-            if isinstance(data, dict) and data.get("name") == "language":
-                value = data.get("value")
-                if value in ("zh", "en"):
-                    current.language = value
-    yield from finish(current)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -286,7 +98,7 @@ class ConversationStats:
                     self.sentiment_by_day[day][label] += 1
         counter = self.not_understood[language]
         for text in conv.not_understood:
-            key = _normalise(text)
+            key = normalise_message(text)
             if key:
                 counter[key] += 1
                 self.examples.setdefault(key, text.strip()[:200])
@@ -333,25 +145,21 @@ class ConversationStats:
 
 def _shop_tables(shop_url: str | None, bad: Counter) -> tuple[dict[str, list[float]], dict]:
     """Ticket times per conversation id and the CSAT figures, from the shop database."""
-    from kefu.shop.db import get_engine, is_initialised
-    from kefu.shop.models import Csat, Ticket
-
     csat: dict = {"responses": 0, "average": None, "distribution": {}, "by_language": {}}
     tickets: dict[str, list[float]] = defaultdict(list)
-    if not shop_url or not is_initialised(shop_url):
+    rows = frames.tickets_and_csat(shop_url)
+    if rows is None:
         csat["note"] = "no shop database: CSAT and tickets not available"
         return tickets, csat
     scores: dict[str, Counter] = defaultdict(Counter)
-    with get_engine(shop_url).connect() as conn:
-        for conversation_id, created_at in conn.execute(
-            sa.select(Ticket.conversation_id, Ticket.created_at)
-        ):
-            tickets[conversation_id].append(_epoch(created_at))
-        for language, score in conn.execute(sa.select(Csat.language, Csat.score)):
-            if isinstance(score, int) and 1 <= score <= 5:
-                scores[language or "unknown"][score] += 1
-            else:
-                bad["invalid CSAT score"] += 1
+    ticket_rows, csat_rows = rows
+    for conversation_id, created_at in ticket_rows:
+        tickets[conversation_id].append(_epoch(created_at))
+    for language, score in csat_rows:
+        if isinstance(score, int) and 1 <= score <= 5:
+            scores[language or "unknown"][score] += 1
+        else:
+            bad["invalid CSAT score"] += 1
     overall: Counter = Counter()
     for c in scores.values():
         overall.update(c)
@@ -391,7 +199,7 @@ def analyse_conversations(
         top_messages: messages listed per language among those not understood.
 
     Raises:
-        TrackerError: when the tracker store cannot be read.
+        analytics.trackers.TrackerError: when the tracker store cannot be read.
     """
     from nlp.language import detect_language
 
@@ -429,12 +237,5 @@ def analyse_conversations(
     summary["csat"] = csat
     summary["tickets"] = sum(len(v) for v in tickets.values())
     summary["unreadable_events"] = dict(bad)
-    summary["tracker"] = _redact(tracker_url)
+    summary["tracker"] = redact_url(tracker_url)
     return summary
-
-
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "<invalid URL>"

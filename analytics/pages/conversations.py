@@ -1,0 +1,128 @@
+"""The HTML page of the conversations report."""
+
+from __future__ import annotations
+
+from analytics import charts
+from analytics.report import HtmlReport, fmt, label
+
+__all__ = ["conversations_page"]
+
+
+def conversations_page(summary: dict, title: str, created_at: str) -> str:
+    """The conversations (bot performance) report."""
+    report = HtmlReport(title, created_at)
+    overall = summary["overall"]
+    report.section(
+        label("overview"),
+        HtmlReport.cards(
+            [
+                (label("conversations"), fmt(overall["conversations"])),
+                (label("user_messages"), fmt(overall["user_messages"])),
+                (label("containment"), fmt(overall["containment_rate"], True)),
+                (label("handoff_rate"), fmt(overall["handoff_rate"], True)),
+                (label("fallback_rate"), fmt(overall["fallback_rate"], True)),
+                (label("csat_average"), fmt(summary["csat"]["average"])),
+            ]
+        ),
+    )
+    by_lang = summary["by_language"]
+    if by_lang:
+        report.section(
+            label("per_language"),
+            HtmlReport.table(
+                [
+                    label("language"),
+                    label("conversations"),
+                    label("user_messages"),
+                    label("containment"),
+                    label("handoff_rate"),
+                    label("fallback_rate"),
+                    label("csat_average"),
+                ],
+                [
+                    [
+                        lang,
+                        m["conversations"],
+                        m["user_messages"],
+                        fmt(m["containment_rate"], True),
+                        fmt(m["handoff_rate"], True),
+                        fmt(m["fallback_rate"], True),
+                        fmt(summary["csat"]["by_language"].get(lang, {}).get("average")),
+                    ]
+                    for lang, m in by_lang.items()
+                ],
+                numeric=(1, 2, 3, 4, 5, 6),
+            ),
+        )
+    days = summary["per_day"]
+    if days:
+        report.section(
+            label("conversations_per_day"),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [d["day"] for d in days],
+                    {label("conversations"): [d["conversations"] for d in days]},
+                    title=label("conversations_per_day"),
+                )
+            ),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [d["day"] for d in days],
+                    {
+                        label("containment"): [d["containment_rate"] or 0 for d in days],
+                        label("fallback_rate"): [d["fallback_rate"] or 0 for d in days],
+                    },
+                    title=f"{label('containment')} / {label('fallback_rate')}",
+                    percent=True,
+                )
+            ),
+        )
+    csat = summary["csat"]
+    if csat["responses"]:
+        dist = csat["distribution"]
+        report.section(
+            label("csat"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [f"{k} ★" for k in dist], list(dist.values()), title=label("csat_distribution")
+                )
+            ),
+            note=f"{label('responses')}: {fmt(csat['responses'])}",
+        )
+    mix = summary["intent_mix"]
+    if mix:
+        report.section(
+            label("intent_mix"),
+            HtmlReport.chart(
+                charts.bar_chart(
+                    [m["intent"] for m in mix[:20]],
+                    [m["count"] for m in mix[:20]],
+                    title=label("intent_mix"),
+                )
+            ),
+        )
+    trend = summary["sentiment_trend"]
+    if trend:
+        report.section(
+            label("sentiment_trend"),
+            HtmlReport.chart(
+                charts.line_chart(
+                    [t["day"] for t in trend],
+                    {label("negative_share"): [t["negative_share"] for t in trend]},
+                    title=label("sentiment_trend"),
+                    percent=True,
+                )
+            ),
+        )
+    blocks = []
+    for lang, items in summary["not_understood"].items():
+        blocks.append(HtmlReport.heading(f"{label('language')}: {lang}"))
+        blocks.append(
+            HtmlReport.table(
+                [label("message"), label("times")],
+                [[m["text"], m["count"]] for m in items],
+                numeric=(1,),
+            )
+        )
+    report.section(label("not_understood"), *blocks, note=label("not_understood_note"))
+    return report.render(created_at)

@@ -1,0 +1,214 @@
+"""Reading Rasa's SQL tracker store (the ``events`` table of ``SQLTrackerStore``: ``id,
+sender_id, type_name, timestamp, intent_name, action_name, data``; SQLite or PostgreSQL
+through the same URL) one sender at a time, as conversations: the events of a sender
+between two ``action_session_start`` (or ``session_started``) events that hold a user
+message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from analytics.aggregates import sentiment_name
+from kefu.settings import redact_url
+from nlp.text import LANGUAGES
+
+__all__ = ["Conversation", "TrackerError", "iter_conversations", "normalise_message"]
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTENTS = frozenset({"nlu_fallback"})
+FALLBACK_ACTIONS = frozenset(
+    {
+        "action_default_fallback",
+        "action_two_stage_fallback",
+        "action_handle_fallback",
+        "utter_default",
+        "utter_fallback",
+    }
+)
+HANDOFF_PREFIXES = ("action_handoff", "action_human_handoff", "action_handover")
+SESSION_START = "action_session_start"
+IGNORED_ACTIONS = frozenset({"action_listen", SESSION_START})
+_SPACES = re.compile(r"\s+")
+
+
+class TrackerError(RuntimeError):
+    """The tracker store cannot be read (bad URL, unreachable, no ``events`` table)."""
+
+
+@dataclass
+class Conversation:
+    """One session of a sender, as the analysis needs it."""
+
+    sender_id: str
+    first_ts: float | None = None
+    last_ts: float | None = None
+    language: str | None = None
+    texts: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+    fallbacks: int = 0
+    not_understood: list[str] = field(default_factory=list)
+    handoff: bool = False
+    sentiments: list[str] = field(default_factory=list)
+
+    @property
+    def day(self) -> date | None:
+        if self.first_ts is None:
+            return None
+        return datetime.fromtimestamp(self.first_ts, tz=timezone.utc).date()
+
+
+def _is_handoff(action: str | None) -> bool:
+    return bool(action) and action.startswith(HANDOFF_PREFIXES)
+
+
+def normalise_message(text: str) -> str:
+    """A message as it is counted: spaces collapsed, lower case."""
+    return _SPACES.sub(" ", text.strip().lower())[:200]
+
+
+def _user_event(data: dict) -> tuple[str, str | None, str | None]:
+    """Text, intent and sentiment label of a ``user`` event's data."""
+    text = data.get("text") or ""
+    parse = data.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    sentiment = parse.get("sentiment")
+    label = None
+    if isinstance(sentiment, dict) and sentiment.get("label") is not None:
+        label = sentiment_name(sentiment["label"])
+    elif isinstance(sentiment, str):
+        label = sentiment_name(sentiment)
+    return str(text), intent, label
+
+
+def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
+    """``(sender_id, type_name, timestamp, intent_name, action_name, data)`` rows, ordered
+    by sender and id, streamed."""
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            if not Path(parsed.database).is_file():
+                raise TrackerError(
+                    f"no tracker store at {parsed.database} (has the bot run with the SQL "
+                    "tracker store yet? set KEFU_TRACKER_URL or --tracker-url)"
+                )
+        engine = sa.create_engine(url, future=True)
+    except TrackerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
+        raise TrackerError(f"cannot open the tracker store {redact_url(url)}: {exc}") from exc
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("events"):
+                raise TrackerError(
+                    "the tracker store has no 'events' table (has the bot run with the SQL "
+                    "tracker store yet?)"
+                )
+            events = sa.table(
+                "events",
+                sa.column("id"),
+                sa.column("sender_id"),
+                sa.column("type_name"),
+                sa.column("timestamp"),
+                sa.column("intent_name"),
+                sa.column("action_name"),
+                sa.column("data"),
+            )
+            query = sa.select(
+                events.c.sender_id,
+                events.c.type_name,
+                events.c.timestamp,
+                events.c.intent_name,
+                events.c.action_name,
+                events.c.data,
+            ).order_by(events.c.sender_id, events.c.id)
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+            yield from result
+    except sa.exc.SQLAlchemyError as exc:
+        raise TrackerError(f"cannot read the tracker store: {str(exc).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+
+
+def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Conversation]:
+    """The conversations of the tracker store at ``url`` (see the module docstring).
+
+    Args:
+        url: SQLAlchemy URL of the tracker store.
+        bad: counts unreadable events (invalid JSON data) by kind when given.
+    """
+    current: Conversation | None = None
+    waiting_user = False  # a user message the bot has not answered yet
+
+    def finish(conv: Conversation | None) -> Iterator[Conversation]:
+        if conv is not None and conv.texts:
+            yield conv
+
+    for sender, type_name, ts, intent_name, action_name, raw in _events(url):
+        if current is None or sender != current.sender_id:
+            yield from finish(current)
+            current = Conversation(sender)
+            waiting_user = False
+        if type_name in ("action", "session_started") and (
+            action_name == SESSION_START or type_name == "session_started"
+        ):
+            if current.texts:
+                yield from finish(current)
+                language = current.language
+                current = Conversation(sender)
+                current.language = language  # a slot carried over into the new session
+            waiting_user = False
+            continue
+        if type_name == "user":
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                if bad is not None:
+                    bad["unreadable user event"] += 1
+                continue
+            text, intent, label = _user_event(data if isinstance(data, dict) else {})
+            intent = intent or intent_name
+            if ts is not None:
+                current.first_ts = ts if current.first_ts is None else current.first_ts
+                current.last_ts = ts
+            current.texts.append(text)
+            current.intents.append(intent or "")
+            current.sentiments.append(label or "")
+            if intent in FALLBACK_INTENTS:
+                current.fallbacks += 1
+                current.not_understood.append(text)
+                waiting_user = False
+            else:
+                waiting_user = True
+        elif type_name == "action":
+            if _is_handoff(action_name):
+                current.handoff = True
+            if action_name in FALLBACK_ACTIONS and waiting_user and current.texts:
+                current.fallbacks += 1
+                current.not_understood.append(current.texts[-1])
+            if action_name not in IGNORED_ACTIONS:
+                waiting_user = False
+            if ts is not None and current.first_ts is not None:
+                current.last_ts = ts
+        elif type_name == "slot" and raw:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                if bad is not None:
+                    bad["unreadable slot event"] += 1
+                continue
+            if isinstance(data, dict) and data.get("name") == "language":
+                value = data.get("value")
+                if value in LANGUAGES:
+                    current.language = value
+    yield from finish(current)
