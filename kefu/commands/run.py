@@ -217,17 +217,18 @@ def actions_argv(port: int) -> list[str]:
 
 
 def ensure_database(settings: Settings) -> None:
-    """Build the demo shop when the database has no data."""
-    from kefu.shop.db import get_engine, is_initialised
+    """Migrate the shop database to the newest schema; build the demo shop when empty."""
+    from kefu.commands.db import upgrade_or_fail
+    from kefu.shop.db import get_engine
     from kefu.shop.demo import build_demo
     from kefu.shop.writer import count_rows
 
     settings.ensure_var()
     url = settings.database_url
-    if is_initialised(url):
-        with get_engine(url).connect() as conn:
-            if any(count_rows(conn).values()):
-                return
+    upgrade_or_fail(url)
+    with get_engine(url).connect() as conn:
+        if any(count_rows(conn).values()):
+            return
     print("kefu: building the demo shop database (first run)", flush=True)
     build_demo(url)
 
