@@ -133,5 +133,8 @@ def train_bot(force: bool = False, out_dir: Path | None = None, url: str | None 
             tail = "\n".join(proc.stdout.splitlines()[-40:])
             raise BotBuildError(f"rasa train failed (exit {proc.returncode}):\n{tail}")
         os.replace(trained, model)
-    marker.write_text(json.dumps({"fingerprint": stamp, "model": model.name}))
+    # written whole or not at all: a reader never sees half a marker
+    partial = marker.with_name(f".{marker.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"fingerprint": stamp, "model": model.name}))
+    partial.replace(marker)
     return model
