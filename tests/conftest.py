@@ -41,7 +41,6 @@ BROWSER_FIXTURES = frozenset({"browser", "page"})
 SLOW_MODULES = frozenset(
     {
         "test_e2e_stories.py",
-        "test_makefile.py",
         "test_nlu_heldout.py",
         "test_rasa_bot.py",
         "test_validate.py",
