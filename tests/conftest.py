@@ -37,6 +37,8 @@ INTEGRATION_TESTS = frozenset(
     {("test_run.py", "test_run_serves_the_chat_and_ctrl_c_stops_everything")}
 )
 BROWSER_FIXTURES = frozenset({"browser", "page"})
+# fixtures that train a model the first time (then reuse the test cache)
+SLOW_FIXTURES = frozenset({"bot_model", "shipped_sentiment"})
 # whole test modules (by file name, wherever they live) that run a tool, train or evaluate
 SLOW_MODULES = frozenset(
     {
@@ -51,6 +53,13 @@ SLOW_TESTS = frozenset(
     {
         ("test_cli.py", "test_help_lists_every_command"),
         ("test_cli.py", "test_train_recsys_then_skips_when_nothing_changed"),
+        ("test_shipped.py", "test_sentiment_model_is_trained_once_and_retrained_when_data_changes"),
+        ("test_shipped.py", "test_train_all_reports_what_it_did"),
+        ("test_demo.py", "test_default_sizes_meet_the_brief"),
+        ("test_conversations.py", "test_report_and_cli"),
+        ("test_keywords.py", "test_textrank_chinese"),
+        ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
+        ("test_tokenize.py", "test_one_megabyte_text"),
     }
 )
 
@@ -65,7 +74,7 @@ def tiers_of(item: pytest.Item) -> set[str]:
         tiers.add("integration")
     if names & BROWSER_FIXTURES or module.startswith("test_widget_"):
         tiers.add("browser")
-    if module in SLOW_MODULES or (module, test) in SLOW_TESTS or "bot_model" in names:
+    if module in SLOW_MODULES or (module, test) in SLOW_TESTS or names & SLOW_FIXTURES:
         tiers.add("slow")
     return tiers
 

@@ -48,7 +48,9 @@ def test_fingerprint_follows_the_bot_the_nlp_code_and_the_lookups(monkeypatch, t
     for tree in ("bot", "nlp"):
         shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "data").mkdir()
-    monkeypatch.setattr(kbot, "get_settings", lambda: Settings(root=root, var_dir=tmp_path / "v"))
+    monkeypatch.setattr(
+        kbot.training, "get_settings", lambda: Settings(root=root, var_dir=tmp_path / "v")
+    )
     lookups = tmp_path / "lookups.yml"
     lookups.write_text("a\n")
     base = kbot.fingerprint(lookups)
