@@ -14,10 +14,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test shell bench setup lint format train db clean check-python browser-deps
+.PHONY: help run test test-fast shell bench setup lint format train db clean check-python browser-deps
 
 help: ## List every target with what it does
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 check-python:
 	@if [ -z "$(PYTHON310)" ] && [ ! -x "$(VENV_PY)" ]; then \
@@ -42,10 +42,15 @@ db: setup ## Build the demo shop database when it is missing
 run: db ## Set up, build what is missing, start every server and print the URL
 	@$(KEFU) run
 
-test: setup browser-deps ## Lint (ruff) and run the whole test suite (pytest)
+test: setup browser-deps ## Lint (ruff) and run every test, all tiers (pytest)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# static checks of the architecture go here, before the suite: import-linter, mypy
 	$(VENV)/bin/pytest
+
+# Tiers are pytest markers set in tests/conftest.py from the fixtures a test uses.
+test-fast: setup ## Day-to-day tests (under a minute): no servers, databases, browser, training
+	$(VENV)/bin/pytest -q -m "not integration and not browser and not slow"
 
 lint: setup ## Lint and check formatting with ruff
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,8 @@ COMMANDS = [
     "kefu.commands.train",
     "kefu.commands.recommend",
     "kefu.commands.run",
+    "kefu.commands.shell",
+    "kefu.commands.rasa",
 ]
 
 

@@ -1,4 +1,14 @@
-"""Shared pytest fixtures and plugins."""
+"""Shared pytest fixtures and plugins, and the test tiers.
+
+Tiers (markers registered in ``pyproject.toml``), set here from what a test uses, so that
+a test file keeps its tier wherever it moves:
+
+* ``integration``: starts Rasa, the action server or the site, or needs a database server;
+* ``browser``: drives Chromium;
+* ``slow``: trains or evaluates a model or runs a tool for more than a few seconds.
+
+``make test-fast`` runs ``-m "not integration and not browser and not slow"``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,73 @@ import uuid
 import pytest
 
 pytest_plugins = ["tests.support.servers", "tests.support.site"]
+
+# fixtures (direct or through other fixtures) that put a test in a tier
+INTEGRATION_FIXTURES = frozenset(
+    {
+        "action_server",
+        "api_rasa_server",
+        "bot_model",
+        "guarded_action_server",
+        "live_site",
+        "offline_site",
+        "postgres_url",
+        "rasa_server",
+    }
+)
+# single tests (module file name, test name) that start the app's processes themselves
+INTEGRATION_TESTS = frozenset(
+    {("test_run.py", "test_run_serves_the_chat_and_ctrl_c_stops_everything")}
+)
+BROWSER_FIXTURES = frozenset({"browser", "page"})
+# fixtures that train a model the first time (then reuse the test cache)
+SLOW_FIXTURES = frozenset({"bot_model", "shipped_sentiment"})
+# whole test modules (by file name, wherever they live) that run a tool, train or evaluate
+SLOW_MODULES = frozenset(
+    {
+        "test_e2e_stories.py",
+        "test_nlu_heldout.py",
+        "test_rasa_bot.py",
+        "test_validate.py",
+    }
+)
+# single tests (module file name, test name without parameters) of more than a few seconds
+SLOW_TESTS = frozenset(
+    {
+        ("test_cli.py", "test_help_lists_every_command"),
+        ("test_cli.py", "test_train_recsys_then_skips_when_nothing_changed"),
+        ("test_shipped.py", "test_sentiment_model_is_trained_once_and_retrained_when_data_changes"),
+        ("test_shipped.py", "test_train_all_reports_what_it_did"),
+        ("test_demo.py", "test_default_sizes_meet_the_brief"),
+        ("test_conversations.py", "test_report_and_cli"),
+        ("test_keywords.py", "test_textrank_chinese"),
+        ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
+        ("test_tokenize.py", "test_one_megabyte_text"),
+    }
+)
+
+
+def tiers_of(item: pytest.Item) -> set[str]:
+    """The tiers (marker names) a collected test belongs to, from its fixtures and file."""
+    names = set(getattr(item, "fixturenames", ()))
+    module = item.path.name
+    test = getattr(item, "originalname", item.name)
+    tiers = set()
+    if names & INTEGRATION_FIXTURES or (module, test) in INTEGRATION_TESTS:
+        tiers.add("integration")
+    if names & BROWSER_FIXTURES or module.startswith("test_widget_"):
+        tiers.add("browser")
+    if module in SLOW_MODULES or (module, test) in SLOW_TESTS or names & SLOW_FIXTURES:
+        tiers.add("slow")
+    return tiers
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test with its tiers (see the module docstring)."""
+    for item in items:
+        for tier in sorted(tiers_of(item) - {m.name for m in item.iter_markers()}):
+            item.add_marker(getattr(pytest.mark, tier))
+
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "KEFU_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test"

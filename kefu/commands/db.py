@@ -1,4 +1,4 @@
-"""``kefu db init|demo|import|export|info`` and the ``kefu import`` shortcut."""
+"""``kefu db init|upgrade|revision|demo|import|export|info`` and the ``kefu import`` shortcut."""
 
 from __future__ import annotations
 
@@ -16,6 +16,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("init", help="create the shop tables (keeps existing data)")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser(
+        "upgrade", help="migrate the shop database to the newest schema (keeps its data)"
+    )
+    p.add_argument("--revision", default="head", help="target revision (default: head)")
+    p.set_defaults(func=cmd_upgrade)
+
+    p = sub.add_parser(
+        "revision", help="write a new migration from the model changes (for developers)"
+    )
+    p.add_argument("-m", "--message", required=True, help="what the migration does")
+    p.add_argument("--empty", action="store_true", help="an empty script, to write by hand")
+    p.set_defaults(func=cmd_revision)
 
     p = sub.add_parser("demo", help="build the demo shop (deterministic, seeded)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
@@ -56,12 +69,40 @@ def _counts(url: str) -> dict[str, int] | None:
         return count_rows(conn)
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    from kefu.shop.db import init_db
+def upgrade_or_fail(url: str, revision: str = "head") -> str | None:
+    """Migrate the database; a migration problem becomes a clear command error."""
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from kefu.cli import CommandError
+    from kefu.shop.db import DatabaseError, upgrade_db
+
+    try:
+        return upgrade_db(url, revision)
+    except (DatabaseError, SQLAlchemyError) as exc:
+        raise CommandError(f"cannot migrate {redact_url(url)}: {exc}") from exc
+
+
+def cmd_init(args: argparse.Namespace) -> int:
     url = get_settings().database_url
-    init_db(url)
-    print(f"shop tables ready in {redact_url(url)}")
+    get_settings().ensure_var()
+    revision = upgrade_or_fail(url)
+    print(f"shop tables ready in {redact_url(url)} (schema revision {revision})")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    get_settings().ensure_var()
+    revision = upgrade_or_fail(url, args.revision)
+    print(f"{redact_url(url)} is at schema revision {revision}")
+    return 0
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    from kefu.shop.migrate import new_revision
+
+    path = new_revision(args.message, autogenerate=not args.empty)
+    print(f"new migration: {path}\nreview it, then run 'kefu db upgrade'")
     return 0
 
 
@@ -72,6 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     url = settings.database_url
     settings.ensure_var()
+    upgrade_or_fail(url)
     counts = _counts(url)
     has_data = bool(counts and any(counts.values()))
     if has_data and args.if_missing:
@@ -110,6 +152,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if path is not None and not path.is_file():
             raise CommandError(f"--{kind}: {path} is not a readable file")
     get_settings().ensure_var()
+    upgrade_or_fail(get_settings().database_url)
     try:
         written = import_csv(**files, url=get_settings().database_url)
     except ShopImportError as exc:
@@ -133,12 +176,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from kefu.shop.db import schema_revision
+
     url = get_settings().database_url
     counts = _counts(url)
     print(f"database: {redact_url(url)}")
     if counts is None:
         print("  not initialised (run 'kefu db demo' for the demo shop)")
         return 1
+    print(f"  schema revision {schema_revision(url) or 'none (run kefu db upgrade)'}")
     for table, n in counts.items():
         print(f"  {table:12} {n:>7,}")
     return 0

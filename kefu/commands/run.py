@@ -1,12 +1,9 @@
-"""``kefu run`` (the whole app) and ``kefu shell`` (a terminal conversation).
+"""``kefu run``: the whole app (``kefu shell``, a terminal conversation, is in :mod:`.shell`).
 
 ``kefu run`` builds what is missing (demo database, bot model), then starts the action
 server, the Rasa server and the web site as child processes on loopback, prints the URL
 to open, and stops all three on Ctrl-C (or when one of them dies). Rasa's HTTP API is on,
 for the site to restore a conversation's history, behind a token made anew on each run.
-
-``kefu shell`` starts the action server and talks to the bot through ``rasa shell`` as an
-anonymous visitor (the actions send product lists as text on this channel).
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kefu.commands.processes import HOST, Service, Supervisor, free_port, port_in_use
+from kefu.commands.processes import HOST, Service, Supervisor, port_in_use
 from kefu.settings import Settings, get_settings
 
 SITE_TIMEOUT = 60.0
@@ -29,7 +26,7 @@ RASA_TIMEOUT = 300.0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``kefu run`` and ``kefu shell``."""
+    """Register ``kefu run``."""
     p = subparsers.add_parser(
         "run", help="build what is missing, start the bot, actions and web site (Ctrl-C stops)"
     )
@@ -41,15 +38,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=HOST,
         help="address the web site binds (default 127.0.0.1; Rasa and actions stay on loopback)",
     )
-    _model_arg(p)
+    model_arg(p)
     p.set_defaults(func=cmd_run)
 
-    p = subparsers.add_parser("shell", help="talk to the bot in the terminal (rasa shell)")
-    _model_arg(p)
-    p.set_defaults(func=cmd_shell)
 
-
-def _model_arg(p: argparse.ArgumentParser) -> None:
+def model_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         type=Path,
@@ -103,17 +96,18 @@ def actions_argv(port: int) -> list[str]:
 
 
 def ensure_database(settings: Settings) -> None:
-    """Build the demo shop when the database has no data."""
-    from kefu.shop.db import get_engine, is_initialised
+    """Migrate the shop database to the newest schema; build the demo shop when empty."""
+    from kefu.commands.db import upgrade_or_fail
+    from kefu.shop.db import get_engine
     from kefu.shop.demo import build_demo
     from kefu.shop.writer import count_rows
 
     settings.ensure_var()
     url = settings.database_url
-    if is_initialised(url):
-        with get_engine(url).connect() as conn:
-            if any(count_rows(conn).values()):
-                return
+    upgrade_or_fail(url)
+    with get_engine(url).connect() as conn:
+        if any(count_rows(conn).values()):
+            return
     print("kefu: building the demo shop database (first run)", flush=True)
     build_demo(url)
 
@@ -258,32 +252,3 @@ def _interrupt_on_signals() -> dict[int, Any]:
 def _restore_signals(previous: dict[int, Any]) -> None:
     for sig, handler in previous.items():
         signal.signal(sig, handler)
-
-
-# --- kefu shell --------------------------------------------------------------------------
-
-
-def cmd_shell(args: argparse.Namespace) -> int:
-    """Start the action server, then ``rasa shell`` in the foreground."""
-    from kefu.bot import shell_command
-
-    settings = get_settings()
-    ensure_database(settings)
-    model = ensure_model(args.model)
-    actions_port = free_port()
-    env = servers_env(actions_port)
-    supervisor = Supervisor()
-    previous = _interrupt_on_signals()
-    try:
-        log = settings.var_dir / "logs" / "shell-actions.log"
-        actions = supervisor.start(actions_service(actions_port, log, env))
-        if not supervisor.wait_ready(actions, ACTIONS_TIMEOUT):
-            _fail(supervisor, actions, "did not start")
-        # its own port, so that it runs beside 'kefu run'
-        argv = [*shell_command(model), "--interface", HOST, "--port", str(free_port())]
-        return subprocess.call(argv, env=env, cwd=settings.root)
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        supervisor.stop_all()
-        _restore_signals(previous)

@@ -15,15 +15,23 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.settings import get_settings
+from kefu.shop import migrate
+from kefu.shop.errors import DatabaseError
 from kefu.shop.models import Base
+
+__all__ = [
+    "DatabaseError",
+    "get_engine",
+    "init_db",
+    "is_initialised",
+    "schema_revision",
+    "session_scope",
+    "upgrade_db",
+]
 
 # Prices are Numeric(…, 2); SQLite stores them as REAL and SQLAlchemy rounds them back to
 # two places, which is exact for money amounts of this size.
 warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
-
-
-class DatabaseError(RuntimeError):
-    """The shop database is missing, unreachable or not initialised."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
@@ -52,13 +60,30 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine_for(url or get_settings().database_url)
 
 
+def upgrade_db(url: str | None = None, revision: str = "head") -> str | None:
+    """Migrate the shop database to ``revision`` (default: the newest); return where it is.
+
+    Creates every table in an empty database; a database built by kefu before migrations
+    is recognised and kept. See :mod:`kefu.shop.migrate`.
+    """
+    return migrate.upgrade(get_engine(url), revision)
+
+
 def init_db(url: str | None = None, *, drop: bool = False) -> Engine:
-    """Create every table (after dropping them when ``drop``) and return the engine."""
+    """Bring the schema up to date (after dropping every table when ``drop``); the engine."""
     engine = get_engine(url)
     if drop:
-        Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+        migrate.drop_everything(engine)
+    migrate.upgrade(engine)
     return engine
+
+
+def schema_revision(url: str | None = None) -> str | None:
+    """The migration revision of the database (None: not migrated yet, or unreachable)."""
+    try:
+        return migrate.current_revision(get_engine(url))
+    except Exception:  # noqa: BLE001 - unreachable server, bad file...
+        return None
 
 
 def is_initialised(url: str | None = None) -> bool:

@@ -257,7 +257,9 @@ def build_demo(
     progress: bool = True,
     **sizes: int,
 ) -> dict[str, int]:
-    """Drop and rebuild the shop database with demo data, in one transaction.
+    """Replace every row of the shop database with demo data, in one transaction.
+
+    The schema is first brought up to date (:func:`kefu.shop.db.upgrade_db`).
 
     Args:
         url: database URL (default: the configured shop database).
@@ -271,15 +273,14 @@ def build_demo(
     """
     from tqdm import tqdm
 
-    from kefu.shop.db import get_engine
-    from kefu.shop.models import Base
-    from kefu.shop.writer import write_tables
+    from kefu.shop.db import get_engine, upgrade_db
+    from kefu.shop.writer import empty_tables, write_tables
 
     data = generate(seed=seed, reference_date=reference_date, **sizes)
+    upgrade_db(url)  # the schema comes from the migrations, never from create_all
     engine = get_engine(url)
     total = sum(data.counts().values())
     with tqdm(total=total, desc="demo shop", unit="row", disable=not progress) as bar:
         with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            Base.metadata.create_all(conn)
+            empty_tables(conn)
             return write_tables(conn, data.tables, progress=bar.update)

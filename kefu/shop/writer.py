@@ -69,3 +69,14 @@ def count_rows(conn: Connection) -> dict[str, int]:
         name: conn.execute(select(func.count()).select_from(table)).scalar_one()
         for name, table in Base.metadata.tables.items()
     }
+
+
+def empty_tables(conn: Connection) -> None:
+    """Delete every row of every shop table on an open transaction (ids restart at 1)."""
+    tables = list(reversed(Base.metadata.sorted_tables))  # children first
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        return
+    for table in tables:
+        conn.execute(table.delete())

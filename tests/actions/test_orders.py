@@ -80,8 +80,8 @@ def test_nothing_private_without_proof(domain, shop_cases, token_for):
         assert slot_events(events)["order_id"] is None
 
 
-def test_cancel_asks_first_then_cancels_and_opens_a_refund(domain, shop_cases, token_for):
-    case = shop_cases["paid_0"]
+def test_cancel_asks_first_then_cancels_and_opens_a_refund(domain, new_paid_order, token_for):
+    case = new_paid_order
     token = token_for(case.customer_id)
     messages, events = _submit(domain, case, "cancel", token=token)
     assert responses(messages) == ["utter_confirm_cancel"]
@@ -106,8 +106,8 @@ def test_cancel_asks_first_then_cancels_and_opens_a_refund(domain, shop_cases, t
     assert slot_events(events)["pending_confirmation"] is None
 
 
-def test_cancel_confirmation_rechecks_identity(domain, shop_cases):
-    case = shop_cases["paid_1"]
+def test_cancel_confirmation_rechecks_identity(domain, new_paid_order):
+    case = new_paid_order
     confirm = make_tracker(
         "yes", intent="affirm", slots={"pending_confirmation": f"cancel:{case.order_id}"}
     )

@@ -84,8 +84,11 @@ def test_extract_context_trusts_only_the_token_of_the_latest_message(domain, sho
 
 
 def test_expired_token_and_unknown_customer_are_anonymous(domain, token_for):
-    expired = token_for("C00001", 1)
-    time.sleep(1.2)
+    from kefu.identity import ALGORITHM, ISSUER, get_secret
+
+    now = int(time.time())
+    claims = {"sub": "C00001", "iss": ISSUER, "iat": now - 120, "exp": now - 60}
+    expired = jwt.encode(claims, get_secret(), algorithm=ALGORITHM)  # well signed, expired
     unknown = token_for("C99999")
     for token in (expired, unknown):
         tracker = make_tracker("hi", metadata={"customer_token": token})

@@ -48,7 +48,9 @@ def test_fingerprint_follows_the_bot_the_nlp_code_and_the_lookups(monkeypatch, t
     for tree in ("bot", "nlp"):
         shutil.copytree(ROOT / tree, root / tree, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "data").mkdir()
-    monkeypatch.setattr(kbot, "get_settings", lambda: Settings(root=root, var_dir=tmp_path / "v"))
+    monkeypatch.setattr(
+        kbot.training, "get_settings", lambda: Settings(root=root, var_dir=tmp_path / "v")
+    )
     lookups = tmp_path / "lookups.yml"
     lookups.write_text("a\n")
     base = kbot.fingerprint(lookups)
@@ -70,16 +72,17 @@ def test_fingerprint_follows_the_bot_the_nlp_code_and_the_lookups(monkeypatch, t
 
 
 def test_train_bot_reuses_the_model_when_nothing_changed(bot_model, bot_env):
-    from tests.support.servers import MODEL_CACHE, TRAIN_VAR, _with_env
+    from tests.support.servers import TRAIN_VAR, _with_env
 
+    cache = bot_model.parent
     with _with_env({**bot_env, "KEFU_VAR_DIR": str(TRAIN_VAR)}):
         # the first call retrains only if the sources changed since the session began
-        first = kbot.train_bot(out_dir=MODEL_CACHE)
+        first = kbot.train_bot(out_dir=cache)
         mtime = first.stat().st_mtime_ns
-        again = kbot.train_bot(out_dir=MODEL_CACHE)
+        again = kbot.train_bot(out_dir=cache)
     assert again == first == bot_model
     assert again.stat().st_mtime_ns == mtime  # not trained again
-    assert kbot.current_model(MODEL_CACHE) == again
+    assert kbot.current_model(cache) == again
 
 
 def test_rasa_env_maps_settings_to_endpoint_variables(monkeypatch, tmp_path):

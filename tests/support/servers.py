@@ -3,8 +3,10 @@
 Registered for the whole suite in ``tests/conftest.py`` (``pytest_plugins``). Everything
 lives in one temporary state directory (``KEFU_VAR_DIR``): the demo shop database, the
 signing secret, the lookup tables and the SQLite tracker store. The model is trained once
-per session (and reused across sessions while nothing it depends on changes, see
-:func:`kefu.bot.train_bot`). The servers listen on free local ports and are stopped at the
+per session and reused across sessions while nothing it depends on changes: it is cached
+outside the repository, under ``$KEFU_TEST_CACHE`` (default ``~/.cache/kefu/tests``), in a
+directory named by the hash of its inputs (:func:`kefu.bot.fingerprint`), written under a
+temporary name and renamed, so that runs from several checkouts at once cannot collide. The servers listen on free local ports and are stopped at the
 end of the session; :meth:`RasaServer.restart` restarts the Rasa server mid-session.
 
 Fixtures:
@@ -19,6 +21,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -28,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,8 +40,11 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_VAR = ROOT / "var" / "test-cache" / "var"
-MODEL_CACHE = ROOT / "var" / "test-cache" / "bot-model"
+CACHE = Path(os.environ.get("KEFU_TEST_CACHE") or Path.home() / ".cache" / "kefu" / "tests")
+# state the bot's training builds on (the shipped sentiment model...), shared by sessions
+TRAIN_VAR = CACHE.expanduser() / "var"
+# trained bots, one directory per fingerprint of their inputs
+MODEL_CACHE = CACHE.expanduser() / "bot-model"
 DEMO_SIZES = {"customers": 400, "order_lines": 4000, "reviews": 1000}
 DEMO_SEED = 42
 START_TIMEOUT = 180.0
@@ -205,7 +212,27 @@ def bot_model(bot_env: dict[str, str]) -> Path:
     # (the shipped sentiment model...) and the bot itself are reused by later sessions
     env = {**bot_env, "KEFU_VAR_DIR": str(TRAIN_VAR)}
     with _with_env(env):
-        return train_bot(out_dir=MODEL_CACHE)
+        out = model_cache_dir()
+        with _exclusive(out / ".lock"):  # a second run waits, then reuses the model
+            return train_bot(out_dir=out)
+
+
+def model_cache_dir() -> Path:
+    """The cache directory of the bot for the current inputs (call with the bot's env)."""
+    from kefu.bot import fingerprint, generate_lookups
+
+    return MODEL_CACHE / fingerprint(generate_lookups())[:20]
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -310,3 +337,55 @@ def shop_cases(bot_env: dict[str, str]) -> dict[str, ShopCase]:
             cases[f"paid_{i}"] = _case(s, order)
         assert s.scalars(select(OrderLine).limit(1)).first() is not None
     return cases
+
+
+@pytest.fixture
+def new_paid_order(bot_env: dict[str, str], shop_cases: dict[str, ShopCase]) -> ShopCase:
+    """A paid order made for one test in the session's shop (cancel tests use it up).
+
+    Its customer is the one of the shop's newest paid order; its id is new, so tests can
+    run in any order and again.
+    """
+    import secrets
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from kefu.shop import session_scope
+    from kefu.shop.models import Order, OrderLine, Product
+
+    template = shop_cases["paid"]
+    with session_scope(bot_env["KEFU_DATABASE_URL"]) as s:
+        while True:
+            order_id = f"KF9{secrets.randbelow(10**9):09d}"
+            if s.get(Order, order_id) is None:
+                break
+        product = s.scalars(select(Product).where(Product.stock > 0).order_by(Product.id)).first()
+        s.add(
+            Order(
+                id=order_id,
+                customer_id=template.customer_id,
+                status="paid",
+                ordered_at=datetime.now().replace(microsecond=0),
+                shipping_address="test address",
+                total=product.price,
+            )
+        )
+        s.flush()
+        s.add(
+            OrderLine(
+                order_id=order_id,
+                line_no=1,
+                product_id=product.id,
+                quantity=1,
+                unit_price=product.price,
+            )
+        )
+    return ShopCase(
+        order_id,
+        template.customer_id,
+        template.email,
+        template.phone,
+        template.language,
+        "paid",
+    )

@@ -54,13 +54,17 @@ def test_enter_during_ime_composition_does_not_send(browser, offline_site):  # n
                 {key: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true}));
         }""",
     )
-    page.wait_for_timeout(300)
+    # a send happens inside the keydown handler; requests are reported in the order they
+    # start, so once a later request is seen, a chat POST would have been seen before it
+    with page.expect_request(lambda r: r.url.endswith("/healthz?after-enter")):
+        page.evaluate("() => { fetch('/healthz?after-enter'); }")
     assert posts == [] and page.query_selector(".kefu-user") is None
     page.eval_on_selector(
         ".kefu-input",
         "el => el.dispatchEvent(new CompositionEvent('compositionend', {data: '你好'}))",
     )
-    page.wait_for_timeout(50)
+    # the widget ends composition in a setTimeout(0): one queued after it runs later
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))")
     page.press(".kefu-input", "Shift+Enter")  # a new line, not a send
     assert posts == []
     page.press(".kefu-input", "Enter")

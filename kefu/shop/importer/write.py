@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 
-from kefu.shop.db import get_engine
+from kefu.shop.db import get_engine, upgrade_db
 from kefu.shop.importer.read import Problems, ShopImportError
 from kefu.shop.importer.validate import check_files
-from kefu.shop.models import Base, Customer, Order, Product, Review
+from kefu.shop.models import Customer, Order, Product, Review
 from kefu.shop.writer import write_tables
 
 
@@ -60,9 +60,10 @@ def import_csv(
     tables = check_files(paths, known, errors)
     if errors.total:
         raise ShopImportError(errors.errors, errors.total)
+    # the schema comes from the migrations (a no-op when already current), never create_all
+    upgrade_db(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
-            Base.metadata.create_all(conn)
             return write_tables(conn, tables)
     except Exception as exc:  # a constraint the checks above did not foresee
         raise ShopImportError(

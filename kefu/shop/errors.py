@@ -1,0 +1,7 @@
+"""Errors of the shop database layer."""
+
+from __future__ import annotations
+
+
+class DatabaseError(RuntimeError):
+    """The shop database is missing, unreachable, not initialised or not migratable."""
