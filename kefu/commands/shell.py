@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 
+from kefu.commands.processes import free_port
 from kefu.commands.run import (
     ACTIONS_TIMEOUT,
     HOST,
@@ -18,7 +19,6 @@ from kefu.commands.run import (
     actions_service,
     ensure_database,
     ensure_model,
-    free_port,
     model_arg,
     servers_env,
 )
