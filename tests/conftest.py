@@ -37,6 +37,8 @@ INTEGRATION_TESTS = frozenset(
     {("test_run.py", "test_run_serves_the_chat_and_ctrl_c_stops_everything")}
 )
 BROWSER_FIXTURES = frozenset({"browser", "page"})
+# single tests that start Chromium themselves
+BROWSER_TESTS = frozenset({("test_report.py", "test_reports_render_in_headless_chromium")})
 # fixtures that train a model the first time (then reuse the test cache)
 SLOW_FIXTURES = frozenset({"bot_model", "shipped_sentiment"})
 # whole test modules (by file name, wherever they live) that run a tool, train or evaluate
@@ -60,6 +62,9 @@ SLOW_TESTS = frozenset(
         ("test_keywords.py", "test_textrank_chinese"),
         ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
         ("test_tokenize.py", "test_one_megabyte_text"),
+        ("test_customers.py", "test_customers_report_with_campaign"),
+        ("test_customers.py", "test_campaign_rows_in_each_customers_language"),
+        ("test_keywords.py", "test_prepare_builds_the_textrank_engine_before_any_text"),
     }
 )
 
@@ -72,7 +77,11 @@ def tiers_of(item: pytest.Item) -> set[str]:
     tiers = set()
     if names & INTEGRATION_FIXTURES or (module, test) in INTEGRATION_TESTS:
         tiers.add("integration")
-    if names & BROWSER_FIXTURES or module.startswith("test_widget_"):
+    if (
+        names & BROWSER_FIXTURES
+        or module.startswith("test_widget_")
+        or (module, test) in BROWSER_TESTS
+    ):
         tiers.add("browser")
     if module in SLOW_MODULES or (module, test) in SLOW_TESTS or names & SLOW_FIXTURES:
         tiers.add("slow")
