@@ -380,5 +380,5 @@ def _first_char(fh) -> str:
 def _sniff_delimiter(sample: str) -> str:
     first_line = sample.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class TextsOptions:
     chunk_size: int = 500  # small enough that the last chunks keep both cores busy
     workers: int | None = None
     keywords_per_text: int = 5
-    keyword_method: str = "tfidf"
+    keyword_method: Literal["tfidf", "textrank"] = "tfidf"
     themes: int = 6
     spike_z: float = 3.0
     trend_freq: str = "auto"
@@ -120,7 +121,7 @@ def load_models(options: TextsOptions, sentiment_model=None, intent_model=None) 
 
     # the keyword extractor's prepare() loads the tokenizer's dictionaries before forking
     tokenizer = SharedTokens(default_tokenizer())
-    models = {
+    models: dict[str, Any] = {
         "sentiment": sentiment_model if sentiment_model is not None else load_sentiment_model(),
         "keywords": KeywordExtractor(
             method=options.keyword_method, top_k=options.keywords_per_text, tokenizer=tokenizer

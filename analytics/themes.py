@@ -4,6 +4,7 @@ its top terms."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def complaint_themes(
         weights = model.fit_transform(matrix)
         topics = model.components_
     labels = weights.argmax(axis=1)
-    themes = []
+    themes: list[dict[str, Any]] = []
     for topic in range(topics.shape[0]):
         members = np.flatnonzero((labels == topic) & (weights[:, topic] > 0))
         if members.size == 0:

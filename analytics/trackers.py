@@ -69,7 +69,7 @@ class Conversation:
 
 
 def _is_handoff(action: str | None) -> bool:
-    return bool(action) and action.startswith(HANDOFF_PREFIXES)
+    return action is not None and action.startswith(HANDOFF_PREFIXES)
 
 
 def normalise_message(text: str) -> str:

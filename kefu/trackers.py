@@ -105,6 +105,8 @@ class KefuTrackerStore(SQLTrackerStore):
         *args, **kwargs: those of ``SQLTrackerStore`` (``host`` may be a full URL).
     """
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
         rasa_patches.install()
         super().__init__(*args, **kwargs)

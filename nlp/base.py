@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-def check_fit_input(texts: object, labels: object) -> tuple[list[str], np.ndarray]:
+def check_fit_input(texts: object, labels: object) -> tuple[list[str], Any]:
     """Validate training input; return the texts and the labels as a str array.
 
     Raises:
@@ -32,18 +32,26 @@ def check_fit_input(texts: object, labels: object) -> tuple[list[str], np.ndarra
     if isinstance(labels, str | bytes):
         raise TypeError("labels must be a sequence of str, not a single string")
     try:
-        labels = list(labels)  # type: ignore[call-overload]
+        label_list: list[object] = list(labels)  # type: ignore[call-overload]
     except TypeError:
         raise TypeError(f"labels must be a sequence of str, got {type(labels).__name__}") from None
-    for i, label in enumerate(labels):
+    for i, label in enumerate(label_list):
         if not isinstance(label, str) or not label.strip():
             raise TypeError(f"labels[{i}] must be a non-empty str, got {label!r:.80}")
-    if len(texts) != len(labels):
-        raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
-    distinct = set(labels)
+    if len(texts) != len(label_list):
+        raise ValueError(f"got {len(texts)} texts but {len(label_list)} labels")
+    distinct = {str(label) for label in label_list}
     if len(distinct) < 2:
         raise ValueError(f"need at least 2 distinct labels to fit, got {sorted(distinct)}")
-    return texts, np.asarray(labels, dtype=str)
+    return texts, np.asarray(label_list, dtype=str)
+
+
+def _pair(value: Sequence[int] | None) -> tuple[int, int] | None:
+    """An n-gram range as the ``(low, high)`` pair the vectorizer takes (``None`` stays)."""
+    if not value:
+        return None
+    # the vectorizer checks the length and values and says what is wrong
+    return cast("tuple[int, int]", tuple(value))
 
 
 def check_fitted(model: object, attribute: str = "classes_") -> None:
@@ -72,8 +80,8 @@ def make_vectorizer(
     """A fresh vectorizer from a classifier's hyper-parameters."""
     return TextVectorizer(
         segment_cjk=segment_cjk,
-        word_ngram_range=tuple(word_ngram_range) if word_ngram_range else None,
-        char_ngram_range=tuple(char_ngram_range) if char_ngram_range else None,
+        word_ngram_range=_pair(word_ngram_range),
+        char_ngram_range=_pair(char_ngram_range),
         char_weight=char_weight,
         min_df=min_df,
         max_chars=max_chars,

@@ -205,7 +205,7 @@ class NaiveBayesIntentClassifier:
         weight = float(self.extra_weight)
         for i, text in enumerate(texts):
             text = text[: self.max_chars]
-            if tags:
+            if tags and self.lexicon is not None:
                 for _, tag in self.lexicon.find(text):
                     j = column.get(tag)
                     if j is not None:

@@ -24,7 +24,10 @@ def read_user_dict(path: Path) -> list[tuple[str, int | None, str | None]]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        word, freq, tag = _USER_DICT_LINE.match(line).groups()
+        match = _USER_DICT_LINE.match(line)
+        if match is None:  # the pattern accepts any non-empty line
+            continue
+        word, freq, tag = match.groups()
         entries.append((word, int(freq) if freq else None, tag))
     return entries
 

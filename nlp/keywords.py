@@ -45,7 +45,9 @@ def _jieba_idf() -> tuple[dict[str, float], float]:
     extractor and load jieba's part-of-speech dictionary, seconds that are not needed.
     """
     spec = importlib.util.find_spec("jieba")
-    path = Path(spec.origin).parent / "analyse" / "idf.txt"  # type: ignore[union-attr]
+    if spec is None or spec.origin is None:
+        raise ImportError("jieba is not installed")
+    path = Path(spec.origin).parent / "analyse" / "idf.txt"
     parts = path.read_bytes().decode("utf-8").split()  # "word idf" per line
     if len(parts) % 2:
         raise ValueError(f"malformed jieba IDF table: {path}")
@@ -255,7 +257,7 @@ class _MixedPosTokenizer:
         self.pos = pos_tokenizer
 
     def cut(self, sentence: str) -> list[_Pair]:
-        pairs = []
+        pairs: list[_Pair] = []
         for token in self.tokenizer.tokenize(sentence):
             word = token.text
             if CJK_RE.search(word):

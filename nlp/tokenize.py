@@ -20,10 +20,10 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nlp.jieba_dict import load_rjieba, read_user_dict
 from nlp.text import CJK_RE, CJK_RUN_RE, EMAIL_PATTERN, URL_PATTERN
@@ -143,8 +143,8 @@ class Tokenizer:
         self.user_dict = Path(user_dict) if user_dict is not None else None
         self.hmm = hmm
         self.backend = backend
-        self._jieba = None
-        self._segment = None
+        self._jieba: Any = None
+        self._segment: Callable[[str], Any] | None = None
         self._mixed_re: re.Pattern[str] | None = None
         self._lock = threading.Lock()
         if self.user_dict is not None and not self.user_dict.exists():
@@ -185,7 +185,7 @@ class Tokenizer:
                 segment = self._load_jieba(entries).tokenize
             self._segment = lambda run: segment(run, "default", self.hmm)
 
-    def _load_jieba(self, entries) -> object:
+    def _load_jieba(self, entries: list[tuple[str, int | None, str | None]]) -> Any:
         if self._jieba is None:
             import jieba
 
@@ -274,7 +274,7 @@ class Tokenizer:
     def _spans(self, text: str) -> Iterable[tuple[int, int, bool]]:
         """Yield ``(start, end, whole)``: protected spans (whole) and the chunks between
         them, the chunks further cut into CJK runs and other text."""
-        protected = []
+        protected: list[tuple[int, int]] = []
         if self._mixed_re is not None:
             protected.extend(m.span() for m in self._mixed_re.finditer(text))
         if _MAYBE_SPECIAL_RE.search(text):

@@ -91,7 +91,7 @@ class BaseRecommender(BaseEstimator):
         """Build caches derived from fitted attributes (after fit and after load)."""
         data = self.dataset_
         self._user_items = data.seen.tocsr()
-        labels: dict[str, np.ndarray] = {}
+        labels: dict[str, list[int]] = {}
         info = data.item_info
         for row, key in enumerate(info.category):
             if key:

@@ -24,7 +24,7 @@ class Biases:
         users, items = np.asarray(users), np.asarray(items)
         bu = np.where(users >= 0, self.user[np.maximum(users, 0)], 0.0) if self.user.size else 0.0
         bi = np.where(items >= 0, self.item[np.maximum(items, 0)], 0.0) if self.item.size else 0.0
-        return self.global_mean + bu + bi
+        return np.asarray(self.global_mean + bu + bi)
 
     def residuals(self, ratings: sp.csr_matrix) -> sp.csr_matrix:
         """``rating - baseline`` on the rated pairs (same pattern as ``ratings``)."""

@@ -25,6 +25,8 @@ from recsys.similarity import Neighbours, PairLookup, neighbour_estimate, top_k_
 
 def rating_values(data: Dataset, biases: Biases, similarity: str) -> sp.csr_matrix:
     """The values similarities are computed on: ratings, user-centred ratings or residuals."""
+    if data.ratings is None:
+        raise ValueError("the dataset has no ratings")
     ratings = data.ratings.tocsr().astype(np.float64)
     if similarity == "cosine":
         return ratings
@@ -147,7 +149,7 @@ class _KNNBase(BaseRecommender):
             self._lookup = PairLookup(residuals if self._item_based else residuals.T.tocsr())
 
     def _predict_residual(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        if self._lookup is None:
+        if self._lookup is None or self.rating_neighbours_ is None:
             return np.zeros(len(users))
         targets, owners = (items, users) if self._item_based else (users, items)
         known = (users >= 0) & (items >= 0)
@@ -230,7 +232,7 @@ def explain_by_items(
     row = sp.csr_matrix(row)
     if data.has_ratings:
         low, high = data.rating_scale
-        rated = data.ratings[user]
+        rated = data.ratings[user]  # type: ignore[index]  # has_ratings: ratings is set
         disliked = rated.indices[rated.data <= low + 0.25 * (high - low)]
         row.data[np.isin(row.indices, disliked)] = 0.0
         row.eliminate_zeros()

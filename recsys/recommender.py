@@ -56,6 +56,8 @@ def _pair_values(
 ) -> np.ndarray:
     if dense is not None:
         return dense[np.ix_(rows, cols)]
+    if lookup is None:
+        raise ValueError("either a dense matrix or a pair lookup is needed")
     return lookup.get(rows[:, None], cols[None, :])
 
 
@@ -208,9 +210,12 @@ class Recommender(BaseRecommender):
         if data.has_ratings:
             values = rating_values(data, self.biases_, self.similarity)
             size = max(self.candidates, self.k)
-            common = {"k": size, "kind": self.similarity, "shrinkage": self.shrinkage}
-            self.item_rating_ = top_k_similarity(values, **common)
-            self.user_rating_ = top_k_similarity(values.T.tocsr(), **common)
+            self.item_rating_ = top_k_similarity(
+                values, k=size, kind=self.similarity, shrinkage=self.shrinkage
+            )
+            self.user_rating_ = top_k_similarity(
+                values.T.tocsr(), k=size, kind=self.similarity, shrinkage=self.shrinkage
+            )
         self.content_ = (
             content_neighbours(data.item_info, self.content_neighbours)
             if data.item_info.has_text
@@ -297,7 +302,7 @@ class Recommender(BaseRecommender):
         return weighted
 
     def _score_user(self, user: int) -> np.ndarray:
-        scores = sum(self._weighted_parts(user).values())
+        scores = np.asarray(sum(self._weighted_parts(user).values()))
         if scores.max() > 0:  # popularity only orders items that have a personal signal
             signal = scores > 0
             scores[signal] += self.popularity_weight * _scaled(self.popularity_[signal])
@@ -347,12 +352,18 @@ class Recommender(BaseRecommender):
     def _predict_residual(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         out = np.zeros(len(users))
         known = (users >= 0) & (items >= 0)
-        if self._item_lookup is None or not known.any():
+        if (
+            self._item_lookup is None
+            or self._user_lookup is None
+            or self.item_rating_ is None
+            or self.user_rating_ is None
+            or not known.any()
+        ):
             return out
         u, i = users[known], items[known]
-        common = {"k": self.k, "regularization": self.regularization}
-        by_item, _ = neighbour_estimate(i, u, self.item_rating_, self._item_lookup, **common)
-        by_user, _ = neighbour_estimate(u, i, self.user_rating_, self._user_lookup, **common)
+        k, reg = self.k, self.regularization
+        by_item, _ = neighbour_estimate(i, u, self.item_rating_, self._item_lookup, k, reg)
+        by_user, _ = neighbour_estimate(u, i, self.user_rating_, self._user_lookup, k, reg)
         out[known] = self.rating_item_weight * by_item + self.rating_user_weight * by_user
         return out
 

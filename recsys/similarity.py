@@ -171,6 +171,7 @@ def top_k_similarity(
             denom = left_norm[rows] * right_norm[cols]
             factor = count / (count + shrinkage) if shrinkage else 1.0
         else:
+            assert t_squared is not None  # built above for every kind but cosine
             own = _aligned(counts, (t_squared[start:stop] @ binary).tocsr())
             other = _aligned(counts, (t_binary[start:stop] @ squared).tocsr())
             denom = np.sqrt(own * other)
@@ -202,6 +203,9 @@ class PairLookup:
         self.shape = matrix.shape
         n_rows, n_cols = matrix.shape
         rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(matrix.indptr))
+        self._flat: np.ndarray | None
+        self._keys: np.ndarray | None
+        self._values: np.ndarray | None
         if n_rows * (n_cols + 1) <= self.DENSE_LIMIT:
             dense = np.full((n_rows, n_cols + 1), np.nan, dtype=np.float32)
             dense[rows, matrix.indices] = matrix.data
@@ -220,12 +224,13 @@ class PairLookup:
             return self._flat[rows * (self.shape[1] + 1) + cols]
         rows, cols = np.broadcast_arrays(rows, cols)
         out = np.full(rows.shape, np.nan, dtype=np.float32)
-        if self._keys.size == 0:
+        stored, values = self._keys, self._values
+        if stored is None or values is None or stored.size == 0:
             return out
         keys = rows * self.shape[1] + cols
-        pos = np.searchsorted(self._keys, keys).clip(max=self._keys.size - 1)
-        found = (cols >= 0) & (self._keys[pos] == keys)
-        out[found] = self._values[pos[found]]
+        pos = np.searchsorted(stored, keys).clip(max=stored.size - 1)
+        found = (cols >= 0) & (stored[pos] == keys)
+        out[found] = values[pos[found]]
         return out
 
 

@@ -122,7 +122,7 @@ def load_model(cls: type, path: str | os.PathLike, registry: Mapping[str, type])
     if klass is None or not issubclass(klass, cls):
         raise ValueError(f"{directory} holds a {document.get('class')!r}, not a {cls.__name__}")
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in document["params"].items()}
-    model = klass(**params)
+    model: Any = klass(**params)
     with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     dataset_arrays = {k[8:]: v for k, v in arrays.items() if k.startswith("dataset.")}

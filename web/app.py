@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app = Sanic(f"kefu_web_{next(_app_numbers)}")
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.REQUEST_TIMEOUT = 30
-    app.config.RESPONSE_TIMEOUT = config.rasa_timeout + 15
+    app.config.RESPONSE_TIMEOUT = math.ceil(config.rasa_timeout + 15)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.config = config
     app.ctx.rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
@@ -59,13 +60,14 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.ctx.staff_throttle = Throttle(max_failures=5)
     key = session_key()
 
-    @app.listener("before_server_start")
     async def _open(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.start()
 
-    @app.listener("after_server_stop")
     async def _close(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.close()
+
+    app.register_listener(_open, "before_server_start")
+    app.register_listener(_close, "after_server_stop")
 
     @app.middleware("request")
     async def _load_session(request: Request) -> HTTPResponse | None:

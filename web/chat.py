@@ -158,7 +158,7 @@ def events_to_messages(events: object) -> list[dict[str, Any]]:
             if text:
                 messages.append({"sender": "user", "text": titles.get(text, text)})
         elif kind == "bot":
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            data = event["data"] if isinstance(event.get("data"), dict) else {}
             for part in _as_sent({**data, "text": event.get("text")}):
                 cleaned = clean_bot_message(part)
                 if cleaned:

@@ -18,14 +18,17 @@ from typing import Any
 
 import yaml
 
-from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES, Language
 
 TEXTS_DIR = Path(__file__).resolve().parents[1] / "texts"
 
 
-def language_of(value: object) -> str:
+def language_of(value: object) -> Language:
     """``value`` when it is a supported language, else the default (``"zh"``)."""
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return DEFAULT_LANGUAGE
 
 
 @lru_cache(maxsize=4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from analytics import charts
 from analytics.report import HtmlReport, fmt, label
 
@@ -28,7 +30,9 @@ def _distribution_rows(groups: list[dict]) -> list[list]:
 
 def _stacked(groups: list[dict], title: str) -> str:
     present = [s for s in SENT if any(g["counts"].get(s) for g in groups)]
-    series = {s: [g["shares"].get(s, 0.0) for g in groups] for s in present}
+    series: dict[str, Sequence[float]] = {
+        s: [g["shares"].get(s, 0.0) for g in groups] for s in present
+    }
     return HtmlReport.chart(
         charts.stacked_bars(
             [g["value"] for g in groups], series, title=title, legend=_sentiment_legend()

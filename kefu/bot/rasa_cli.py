@@ -51,11 +51,15 @@ def _given(args: Sequence[str], *flags: str) -> bool:
 
 def newest_model() -> Path | None:
     """The newest model of ``kefu rasa train`` or ``kefu train``, if any."""
-    candidates = sorted(dev_models_dir().glob("*.tar.gz")) if dev_models_dir().is_dir() else []
+    candidates: list[Path] = (
+        sorted(dev_models_dir().glob("*.tar.gz")) if dev_models_dir().is_dir() else []
+    )
     kefu_model = current_model()
     if kefu_model is not None:
         candidates.append(kefu_model)
-    return max(candidates, key=lambda p: p.stat().st_mtime_ns, default=None)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: p.stat().st_mtime_ns)
 
 
 def rasa_argv(args: Sequence[str], lookups: Path | None = None) -> list[str]:

@@ -115,11 +115,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings.ensure_var()
     upgrade_or_fail(url)
     counts = _counts(url)
-    has_data = bool(counts and any(counts.values()))
-    if has_data and args.if_missing:
+    has_data = counts is not None and any(counts.values())
+    if counts is not None and has_data and args.if_missing:
         print(f"demo database already present ({counts['order_lines']} order lines): kept")
         return 0
-    if has_data and not args.force:
+    if counts is not None and has_data and not args.force:
         raise CommandError(
             f"{redact_url(url)} already holds data ({counts['customers']} customers); "
             "pass --force to replace it with the demo shop"

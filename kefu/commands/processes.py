@@ -80,16 +80,18 @@ class Supervisor:
 
     def stop_all(self) -> None:
         """SIGTERM every running service (newest first), then SIGKILL the stragglers."""
-        running = [s for s in reversed(self.services) if s.process and s.process.poll() is None]
-        for service in running:
-            _signal_group(service.process, signal.SIGTERM)
+        running = [
+            s.process for s in reversed(self.services) if s.process and s.process.poll() is None
+        ]
+        for process in running:
+            _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        for service in running:
+        for process in running:
             try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal_group(service.process, signal.SIGKILL)
-                service.process.wait(timeout=5)
+                _signal_group(process, signal.SIGKILL)
+                process.wait(timeout=5)
         self.services.clear()
 
 

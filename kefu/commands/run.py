@@ -225,7 +225,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         while True:
             dead = supervisor.dead()
             if dead is not None:
-                _fail(supervisor, dead, f"stopped unexpectedly (exit {dead.process.returncode})")
+                code = dead.process.returncode if dead.process else None
+                _fail(supervisor, dead, f"stopped unexpectedly (exit {code})")
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nkefu: stopping", flush=True)

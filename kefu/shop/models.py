@@ -7,6 +7,8 @@ formats (numbers, ``C00042``, ``KF10000001``...).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -23,7 +25,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 from nlp.text import LANGUAGES
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 declarative base: untyped without its plugin
 
 ORDER_STATUSES = ("paid", "shipped", "delivered", "cancelled", "returned")
 RETURN_STATUSES = ("requested", "approved", "rejected", "refunded")

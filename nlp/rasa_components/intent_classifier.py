@@ -199,13 +199,8 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
         classes = [str(c) for c in self.model.classes_]
         limit = self.config["ranking_length"]
         for message, row in zip(messages, probabilities, strict=False):
-            ranking = sorted(
-                (
-                    {"name": name, "confidence": float(p)}
-                    for name, p in zip(classes, row, strict=False)
-                ),
-                key=lambda item: -item["confidence"],
-            )
+            ranked = sorted(zip(classes, row, strict=False), key=lambda pair: -float(pair[1]))
+            ranking = [{"name": name, "confidence": float(p)} for name, p in ranked]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(
                 INTENT_RANKING_KEY, ranking[:limit] if limit > 0 else ranking, add_to_output=True

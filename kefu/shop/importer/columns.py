@@ -85,7 +85,7 @@ def _email(raw: str) -> str:
     return raw
 
 
-def _length(model: type, column: str) -> int | None:
+def _length(model: Any, column: str) -> int | None:
     return getattr(model.__table__.c[column].type, "length", None)
 
 
@@ -112,7 +112,7 @@ class FileSpec:
         return [c.name for c in self.columns if c.required]
 
 
-def _t(model: type, column: str, name: str | None = None, required: bool = True) -> Column:
+def _t(model: Any, column: str, name: str | None = None, required: bool = True) -> Column:
     empty = None if model.__table__.c[column].nullable else ""
     return Column(name or column, _text(_length(model, column)), required, empty)
 

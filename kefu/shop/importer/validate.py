@@ -19,7 +19,8 @@ def _entities(
     path: Path, kind: str, known: set[str], errors: Problems
 ) -> tuple[Rows, dict[str, int]]:
     """Products or customers: new, unique ids; returns the rows and the line of each id."""
-    rows, seen = [], {}
+    rows: Rows = []
+    seen: dict[str, int] = {}
     for line, row in read_rows(path, SPECS[kind], errors):
         where = f"{path.name}:{line}"
         if row["id"] in seen:
@@ -105,7 +106,8 @@ def _reviews(
     product_ids: set[str],
     errors: Problems,
 ) -> Rows:
-    rows, seen = [], {}
+    rows: Rows = []
+    seen: dict[str, int] = {}
     for line, row in read_rows(path, SPECS["reviews"], errors):
         where = f"{path.name}:{line}"
         if row["id"] in seen:

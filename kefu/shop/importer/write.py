@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
@@ -14,7 +15,7 @@ from kefu.shop.models import Customer, Order, Product, Review
 from kefu.shop.writer import write_tables
 
 
-def _existing_ids(conn: Connection, model: type) -> set[str]:
+def _existing_ids(conn: Connection, model: Any) -> set[str]:
     if not inspect(conn).has_table(model.__tablename__):
         return set()
     return set(conn.execute(select(model.id)).scalars())
