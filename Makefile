@@ -45,16 +45,19 @@ run: db ## Set up, build what is missing, start every server and print the URL
 test: setup browser-deps ## Lint (ruff) and run every test, all tiers (pytest)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	@# static checks of the architecture go here, before the suite: import-linter, mypy
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 # Tiers are pytest markers set in tests/conftest.py from the fixtures a test uses.
 test-fast: setup ## Day-to-day tests (under a minute): no servers, databases, browser, training
 	$(VENV)/bin/pytest -q -m "not integration and not browser and not slow"
 
-lint: setup ## Lint and check formatting with ruff
+lint: setup ## Static checks: ruff (lint, format), import-linter (layers), mypy (types)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: setup ## Reformat the code with ruff
 	$(VENV)/bin/ruff check --fix .

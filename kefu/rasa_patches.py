@@ -137,14 +137,12 @@ def install() -> bool:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
-    RemoteAction._validate_action_result = (  # type: ignore[method-assign]
-        lambda self, result: validate_action_result(result)
-    )
+    RemoteAction._validate_action_result = lambda self, result: validate_action_result(result)
     _original_resolve_by_type = Event.resolve_by_type
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     from rasa.utils.endpoints import EndpointConfig
 
-    EndpointConfig.session = lambda self: _KeptSession(self)  # type: ignore[method-assign]
+    EndpointConfig.session = lambda self: _KeptSession(self)
     _installed = True
     logger.debug("kefu: Rasa speed fixes installed")
     return True
