@@ -26,18 +26,18 @@ _NUM = "(?:[0-9]{1,6}|[零〇一二三四五六七八九十百]{1,5})"
 _SP = "[ \t]*"
 
 # A building, unit, floor or room: "3号楼", "2单元", "501室", "A座", "12层", "-2-301".
-_UNIT = "(?:号楼|号院|栋|幢|座|单元|层|楼|室|户|房)"
+_UNIT = "(?:号楼|号院|栋|幢|座|单元|门|层|楼|室|户|房)"
 _TAIL_TOKEN = (
     f"(?:{_SP}[-—]?{_SP}{_NUM}{_SP}(?:{_UNIT}|号)"  # directly: 5号楼, 1单元, 3号
     f"|{_SP}[{_CJK}A-Za-z]{{1,12}}?{_SP}{_NUM}{_SP}{_UNIT}"  # after a name: 阳光花园3栋
     f"|{_SP}[A-Za-z]{_SP}座"
+    f"|{_SP}[东西南北中](?:户|侧|门)"  # 8层东户
+    f"|{_SP}-?[0-9]{{1,5}}(?:-[0-9]{{1,5}}){{1,3}}(?![0-9])"  # 2-3-1 (building-unit-room)
     f"|{_SP}-[0-9]{{1,5}})"
 )
-_ROOM = f"(?:{_SP}[0-9]{{2,5}}(?![0-9]){_SP}(?:室|号|房)?)?"
+_ROOM = f"(?:{_SP}[0-9]{{2,5}}(?![0-9])(?:{_SP}(?:室|号|房))?)?"
 
-_ZH_STREET = (
-    f"(?:路|街|大道|巷|弄|胡同)(?:[东西南北中]段)?{_SP}{_NUM}(?:-[0-9]+)?{_SP}(?:号院|号|弄)"
-)
+_ZH_STREET = f"(?:路|街|大道|(?<![知频味报难说问通轨车人])道|巷|弄|胡同)(?:[东西南北中]段)?{_SP}{_NUM}(?:-[0-9]+)?{_SP}(?:号院|号|弄)"
 _ZH_BUILDING = f"{_NUM}{_SP}(?:号楼|栋|幢|座|单元){_SP}{_NUM}"
 _ZH_ADDRESS = re.compile(
     f"(?:{_ZH_STREET}|{_ZH_BUILDING}{_SP}(?:{_UNIT}|号)?)(?:{_TAIL_TOKEN})*{_ROOM}"
@@ -65,19 +65,30 @@ _EN_SUFFIX = (
     "Grove|Walk|Hill|Circle|Cir|Trail|Green|Rise|Parade|Esplanade|Quay|Wharf|Alley|Plaza)"
 )
 _EN_WORD = "(?:[A-Z][A-Za-z'.-]*|[0-9]{1,3}(?:st|nd|rd|th))(?![0-9A-Za-z])"
-_EN_FLAT = r"(?:Apt|Apartment|Flat|Unit|Suite|Ste|Floor|Fl|Room|Rm|#)\.?[ ]?#?[ ]?[0-9A-Za-z-]+"
+_EN_FLAT = (
+    r"(?:Apt|Apartment|Flat|Unit|Suite|Ste|Floor|Fl|Room|Rm|Blk|Block|#)\.?[ ]?#?[ ]?[0-9A-Za-z-]+"
+)
 _EN_PLACE = "[A-Z][A-Za-z.'-]*(?![0-9])"
 _EN_POSTCODE = (
-    "(?:[A-Z]{2}[ ]+[0-9]{5}(?:-[0-9]{4})?"  # US state and ZIP
+    "(?:[A-Z]{2,3}[ ]+[0-9]{4,5}(?:-[0-9]{4})?"  # US state and ZIP, Australian state
+    "|[A-Z][0-9][A-Z][ ]?[0-9][A-Z][0-9]"  # Canadian postcode
     "|[A-Z]{1,2}[0-9][A-Z0-9]?[ ]?[0-9][A-Z]{2}"  # UK postcode
-    "|[0-9]{5,6})(?![0-9A-Za-z])"  # ZIP or Chinese postcode
+    "|[0-9]{4,6})(?![0-9A-Za-z])"  # ZIP, Chinese and other postcodes
 )
 _EN_ADDRESS = re.compile(
-    rf"(?<![0-9A-Za-z])(?:{_EN_FLAT},?[ ]+)?(?:No\.?[ ]?)?[0-9]{{1,6}}[A-Za-z]?(?:[-/][0-9]{{1,6}}[A-Za-z]?)?,?[ ]+"
-    rf"(?:{_EN_WORD}[ ]+){{1,4}}?{_EN_SUFFIX}(?![A-Za-z])\.?(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)(?![A-Za-z]))?"
+    rf"(?<![0-9A-Za-z])(?:{_EN_FLAT},?[ ]+)?(?:No\.?[ ]?|Blk[ ]|Block[ ])?[0-9]{{1,6}}[A-Za-z]?(?:[-/][0-9]{{1,6}}[A-Za-z]?)?,?[ ]+"
+    rf"(?:{_EN_WORD}[ ]+){{1,4}}?{_EN_SUFFIX}(?![A-Za-z])\.?"
+    rf"(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|Central|[0-9]{{1,3}})(?![A-Za-z0-9]))?"
     rf"(?:,?[ ]+{_EN_FLAT})?"
     rf"(?:,[ ]*{_EN_PLACE}(?:[ ]+{_EN_PLACE}){{0,3}}){{0,3}}"
     rf"(?:,?[ ]*{_EN_POSTCODE})?"
+)
+
+_EU_ADDRESS = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9]{1,5}[a-z]?,?[ ]+(?:Rue|Avenue|Boulevard|Bd|Place|Quai|Chemin|"
+    r"Via|Viale|Piazza|Calle|Avenida|Rua)(?:[ ]+(?:de|du|des|la|le|di|del|della)?[ ]*[A-Z][A-Za-z'-]*){1,4}"
+    r"|[A-Z][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)[ ]+[0-9]{1,5}[a-z]?)"
+    r"(?:,[ ]*[0-9]{4,5}[ ]+[A-Z][A-Za-z'-]*(?:[ ]+[A-Z][A-Za-z'-]*)?)?"
 )
 
 
@@ -98,5 +109,6 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
     for m in _ZH_DIVISIONS.finditer(text):
         limit = _ZH_DIVISION_CHAR.search(text, m.start()).end()
         spans.append((_after_lead(text, m.start(), limit), m.end()))
-    spans.extend((m.start(), m.end()) for m in _EN_ADDRESS.finditer(text))
+    for pattern in (_EN_ADDRESS, _EU_ADDRESS):
+        spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
     return spans

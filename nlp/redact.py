@@ -3,18 +3,17 @@ e-mail addresses, bank card numbers and street addresses.
 
 Each kind of personal data is replaced by one short, language-neutral mark:
 
-============  ============  ==========================================================
-kind          mark          rule
-============  ============  ==========================================================
-``id_card``   ``[ID]``      18-character resident ID with a valid check digit and birth
-                            date (python-stdnum's ``cn.ric``), plain or ``6-8-4`` grouped
-``phone``     ``[PHONE]``   a valid number for China, the US or the UK, or any region when
-                            written with ``+``/``00`` (``phonenumbers``), with its extension
-``email``     ``[EMAIL]``   ``name@domain.tld``, also ``name [at] domain [dot] tld``
-``bank_card`` ``[CARD]``    15-19 digits (plain or grouped by 4) passing the Luhn check,
-                            with a card network's prefix
-``address``   ``[ADDRESS]`` see :mod:`nlp.address`
-============  ============  ==========================================================
+- ``id_card`` -> ``[ID]``: 18-character resident ID with a valid check digit and birth
+  date (python-stdnum's ``cn.ric``), plain or grouped ``6-8-4``.
+- ``phone`` -> ``[PHONE]``: a valid number for one of :data:`PHONE_REGIONS` (China, the
+  US, the UK, Australia) or, written with ``+``/``00`` and a country code, a number of a
+  possible length for that country (``phonenumbers``); with its extension. Never a date
+  or a time.
+- ``email`` -> ``[EMAIL]``: ``name@domain.tld``, also ``name [at] domain [dot] tld``;
+  not image file names such as ``icon@2x.png``.
+- ``bank_card`` -> ``[CARD]``: 15-19 digits (plain, grouped by 4, or 6 + the rest)
+  passing the Luhn check, with a card network's prefix.
+- ``address`` -> ``[ADDRESS]``: see :mod:`nlp.address`.
 
 Order numbers (``KF10000123``), tracking numbers, prices, dates and product codes are
 left alone: numbers glued to Latin letters are never phones or cards, and the checksums,
@@ -58,7 +57,7 @@ _PRIORITY = {
 }
 
 # Regions tried, in order, for numbers written without a country code.
-PHONE_REGIONS = ("CN", "US", "GB")
+PHONE_REGIONS = ("CN", "US", "GB", "AU")
 _PHONE_LENIENCY = phonenumbers.Leniency.VALID
 
 
@@ -129,18 +128,25 @@ _ID = re.compile(
 )
 _CARD = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9]{15,19}|[0-9]{4}([ -])[0-9]{4}(?:\1[0-9]{4}){1,2}(?:\1[0-9]{1,3})?"
-    r"|[0-9]{4}([ -])[0-9]{6}\2[0-9]{5}|[0-9]{6}([ -])[0-9]{12,13})(?![0-9A-Za-z])"
+    r"|[0-9]{4}([ -])[0-9]{6}\2[0-9]{5}|[0-9]{6}([ -])[0-9]{9,13})(?![0-9A-Za-z])"
 )
+_DOT = r"(?:\.|[ ]*(?:\[dot\]|\(dot\)|[ ]dot[ ])[ ]*)"
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
     r"[ ]*(?:@|\[at\]|\(at\)|\{at\}|[ ]at[ ])[ ]*"
-    r"[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:[ ]*(?:\.|\[dot\]|\(dot\)|[ ]dot[ ])[ ]*[A-Za-z0-9-]{1,63}){0,4}"
-    r"[ ]*(?:\.|\[dot\]|\(dot\)|[ ]dot[ ])[ ]*[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+    rf"[A-Za-z0-9][A-Za-z0-9-]{{0,62}}(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,4}}"
+    rf"{_DOT}[A-Za-z]{{2,24}}(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
+# "icon@2x.png": an image file name (a file extension is no top-level domain).
+_FILE_NAME = re.compile(
+    r"\.(?:png|jpe?g|gif|webp|svg|bmp|tiff?|heic|pdf|docx?|xlsx?|pptx?|txt|csv|zip|mp[34]|mov)$",
     re.IGNORECASE,
 )
 _WINDOW = 40
 _PHONE_WINDOW = re.compile(
-    rf"(?<![0-9A-Za-z])[+(]?[0-9][0-9 ()./-]{{5,{_WINDOW - 2}}}[0-9](?![0-9A-Za-z])"
+    rf"(?<![0-9A-Za-z])(?<![0-9A-Za-z][-_/])(?:\(?\+|\()?[0-9][0-9 ()./-]{{5,{_WINDOW - 3}}}[0-9]"
+    r"(?![0-9A-Za-z])"
 )
 _DIGIT = re.compile("[0-9]")
 # Cheap tests that a window may hold a number of the region (the matcher decides).
@@ -148,8 +154,13 @@ _REGION_HINTS = {
     "CN": re.compile(r"\+|(?<![0-9])(?:0|1[3-9]|86|400|800)"),
     "US": re.compile(r"(?<![0-9])\(?[2-9][0-9]{2}\)?[ .-]?[2-9][0-9]{2}[ .-]?[0-9]{4}(?![0-9])"),
     "GB": re.compile(r"(?<![0-9])\(?0[1-9]"),
+    "AU": re.compile(r"(?<![0-9])\(?0[2-478]"),
 }
-_DATE = re.compile(r"[0-9]{4}([-/.])[0-9]{1,2}\1[0-9]{1,2}")
+# Dates (2024-03-15, 15/03/2024) are never phones; the matcher itself rules them out.
+_DATE = re.compile(
+    r"(?<![0-9])(?:[0-9]{4}([-/.])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-/.])[0-9]{1,2}\2[0-9]{4})(?![0-9])"
+)
+_INTERNATIONAL = re.compile(r"\(?(?:\+|00)[ ]?[1-9]")
 _EXTENSION = re.compile(r"[ ]*(?:转|分机|ext\.?|x|#)[ ]*[0-9]{1,6}(?![0-9])", re.IGNORECASE)
 # A Chinese mobile number after a label written without a space ("tel13812345678"),
 # which phonenumbers' matcher skips because a Latin letter touches it.
@@ -203,7 +214,8 @@ def _looks_like_id_number(number: str) -> bool:
 def _emails(text: str) -> Iterable[tuple[int, int]]:
     if "@" in text or "at" in text.lower():
         for m in _EMAIL.finditer(text):
-            yield m.start(), m.end()
+            if not _FILE_NAME.search(m.group()):
+                yield m.start(), m.end()
 
 
 def _phones(text: str) -> Iterable[tuple[int, int]]:
@@ -212,10 +224,10 @@ def _phones(text: str) -> Iterable[tuple[int, int]]:
     seven digits or more, first for China, then on what is left for the other regions."""
     for window in _PHONE_WINDOW.finditer(text):
         chunk = window.group()
-        if _DATE.fullmatch(chunk) or len(_DIGIT.findall(chunk)) < 7:
+        if len(_DIGIT.findall(chunk)) < 7:
             continue
-        whole = _whole_window_region(chunk)
-        if whole:
+        timed = text.startswith(":", window.end())
+        if not timed and not _DATE.search(chunk) and _whole_window_is_a_number(chunk):
             ext = _EXTENSION.match(text, window.end())
             yield window.start(), ext.end() if ext else window.end()
             continue
@@ -228,6 +240,7 @@ def _phones(text: str) -> Iterable[tuple[int, int]]:
             found = [
                 (m.start, m.end)
                 for m in phonenumbers.PhoneNumberMatcher(chunk, region, leniency=_PHONE_LENIENCY)
+                if not _DATE.search(m.raw_string) and not chunk.startswith(":", m.end)
             ]
             for start, end in found:
                 ext = _EXTENSION.match(text, lo + end)
@@ -239,18 +252,33 @@ def _phones(text: str) -> Iterable[tuple[int, int]]:
         yield m.start(1), m.end(1)
 
 
-def _whole_window_region(chunk: str) -> str | None:
-    """The first region for which the whole window is one valid number (the fast path:
-    one parse instead of the matcher's search)."""
+def _whole_window_is_a_number(chunk: str) -> bool:
+    """Whether the whole window is one valid number of a region (the fast path: one
+    parse instead of the matcher's search). With an explicit country code (``+44``,
+    ``0086``) a number of a possible length for that country is enough."""
+    international = _INTERNATIONAL.match(chunk) is not None
     for region in PHONE_REGIONS:
         if _REGION_HINTS[region].search(chunk):
             try:
                 number = phonenumbers.parse(chunk, region)
             except phonenumbers.NumberParseException:
                 continue
-            if phonenumbers.is_valid_number(number):
-                return region
-    return None
+            if phonenumbers.is_valid_number(number) or (
+                international and phonenumbers.is_possible_number(number)
+            ):
+                return True
+    return False
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """A phone span without surrounding spaces or an opening parenthesis left unclosed."""
+    while (
+        start < end and text[start] in " (" and (text[start] == " " or ")" not in text[start:end])
+    ):
+        start += 1
+    while end > start and text[end - 1] == " ":
+        end -= 1
+    return start, end
 
 
 # Phones are searched last, in the text without the other findings (see find_pii).
@@ -294,7 +322,10 @@ def find_pii(text: str, *, kinds: Iterable[str] = ALL) -> list[Span]:
         for start, end, kind in candidates:
             if kind != "address":
                 chars[start:end] = " " * (end - start)
-        candidates.extend((s, e, "phone") for s, e in _phones("".join(chars)) if e > s)
+        for s, e in _phones("".join(chars)):
+            s, e = _trim(folded, s, e)
+            if e > s:
+                candidates.append((s, e, "phone"))
     # Longest first (then by kind priority); keep those that overlap nothing kept.
     candidates.sort(key=lambda c: (c[0] - c[1], _PRIORITY[c[2]], c[0]))
     starts: list[int] = []  # starts and ends of the kept spans, sorted (they never overlap)

@@ -33,6 +33,9 @@ def test_the_examples_are_valid_numbers():
         ("tel13912345678", "tel[PHONE]"),
         ("Call me on +44 20 7946 0958 or (415) 555-2671 ext 12.", "Call me on [PHONE] or [PHONE]."),
         ("UK mobile 07700 900123", "UK mobile [PHONE]"),
+        ("HK +852-3123-4567 或 (+86) 139 1234 5678", "HK [PHONE] 或 [PHONE]"),
+        ("Sydney office (03) 9123 4567", "Sydney office [PHONE]"),
+        ("Tel.1-212-555-0188", "Tel.[PHONE]"),
         # e-mail
         ("邮箱zhangsan@163.com谢谢", "邮箱[EMAIL]谢谢"),
         ("write to john.doe+shop@mail.example.co.uk.", "write to [EMAIL]."),
@@ -41,6 +44,7 @@ def test_the_examples_are_valid_numbers():
         ("卡号6222 0212 3456 7890 128，开户行工行", "卡号[CARD]，开户行工行"),
         ("card 4111-1111-1111-1111 exp 12/27", "card [CARD] exp 12/27"),
         ("amex 378282246310005", "amex [CARD]"),
+        ("refund to 411111 1111111111 please", "refund to [CARD] please"),
         # addresses, zh
         ("请寄到北京市朝阳区建国路88号SOHO现代城5号楼1单元1203室，谢谢", "请寄到[ADDRESS]，谢谢"),
         ("地址：广东省深圳市南山区深南大道10000号", "地址：[ADDRESS]"),
@@ -52,6 +56,12 @@ def test_the_examples_are_valid_numbers():
         ("Ship to Flat 3, 12 Oak Road, Manchester M1 1AE please", "Ship to [ADDRESS] please"),
         ("1600 Pennsylvania Avenue NW, Washington, DC 20500", "[ADDRESS]"),
         ("No. 88 Jianguo Road, Chaoyang District, Beijing 100022", "[ADDRESS]"),
+        ("to 5 King Street West, Toronto, ON M5H 1A1.", "to [ADDRESS]."),
+        ("Blk 45 Bedok Avenue 2, #03-11, Singapore 460045", "[ADDRESS]"),
+        ("7 Rue du Bac, 75007 Paris", "[ADDRESS]"),
+        ("Lindenstraße 12, 10969 Berlin", "[ADDRESS]"),
+        ("天津市南开区鞍山西道12号3门501", "[ADDRESS]"),
+        ("重庆市渝中区解放碑路8号3-2-1，谢谢", "[ADDRESS]，谢谢"),
     ],
 )
 def test_masks_personal_data(text, expected):
@@ -79,6 +89,12 @@ def test_masks_personal_data(text, expected):
         "Buy 2 get 1 free, size 42, colour Navy",
         "email me when it ships @support",
         "version 3.6.21 at 10:30",
+        "签收时间2024-06-01 18:45:10",
+        "pickup 01/06/2024 18:45",
+        "ref INV-2023-004567",
+        "see photo@3x.jpg and banner@2x.png",
+        "我知道15号能到",
+        "mail me at home. Thanks",
     ],
 )
 def test_leaves_other_text_alone(text):
