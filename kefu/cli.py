@@ -18,6 +18,7 @@ from kefu import __version__
 COMMANDS = [
     "kefu.commands.analyze",
     "kefu.commands.db",
+    "kefu.commands.redact",
     "kefu.commands.token",
     "kefu.commands.train",
     "kefu.commands.recommend",
