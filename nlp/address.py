@@ -104,10 +104,12 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _ZH_ADDRESS.finditer(text):
         lo = max(m.start() - 30, 0)
-        before = _ZH_BEFORE.search(text, lo, m.start())
-        spans.append((_after_lead(text, before.start(), m.start()), m.end()))
+        before = _ZH_BEFORE.search(text, lo, m.start())  # {0,30}$ always matches
+        start = before.start() if before is not None else m.start()
+        spans.append((_after_lead(text, start, m.start()), m.end()))
     for m in _ZH_DIVISIONS.finditer(text):
-        limit = _ZH_DIVISION_CHAR.search(text, m.start()).end()
+        division = _ZH_DIVISION_CHAR.search(text, m.start())  # _ZH_DIVISIONS holds one
+        limit = division.end() if division is not None else m.end()
         spans.append((_after_lead(text, m.start(), limit), m.end()))
     for pattern in (_EN_ADDRESS, _EU_ADDRESS):
         spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
