@@ -94,6 +94,7 @@ def save_classifier(
     meta: dict[str, Any],
     arrays: dict[str, np.ndarray],
     params: dict[str, Any] | None = None,
+    omit: Sequence[str] = (),
 ) -> Path:
     """Save a fitted text classifier: its hyper-parameters, ``classes_`` and vectorizer,
     plus the model's own ``meta`` (JSON) and ``arrays`` (npz); no pickle.
@@ -104,11 +105,14 @@ def save_classifier(
         meta: the model's own JSON-serialisable data.
         arrays: the model's own arrays.
         params: JSON forms of hyper-parameters that are objects (tuples become lists).
+        omit: hyper-parameters not to save (they load as their defaults).
     """
     check_fitted(model)
     vec_meta, vec_arrays = model.vectorizer_.get_state()
     saved = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
     saved.update(params or {})
+    for key in omit:
+        saved.pop(key, None)
     meta = {"params": saved, "classes": model.classes_.tolist(), "vectorizer": vec_meta, **meta}
     return save_model(directory, type(model).__name__, meta, {"idf": vec_arrays["idf"], **arrays})
 

@@ -13,6 +13,10 @@ a :class:`~nlp.lexicon.Lexicon` found in the text (does it name a product type, 
 something no shop sells...), which carry prior word knowledge that ~100 examples per
 intent cannot, and the shape of the message (length bucket, question or not).
 
+Open set (``open_set=True``; the bot turns it on): a message that fits no known intent is
+labelled ``"out_of_scope"``, with per-intent thresholds learnt by the same cross-validation
+on the training data alone (:mod:`nlp.open_set`; ``benchmarks/nlp_open_intent.py``).
+
 Defaults were tuned on a validation split carved from BANKING77's and SMP-ECDT's training
 sets (see ``benchmarks/nlp_intent.py``).
 """
@@ -40,10 +44,20 @@ from nlp.base import (
 )
 from nlp.features import check_texts
 from nlp.lexicon import Lexicon
+from nlp.open_set import (
+    check_open_params,
+    class_thresholds,
+    open_proba,
+    valid_thresholds,
+    with_open_class,
+)
 from nlp.persistence import ModelFormatError
 from nlp.text import CJK_CHARS
 
-__all__ = ["NaiveBayesIntentClassifier"]
+__all__ = ["OPEN_LABEL", "NaiveBayesIntentClassifier"]
+
+OPEN_LABEL = "out_of_scope"  # what the open set predicts for a message outside every intent
+_OPEN_PARAMS = ("open_set", "open_quantile")  # saved only when open_set is on
 
 # Shape features: upper bounds of the length buckets (words + Chinese characters): 1, 2,
 # 3-4, 5-7, 8-12, 13 and more; and question marks or particles.
@@ -77,6 +91,10 @@ class NaiveBayesIntentClassifier:
             and Chinese characters, six buckets) and whether it is a question (?, 吗, 呢).
         extra_weight: the value of each lexicon and shape feature (the n-gram blocks have
             unit norm).
+        open_set: predict :data:`OPEN_LABEL` for a message below its intent's threshold
+            (needs ``calibration_folds >= 2``); the label joins ``classes_`` if untrained.
+        open_quantile: fraction of each intent's correctly predicted out-of-fold training
+            examples its threshold rejects, in ``[0, 0.5]``; higher rejects more.
 
     Attributes:
         classes_: labels, sorted; the column order of :meth:`predict_proba`.
@@ -87,6 +105,8 @@ class NaiveBayesIntentClassifier:
         temperature_: the scale applied to the joint log-likelihood before the softmax.
         lexicon_tags_: the lexicon tags that are features (after the n-grams), in order.
         n_extra_features_: how many lexicon and shape features follow the n-grams.
+        open_thresholds_: with ``open_set``, each class's threshold on its probability,
+            shape ``(n_classes,)`` (an untrained open class has log-prior ``-inf``).
     """
 
     def __init__(
@@ -105,6 +125,8 @@ class NaiveBayesIntentClassifier:
         lexicon: Lexicon | None = None,
         shape_features: bool = False,
         extra_weight: float = 1.0,
+        open_set: bool = False,
+        open_quantile: float = 0.15,
     ) -> None:
         self.alpha = alpha
         self.word_ngram_range = word_ngram_range
@@ -119,6 +141,8 @@ class NaiveBayesIntentClassifier:
         self.lexicon = lexicon
         self.shape_features = shape_features
         self.extra_weight = extra_weight
+        self.open_set = open_set
+        self.open_quantile = open_quantile
 
     def get_params(self) -> dict:
         """The constructor's hyper-parameters."""
@@ -136,6 +160,8 @@ class NaiveBayesIntentClassifier:
             "lexicon": self.lexicon,
             "shape_features": self.shape_features,
             "extra_weight": self.extra_weight,
+            "open_set": self.open_set,
+            "open_quantile": self.open_quantile,
         }
 
     def _validate_params(self) -> None:
@@ -149,6 +175,7 @@ class NaiveBayesIntentClassifier:
             raise ValueError(f"lexicon must be a Lexicon or None, got {self.lexicon!r:.80}")
         if not self.extra_weight > 0:
             raise ValueError(f"extra_weight must be > 0, got {self.extra_weight!r}")
+        check_open_params(self.open_set, self.open_quantile, self.calibration_folds)
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> NaiveBayesIntentClassifier:
@@ -172,7 +199,10 @@ class NaiveBayesIntentClassifier:
         X = self._extend(vectorizer.fit_transform(texts), texts, tags)
         classes, y = np.unique(labels, return_inverse=True)
         selected, flp, prior = self._fit_nb(X, y, len(classes))
-        self.temperature_ = self._fit_temperature(X, y, len(classes))
+        oof_jll, oof_target = self._out_of_fold(X, y, len(classes))
+        self.temperature_ = self._fit_temperature(oof_jll, oof_target)
+        if self.open_set:
+            classes, flp, prior = self._fit_open(classes, flp, prior, oof_jll, oof_target)
         self.vectorizer_ = vectorizer
         self.selected_features_ = selected
         self.feature_log_prob_ = flp
@@ -228,18 +258,18 @@ class NaiveBayesIntentClassifier:
             nb.partial_fit(X[:, selected], y, classes=np.arange(n_classes))
         return selected, nb.feature_log_prob_, nb.class_log_prior_
 
-    def _fit_temperature(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int) -> float:
-        """Temperature minimising the cross-validated log-loss (1.0 when not possible)."""
-        n = X.shape[0]
-        folds = min(self.calibration_folds, n)
+    def _out_of_fold(self, X: sp.csr_matrix, y: np.ndarray, n_classes: int):
+        """Out-of-fold joint log-likelihoods ``(n, n_classes)`` and their targets (the
+        examples of classes their fold's training part lacked are left out)."""
+        folds = min(self.calibration_folds, X.shape[0])
+        scores, targets = [np.zeros((0, n_classes))], [np.zeros(0, dtype=np.int64)]
         if folds < 2:
-            return 1.0
+            return scores[0], targets[0]
         counts = np.bincount(y, minlength=n_classes)
         if counts.min() >= folds:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
         else:
             splitter = KFold(n_splits=folds, shuffle=True, random_state=0)
-        scores, targets = [], []
         for train_idx, test_idx in splitter.split(X, y):
             if len(np.unique(y[train_idx])) < 2:
                 continue
@@ -248,10 +278,13 @@ class NaiveBayesIntentClassifier:
             seen = np.isfinite(prior)[y[test_idx]]
             scores.append(jll[seen])
             targets.append(y[test_idx][seen])
-        if not scores or sum(len(t) for t in targets) == 0:
+        return np.vstack(scores), np.concatenate(targets)
+
+    @staticmethod
+    def _fit_temperature(jll: np.ndarray, target: np.ndarray) -> float:
+        """Temperature minimising the out-of-fold log-loss (1.0 when there is none)."""
+        if not len(target):
             return 1.0
-        jll = np.vstack(scores)
-        target = np.concatenate(targets)
 
         def loss(log_t: float) -> float:
             z = np.exp(log_t) * jll
@@ -261,6 +294,15 @@ class NaiveBayesIntentClassifier:
 
         result = minimize_scalar(loss, bounds=(np.log(1e-2), np.log(1e4)), method="bounded")
         return float(np.exp(result.x))
+
+    def _fit_open(self, classes, flp, prior, oof_jll, oof_target):
+        """Learn ``open_thresholds_``; add the open class when training lacked it."""
+        oof_proba = softmax(self.temperature_ * oof_jll) if len(oof_jll) else oof_jll
+        thresholds = class_thresholds(oof_proba, oof_target, len(classes), self.open_quantile)
+        classes, flp, prior, self.open_thresholds_ = with_open_class(
+            OPEN_LABEL, classes, flp, prior, thresholds
+        )
+        return classes, flp, prior
 
     # -- prediction --------------------------------------------------------------------------
     def _joint_log_likelihood(self, texts: Sequence[str]) -> np.ndarray:
@@ -282,9 +324,12 @@ class NaiveBayesIntentClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape ``(n_texts, n_classes)``, columns in ``classes_``
-        order, rows summing to 1. An empty text gets the (tempered) class prior."""
-        jll = self._joint_log_likelihood(texts)
-        return softmax(self.temperature_ * jll)
+        order, rows summing to 1. An empty text gets the (tempered) class prior. With
+        ``open_set``, rejected rows move mass to the open class (:func:`~nlp.open_set.open_proba`)."""
+        proba = softmax(self._joint_log_likelihood(texts) * self.temperature_)
+        if self.open_set:
+            proba = open_proba(proba, self.open_thresholds_, self.classes_, OPEN_LABEL)
+        return proba
 
     def predict_log_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
@@ -292,9 +337,10 @@ class NaiveBayesIntentClassifier:
             return np.log(self.predict_proba(texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        """The most likely intent of each text, shape ``(n_texts,)``."""
-        jll = self._joint_log_likelihood(texts)
-        return self.classes_[jll.argmax(axis=1)] if len(jll) else np.array([], dtype=str)
+        """The most likely intent of each text, shape ``(n_texts,)``; with ``open_set``, the
+        arg-max of :meth:`predict_proba` (``"out_of_scope"`` below the threshold)."""
+        scores = self.predict_proba(texts) if self.open_set else self._joint_log_likelihood(texts)
+        return self.classes_[scores.argmax(axis=1)] if len(scores) else np.array([], dtype=str)
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
@@ -307,7 +353,10 @@ class NaiveBayesIntentClassifier:
             "feature_log_prob": self.feature_log_prob_,
             "class_log_prior": self.class_log_prior_,
         }
-        return save_classifier(self, directory, meta, arrays, params={"lexicon": lexicon})
+        if self.open_set:
+            arrays["open_thresholds"] = self.open_thresholds_
+        omit = () if self.open_set else _OPEN_PARAMS  # closed models keep their old format
+        return save_classifier(self, directory, meta, arrays, {"lexicon": lexicon}, omit)
 
     @classmethod
     def load(cls, directory: str | Path) -> NaiveBayesIntentClassifier:
@@ -324,6 +373,8 @@ class NaiveBayesIntentClassifier:
             flp = np.asarray(arrays["feature_log_prob"], dtype=np.float64)
             prior = np.asarray(arrays["class_log_prior"], dtype=np.float64)
             temperature = float(meta["temperature"])
+            if model.open_set:
+                thresholds = np.asarray(arrays["open_thresholds"], dtype=np.float64)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"malformed {cls.__name__} in {directory}: {exc}") from exc
         n_extra = model._n_extra(lexicon_tags)
@@ -336,6 +387,7 @@ class NaiveBayesIntentClassifier:
             or np.any(np.diff(selected) <= 0)  # prediction splits the sorted columns
             or not np.isfinite(temperature)
             or temperature <= 0
+            or (model.open_set and not valid_thresholds(thresholds, classes, OPEN_LABEL))
         ):
             raise ModelFormatError(f"inconsistent {cls.__name__} arrays in {directory}")
         model.selected_features_ = selected
@@ -344,4 +396,6 @@ class NaiveBayesIntentClassifier:
         model.temperature_ = temperature
         model.lexicon_tags_ = lexicon_tags
         model.n_extra_features_ = n_extra
+        if model.open_set:
+            model.open_thresholds_ = thresholds
         return model

@@ -48,6 +48,8 @@ _MODEL_PARAMS = (
     "segment_cjk",
     "shape_features",
     "extra_weight",
+    "open_set",
+    "open_quantile",
 )
 
 
@@ -68,6 +70,10 @@ class KefuIntentClassifier(IntentClassifier, GraphComponent):
             "lookup_tags": {"product": "item", "brand": "brand", "category": "category"},
             # message length and question features
             "shape_features": True,
+            # open set: a message below its intent's learnt threshold gets `out_of_scope`
+            # (threshold = `open_quantile` of the cross-validated confidences of correctly
+            # predicted training examples; see nlp/open_set.py)
+            "open_set": False,
             # any NaiveBayesIntentClassifier keyword (alpha, feature_fraction, ...); unset
             # keys keep the model's tuned defaults
         }

@@ -148,3 +148,23 @@ def test_fingerprint_follows_the_lexicon_files(tmp_path):
     (tmp_path / "item.txt").write_text("pillow\n枕头\nlamp\n", encoding="utf-8")
     assert KefuIntentClassifier.fingerprint_addon(config) != first
     assert KefuIntentClassifier.fingerprint_addon({"lexicon": False}) is None
+
+
+def test_open_set_is_off_by_default_and_on_from_the_config(model_storage, context):
+    default = KefuIntentClassifier.create({}, model_storage, Resource("closed"), context)
+    default.train(_training_data())
+    assert default.model.open_set is False
+    assert "out_of_scope" not in default.model.classes_
+
+    config = {"open_set": True, "open_quantile": 0.1, "ranking_length": 0}
+    resource = Resource("open")
+    component = KefuIntentClassifier.create(config, model_storage, resource, context)
+    component.train(_training_data())
+    assert component.model.open_set is True and component.model.open_quantile == 0.1
+    texts = ["我的订单到哪了", "", "qwzx plmk"]  # nothing in the last two: the class prior
+    before = _parse(component, texts)
+    assert [m.get(INTENT)["name"] for m in before] == ["order_status", *["out_of_scope"] * 2]
+    assert "out_of_scope" in [r["name"] for r in before[0].get(INTENT_RANKING_KEY)]
+    loaded = KefuIntentClassifier.load(config, model_storage, resource, context)
+    after = _parse(loaded, texts)
+    assert [m.get(INTENT) for m in after] == [m.get(INTENT) for m in before]
