@@ -56,7 +56,9 @@ def test_search_by_product_words_in_both_languages(domain):
         cards = _cards(messages)
         names = [c["name"] for c in cards]
         assert all(term.lower() in n.lower() for n in names), (term, names)
-        assert slot_events(events) == {"resolved": True}
+        slots = slot_events(events)
+        assert slots["resolved"] is True
+        assert slots["shown_products"] == [c["id"] for c in cards]
 
 
 def test_search_combines_brand_category_and_price(domain):
