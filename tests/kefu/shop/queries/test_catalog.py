@@ -122,9 +122,8 @@ def test_find_products_applies_every_constraint(small_shop_url):
 
 
 def test_find_products_on_postgresql(postgres_url):
-    from tests.kefu.conftest import REF_DATE, SMALL
-
     from kefu.shop.demo import build_demo
+    from tests.kefu.conftest import REF_DATE, SMALL
 
     build_demo(postgres_url, reference_date=REF_DATE, progress=False, **SMALL)
     _check_filters(postgres_url)
