@@ -265,7 +265,9 @@ class ConstraintParser:
         for start, end, tag in spans:
             term = norm[start:end]
             if tag == "product":
-                value = next((f for f in _singular_forms(term) if f in self._products), term)
+                # the singular matches more names ("phone cases" -> "phone case")
+                forms = _singular_forms(term)[::-1]
+                value = next((f for f in forms if f in self._products), term)
                 if value not in types:
                     types.append(value)
             elif tag == "brand":

@@ -205,6 +205,13 @@ def test_recommend_and_find_honour_the_product_type(action, text, intent):
     assert ProductQuery.from_json(_state(events)[LAST_QUERY_SLOT]).types == (word,)
 
 
+def test_recommend_plural_english_product_type():
+    messages, _ = _ask(ActionRecommend(), "can you recommend some phone cases?", lang="en",
+                       intent="recommend")  # fmt: skip
+    products = _products(messages)
+    assert products and all("phone case" in p.name_en.lower() for p in products)
+
+
 def test_recommend_and_find_give_the_same_candidates():
     messages_a, _ = _ask(ActionRecommend(), "有没有100元以内的零食推荐", intent="recommend")
     messages_b, _ = _ask(ActionSearchProducts(), "找100元以内的零食")

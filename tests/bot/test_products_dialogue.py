@@ -71,11 +71,11 @@ def test_the_issue_examples(rasa_server: RasaServer, catalogue):
 
     cases = rasa_server.send(_sender("cases"), "can you recommend some phone cases?")
     shown = catalogue.shown(cases)
-    assert shown and all("phone case" in p.name_en.lower() for p in shown)
+    assert shown and all("phone case" in p.name_en.lower() for p in shown), _text(cases)
 
     snacks = rasa_server.send(_sender("snacks"), "有没有100元以内的零食推荐")
     shown = catalogue.shown(snacks)
-    assert shown and all(p.category == "food" and p.price <= 100 for p in shown)
+    assert shown and all(p.category == "food" and p.price <= 100 for p in shown), _text(snacks)
 
 
 def test_cheaper_running_shoes_after_a_list_of_running_shoes(rasa_server: RasaServer, catalogue):

@@ -7,7 +7,7 @@ import pytest
 from nlp.constraints import ConstraintParser, ProductQuery, Request, Vocabulary, follow_up, refine
 
 VOCAB = Vocabulary(
-    products=("蓝牙耳机", "耳机", "Bluetooth Earbuds", "earbuds", "手机壳", "Phone Case",
+    products=("phone cases", "蓝牙耳机", "耳机", "Bluetooth Earbuds", "earbuds", "手机壳", "Phone Case",
               "跑步鞋", "Running Shoes", "充电宝", "Power Bank", "羽绒服", "T恤", "kettle"),
     brands={"小米": "Xiaomi", "Xiaomi": "Xiaomi", "索尼": "Sony", "Sony": "Sony",
             "三只松鼠": "Three Squirrels", "Three Squirrels": "Three Squirrels",
