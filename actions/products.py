@@ -1,5 +1,12 @@
 """Product actions: search the catalogue and suggest products, shown as product cards.
 
+"Recommend X" and "find X" lead to the same candidates: the catalogue filtered by every
+constraint the customer gave (:mod:`nlp.constraints`), ordered by the recommender for a
+verified customer and by popularity for a visitor. The last list and its query stay in the
+slots ``last_query`` (JSON), ``shown_products`` (the ids of the last list) and
+``seen_products`` (every id shown for that query), so that the next turns refine it:
+cheaper, more expensive, another brand, more, "the second one", "the Xiaomi one".
+
 Cards go out as a custom payload ``{"products": [{"id", "name", "price", "image", "url",
 "reason"}]}`` for the widget; text-only channels (``rasa shell``) get the same list as
 text instead.
@@ -8,25 +15,39 @@ text instead.
 from __future__ import annotations
 
 import logging
-import re
-from collections import Counter
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, language, latest_text
+from actions.common import language
 from actions.orders import money
-from actions.services import identity, recommender, texts
+from actions.services import identity, listing, recommender, texts
 from kefu.shop import queries as shop
+from nlp.constraints import ProductQuery, Request, follow_up, refine
 
 logger = logging.getLogger(__name__)
 
 TEXT_ONLY_CHANNELS = ("cmdline",)
 MAX_RESULTS = 5
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(k|千|w|万)?", re.IGNORECASE)
-_CURRENCY = re.compile(r"[¥$￥元块]|rmb|yuan|dollar|bucks|price|价|钱|预算", re.IGNORECASE)
+MAX_SEEN = 100
+LAST_QUERY_SLOT = "last_query"
+SHOWN_SLOT = "shown_products"
+SEEN_SLOT = "seen_products"
+# intro of a list per refinement, and the reply when a refinement finds nothing new
+REFINED_INTRO = {
+    "cheaper": "utter_products_cheaper",
+    "pricier": "utter_products_pricier",
+    "other_brand": "utter_products_other_brand",
+    "more": "utter_products_more",
+}
+REFINED_NONE = {
+    "cheaper": "utter_no_cheaper",
+    "pricier": "utter_no_pricier",
+    "other_brand": "utter_no_other_brand",
+    "more": "utter_no_more",
+}
 
 
 def parse_price(
@@ -34,33 +55,12 @@ def parse_price(
 ) -> tuple[float | None, float | None]:
     """A ``(min, max)`` price range from the message (either may be ``None``).
 
-    Only read when the message talks about money (a ``price`` entity, a currency sign or
-    word); one number is a maximum unless a word like "over"/"以上" makes it a minimum.
+    Read by :mod:`nlp.constraints` (the message first, then the ``price`` entities).
     """
-    text = (text or "")[:500]
-    if not price_entities and not _CURRENCY.search(text):
-        return None, None
-    scope = " ".join(price_entities) if price_entities else text
-    scope = re.sub(r"KF\d+", " ", scope, flags=re.IGNORECASE)
-    numbers = []
-    for value, unit in _NUMBER.findall(scope):
-        amount = float(value)
-        if unit and unit.lower() in ("k", "千"):
-            amount *= 1000
-        elif unit and unit.lower() in ("w", "万"):
-            amount *= 10000
-        numbers.append(amount)
-    numbers = [n for n in numbers if 0 < n < 10_000_000]
-    if not numbers:
-        return None, None
-    if len(numbers) >= 2:
-        low, high = sorted(numbers[:2])
-        return low, high
-    words = texts.labels(lang).get("parse", {})
-    low_text = text.lower()
-    if any(w.lower() in low_text for w in words.get("price_min", [])):
-        return numbers[0], None
-    return None, numbers[0]
+    low, high = listing.parse_price(text)
+    if low is None and high is None and price_entities:
+        low, high = listing.parse_price(" ".join(price_entities))
+    return low, high
 
 
 def send_products(
@@ -74,13 +74,13 @@ def send_products(
     lang = language(tracker)
     if tracker.get_latest_input_channel() in TEXT_ONLY_CHANNELS:
         template = texts.template(lang, "list_item")
-        listing = "\n".join(
+        lines = "\n".join(
             template.format(index=i, name=p.name(lang), price=money(p.price, lang))
             + (f" ({reason})" if reason else "")
             for i, (p, reason) in enumerate(products, start=1)
         )
         dispatcher.utter_message(response=response, count=len(products), **values)
-        dispatcher.utter_message(text=listing)
+        dispatcher.utter_message(text=lines)
         return
     cards = [recommender.card(p, lang, reason) for p, reason in products]
     dispatcher.utter_message(
@@ -88,22 +88,220 @@ def send_products(
     )
 
 
-def _category(tracker: Tracker) -> str | None:
-    """The category the customer named, else the category of the product they named."""
-    values = entity_values(tracker, "category")
+def _ids(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, str)][:MAX_SEEN]
+
+
+def _details(dispatcher: CollectingDispatcher, tracker: Tracker, product: shop.ProductView) -> None:
+    lang = language(tracker)
+    send_products(
+        dispatcher,
+        tracker,
+        [(product, "")],
+        "utter_product_details",
+        name=product.name(lang),
+        brand=product.brand,
+        price=money(product.price, lang),
+        stock=texts.label(lang, "stock", "in" if product.stock > 0 else "out"),
+        description=product.description(lang),
+    )
+
+
+class ProductReply:
+    """One product answer: read the request, find the list, say it; returns slot events."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.mode = mode  # "search" or "recommend"
+        self.lang = language(tracker)
+        self.previous = ProductQuery.from_json(tracker.get_slot(LAST_QUERY_SLOT))
+        self.shown = _ids(tracker.get_slot(SHOWN_SLOT))
+        self.seen = _ids(tracker.get_slot(SEEN_SLOT))
+
+    def answer(self, request: Request) -> list[EventType]:
+        """Answer ``request`` (a pick from the last list, a refinement or a new query)."""
+        if self.shown and (request.ordinal is not None or (request.pick and request.query.brands)):
+            picked = self._pick(request)
+            if picked is not None:
+                return picked
+        if request.refinements:
+            return self._refine(request)
+        query = request.query
+        if self.previous is not None and not (query.types or query.category):
+            if query.has_subject() or query.min_price is not None or query.max_price is not None:
+                query = follow_up(self.previous, request)
+        return self._new(query)
+
+    def _pick(self, request: Request) -> list[EventType] | None:
+        products = shop.products_by_ids(self.shown)
+        listed = [products[i] for i in self.shown if i in products]
+        if request.ordinal is not None:
+            index = request.ordinal - 1 if request.ordinal > 0 else len(listed) + request.ordinal
+            if 0 <= index < len(listed):
+                _details(self.dispatcher, self.tracker, listed[index])
+            else:
+                self.dispatcher.utter_message(response="utter_no_such_item", count=len(listed))
+            return []
+        wanted = {b.casefold() for b in request.query.brands}
+        matching = [p for p in listed if p.brand.casefold() in wanted]
+        if len(matching) == 1:
+            _details(self.dispatcher, self.tracker, matching[0])
+            return []
+        if matching:
+            send_products(
+                self.dispatcher,
+                self.tracker,
+                [(p, "") for p in matching],
+                "utter_products_of_brand",
+                brand=matching[0].brand,
+            )
+            return [SlotSet(SHOWN_SLOT, [p.id for p in matching])]
+        return None  # not in the last list: search that brand
+
+    def _refine(self, request: Request) -> list[EventType]:
+        kind = request.refinements[0]
+        if self.previous is None:
+            if not request.query.has_subject():
+                self.dispatcher.utter_message(response="utter_refine_without_list")
+                return []
+            return self._new(refine(request.query, kind))
+        base = follow_up(self.previous, request)
+        products = shop.products_by_ids(self.shown)
+        shown = [products[i] for i in self.shown if i in products]
+        query = refine(base, kind, [float(p.price) for p in shown], [p.brand for p in shown])
+        exclude = self.seen if kind == "more" else []
+        found = shop.find_products(query, exclude_ids=exclude, limit=listing.CANDIDATES)
+        if not found:
+            values: dict[str, Any] = {"wanted": listing.describe(base, self.lang)}
+            if shown and kind == "cheaper":
+                cheapest = min(shown, key=lambda p: p.price)
+                values.update(name=cheapest.name(self.lang), price=money(cheapest.price, self.lang))
+            self.dispatcher.utter_message(response=REFINED_NONE[kind], **values)
+            return []
+        seen = self.seen if kind == "more" else []
+        return self._show(query, found, REFINED_INTRO[kind], seen)
+
+    def _new(self, query: ProductQuery) -> list[EventType]:
+        if query.is_empty() and self.mode == "search":
+            self.dispatcher.utter_message(response="utter_ask_product")
+            return []
+        customer = self._customer()
+        if self.mode == "recommend" and query.replace(category=None).is_empty():
+            return self._suggest(query.category, customer)
+        found = shop.find_products(query, limit=listing.CANDIDATES)
+        if not found:
+            return self._no_match(query)
+        intro = "utter_products_found"
+        if self.mode == "recommend":
+            intro = "utter_recommend_personal" if customer else "utter_recommend_popular"
+        return self._show(query, found, intro, [])
+
+    def _customer(self) -> shop.CustomerInfo | None:
+        customer_id = identity.verified_customer(self.tracker)
+        return shop.get_customer(customer_id) if customer_id else None
+
+    def _show(
+        self,
+        query: ProductQuery,
+        candidates: list[shop.ProductView],
+        intro: str,
+        seen: list[str],
+    ) -> list[EventType]:
+        customer = self._customer()
+        reason = ""
+        if self.mode == "recommend" and not query.cheap:
+            reason = texts.label(self.lang, "reasons", "bestseller", "")
+        ranked = recommender.rank(
+            customer.id if customer else None,
+            candidates,
+            self.lang,
+            n=MAX_RESULTS,
+            city=customer.city if customer else None,
+            fallback_reason=reason,
+        )
+        send_products(
+            self.dispatcher,
+            self.tracker,
+            [(s.product, s.reason) for s in ranked],
+            intro,
+            name=customer.name if customer else "",
+            category=texts.label(self.lang, "categories", query.category or "", ""),
+            wanted=listing.describe(query, self.lang),
+        )
+        ids = [s.product.id for s in ranked]
+        return self._remember(query, ids, seen + ids)
+
+    def _suggest(self, category: str | None, customer: shop.CustomerInfo | None) -> list[EventType]:
+        suggestions, _source = recommender.suggest(
+            customer.id if customer else None,
+            self.lang,
+            n=MAX_RESULTS,
+            category=category,
+            city=customer.city if customer else None,
+            fallback_reason=texts.label(self.lang, "reasons", "bestseller", ""),
+        )
+        if not suggestions:
+            self.dispatcher.utter_message(response="utter_no_products", wanted="")
+            return []
+        send_products(
+            self.dispatcher,
+            self.tracker,
+            [(s.product, s.reason) for s in suggestions],
+            "utter_recommend_personal" if customer else "utter_recommend_popular",
+            name=customer.name if customer else "",
+            category=texts.label(self.lang, "categories", category, "") if category else "",
+        )
+        ids = [s.product.id for s in suggestions]
+        return self._remember(ProductQuery(category=category), ids, ids)
+
+    def _no_match(self, query: ProductQuery) -> list[EventType]:
+        wanted = listing.describe(query, self.lang)
+        alternative = listing.nearest(query, self.lang, money)
+        if alternative is None:
+            self.dispatcher.utter_message(response="utter_no_products", wanted=wanted)
+            return [SlotSet(LAST_QUERY_SLOT, query.to_json()), SlotSet(SHOWN_SLOT, [])]
+        send_products(
+            self.dispatcher,
+            self.tracker,
+            [(p, "") for p in alternative.products],
+            alternative.response,
+            wanted=wanted,
+            **alternative.values,
+        )
+        ids = [p.id for p in alternative.products]
+        return self._remember(query, ids, ids)
+
+    @staticmethod
+    def _remember(query: ProductQuery, shown: list[str], seen: list[str]) -> list[EventType]:
+        return [
+            SlotSet(LAST_QUERY_SLOT, query.to_json()),
+            SlotSet(SHOWN_SLOT, shown),
+            SlotSet(SEEN_SLOT, list(dict.fromkeys(seen))[-MAX_SEEN:]),
+            SlotSet("resolved", True),
+        ]
+
+
+def answer_products(
+    dispatcher: CollectingDispatcher, tracker: Tracker, mode: str
+) -> list[EventType]:
+    """Answer the latest message about products (``mode``: ``search`` or ``recommend``)."""
     try:
-        known = set(shop.categories()) if values else set()
-        for value in values:
-            if value in known:
-                return value
-        terms = entity_values(tracker, "product")
-        if terms:  # "推荐几款蓝牙耳机": suggest within the earbuds' category
-            found = Counter(p.category for p in shop.search_products(terms=terms, limit=20))
-            if found:
-                return found.most_common(1)[0][0]
+        return ProductReply(dispatcher, tracker, mode).answer(listing.read_request(tracker))
     except shop.ShopUnavailable:
-        return None
-    return None
+        logger.exception("shop database unavailable")
+        dispatcher.utter_message(response="utter_shop_unavailable")
+        return []
+
+
+def refers_to_last_list(tracker: Tracker) -> bool:
+    """Whether the latest message refines or picks from the last product list shown."""
+    if not _ids(tracker.get_slot(SHOWN_SLOT)) and not tracker.get_slot(LAST_QUERY_SLOT):
+        return False
+    request = listing.read_request(tracker)
+    return bool(request.refinements or request.ordinal is not None or request.pick)
 
 
 class ActionSearchProducts(Action):
@@ -116,37 +314,13 @@ class ActionSearchProducts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send matching products as cards, or ask what the customer is looking for."""
-        lang = language(tracker)
-        terms = entity_values(tracker, "product")
-        brands = entity_values(tracker, "brand")
-        try:
-            category = _category(tracker)
-            low, high = parse_price(latest_text(tracker), entity_values(tracker, "price"), lang)
-            if not (terms or brands or category or low or high):
-                dispatcher.utter_message(response="utter_ask_product")
-                return []
-            found = shop.search_products(
-                terms=terms,
-                brands=brands,
-                category=category,
-                min_price=low,
-                max_price=high,
-                limit=MAX_RESULTS,
-            )
-        except shop.ShopUnavailable:
-            logger.exception("shop database unavailable")
-            dispatcher.utter_message(response="utter_shop_unavailable")
-            return []
-        if not found:
-            dispatcher.utter_message(response="utter_no_products")
-            return []
-        send_products(dispatcher, tracker, [(p, "") for p in found], "utter_products_found")
-        return [SlotSet("resolved", True)]
+        """Send matching products as cards, refine the last list, or ask what to look for."""
+        return answer_products(dispatcher, tracker, "search")
 
 
 class ActionRecommend(Action):
-    """Personal suggestions for a verified customer, popular ones for a visitor."""
+    """Suggestions within every constraint: personal for a verified customer, popular for
+    a visitor."""
 
     def name(self) -> str:
         """Action name."""
@@ -155,35 +329,5 @@ class ActionRecommend(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send suggestions with their reasons, in the category the customer named."""
-        lang = language(tracker)
-        try:
-            customer_id = identity.verified_customer(tracker)
-            customer = shop.get_customer(customer_id) if customer_id else None
-            category = _category(tracker)
-            suggestions, _source = recommender.suggest(
-                customer_id if customer else None,
-                lang,
-                n=MAX_RESULTS,
-                category=category,
-                city=customer.city if customer else None,
-                fallback_reason=texts.label(lang, "reasons", "bestseller", ""),
-            )
-        except shop.ShopUnavailable:
-            logger.exception("shop database unavailable")
-            dispatcher.utter_message(response="utter_shop_unavailable")
-            return []
-        if not suggestions:
-            dispatcher.utter_message(response="utter_no_products")
-            return []
-        response = "utter_recommend_personal" if customer else "utter_recommend_popular"
-        category_name = texts.label(lang, "categories", category, "") if category else ""
-        send_products(
-            dispatcher,
-            tracker,
-            [(s.product, s.reason) for s in suggestions],
-            response,
-            name=customer.name if customer else "",
-            category=category_name,
-        )
-        return [SlotSet("resolved", True)]
+        """Send suggestions with their reasons."""
+        return answer_products(dispatcher, tracker, "recommend")

@@ -194,6 +194,10 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Escalate with each message in a row the bot did not understand."""
+        from actions.products import answer_products, refers_to_last_list
+
+        if refers_to_last_list(tracker):  # "more expensive", "换个牌子" after a product list
+            return answer_products(dispatcher, tracker, "search")
         streak = fallback_streak(tracker)
         if streak <= 1:
             dispatcher.utter_message(response="utter_rephrase")
@@ -314,9 +318,11 @@ class ActionHandleInform(Action):
                 response="utter_order_what_to_do", order_id=order_id, buttons=buttons
             )
             return []
-        if any(entity_values(tracker, e) for e in ("product", "brand", "category", "price")):
-            from actions.products import ActionSearchProducts
+        from actions.products import answer_products, refers_to_last_list
 
-            return await ActionSearchProducts().run(dispatcher, tracker, domain)
+        if refers_to_last_list(tracker) or any(
+            entity_values(tracker, e) for e in ("product", "brand", "category", "price")
+        ):  # "第二个", "cheaper" after a product list; a product named out of the blue
+            return answer_products(dispatcher, tracker, "search")
         dispatcher.utter_message(response="utter_how_can_help")
         return []

@@ -165,6 +165,7 @@ class BaseRecommender(BaseEstimator):
         exclude_seen: bool = True,
         category: str | None = None,
         context: dict[str, Any] | None = None,
+        items: Any = None,
     ) -> list[Recommendation]:
         """The top ``n`` items for a user, each with a score and a reason.
 
@@ -175,6 +176,8 @@ class BaseRecommender(BaseEstimator):
             category: only items of this category (key or display name, any case).
             context: optional ``{"language": "zh"|"en", "city": ...}`` used for cold start
                 (popularity among customers of the same language/city).
+            items: only these raw item ids (the candidates of a search); unknown ids are
+                left out.
 
         Returns:
             Recommendations, best first, without duplicates, in stock only (unless the model
@@ -189,6 +192,11 @@ class BaseRecommender(BaseEstimator):
         data = self.dataset_
         user = data.users.row(user_id) if user_id is not None else -1
         allowed = self._allowed(category)
+        if items is not None:
+            rows = data.items.rows(as_list(items))
+            only = np.zeros(data.n_items, dtype=bool)
+            only[rows[rows >= 0]] = True
+            allowed &= only
         if user >= 0:
             for name, value in self._user_context(user).items():
                 context.setdefault(name, value)

@@ -121,6 +121,51 @@ def suggest(
     return [Suggestion(p, 0.0, fallback_reason) for p in best], "bestsellers"
 
 
+def rank(
+    customer_id: str | None,
+    candidates: list[shop.ProductView],
+    language: str,
+    *,
+    n: int = 5,
+    city: str | None = None,
+    fallback_reason: str = "",
+) -> list[Suggestion]:
+    """The best ``n`` of ``candidates`` (a filtered catalogue, most popular first).
+
+    A verified customer gets the recommender's personal order over exactly these
+    candidates, with its reasons (products it cannot rank follow in the given order); a
+    visitor, or any failure of the recommender, keeps the given order with
+    ``fallback_reason``.
+    """
+    n = max(1, min(int(n), 10))
+    plain = [Suggestion(p, 0.0, fallback_reason) for p in candidates]
+    if not customer_id or not candidates:
+        return plain[:n]
+    rec = _recommender()
+    if rec is None:
+        return plain[:n]
+    try:
+        context = {"language": language, **({"city": city} if city else {})}
+        recs = rec.recommend(
+            customer_id,
+            n=len(candidates),
+            exclude_seen=False,
+            context=context,
+            items=[p.id for p in candidates],
+        )
+    except Exception as exc:  # noqa: BLE001 - the filtered list still answers
+        logger.warning("recommender failed (%s): keeping the popularity order", exc)
+        return plain[:n]
+    by_id = {p.id: p for p in candidates}
+    ranked = [
+        Suggestion(by_id[r.item_id], float(r.score), _reason_text(r.reason, language))
+        for r in recs
+        if r.item_id in by_id
+    ]
+    done = {s.product.id for s in ranked}
+    return (ranked + [s for s in plain if s.product.id not in done])[:n]
+
+
 def card(product: shop.ProductView, language: str, reason: str = "") -> dict[str, Any]:
     """A product card of the custom payload the widget renders."""
     price = product.price if isinstance(product.price, Decimal) else Decimal(str(product.price))

@@ -15,6 +15,7 @@ import yaml
 
 from kefu.bot.project import BotBuildError, lookups_path
 from kefu.settings import get_settings
+from nlp.constraints import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,12 @@ def _strip_editions(parts_by_category: dict[str, list[list[str]]]) -> dict[str, 
 
 def _category_aliases(root: Path, keys: set[str]) -> set[str]:
     """Category words from the synonyms of ``bot/data/nlu/*.yml`` that map to ``keys``."""
-    aliases: set[str] = set()
+    return set(_category_alias_keys(root, keys))
+
+
+def _category_alias_keys(root: Path, keys: set[str]) -> dict[str, str]:
+    """``{alias: category key}`` from the synonyms of ``bot/data/nlu/*.yml``."""
+    aliases: dict[str, str] = {}
     for path in sorted((root / "bot" / "data").rglob("*.yml")):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -89,17 +95,12 @@ def _category_aliases(root: Path, keys: set[str]) -> set[str]:
                 for line in str(examples).splitlines():
                     line = line.strip()
                     if line.startswith("- "):
-                        aliases.add(line[2:].strip())
+                        aliases.setdefault(line[2:].strip(), item["synonym"])
     return aliases
 
 
-def build_lookup_tables(url: str | None = None) -> dict[str, list[str]]:
-    """Lookup values per entity (``product``, ``brand``, ``category``) from the shop database.
-
-    Products: the product types customers write ("蓝牙耳机", "Bluetooth Earbuds"), found as
-    name endings shared by several products of a category, plus each name without its brand.
-    Brands: the brand and the Chinese brand prefix of the names. Categories: the keys, their
-    display names, and the category synonyms of the NLU data.
+def _catalogue_rows(url: str | None) -> list[tuple[str, str, str, str]]:
+    """``(name_zh, name_en, brand, category)`` of every product.
 
     Raises:
         BotBuildError: when the shop database is missing or has no products.
@@ -118,7 +119,82 @@ def build_lookup_tables(url: str | None = None) -> dict[str, list[str]]:
         ).all()
     if not rows:
         raise BotBuildError("the shop database has no products: import or build a catalogue")
+    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
 
+
+def build_vocabulary(url: str | None = None) -> Vocabulary:
+    """The shop's vocabulary for :class:`nlp.constraints.ConstraintParser`.
+
+    Product types are the product lookup table; brands map each name customers write (the
+    brand, the Chinese brand prefix of the names) to the brand of the catalogue; categories
+    map the keys, their display names and the NLU synonyms to the category key.
+
+    Raises:
+        BotBuildError: when the shop database is missing or has no products.
+    """
+    rows = _catalogue_rows(url)
+    tables = build_lookup_tables(url, rows=rows)
+    kept_brands = {b.casefold() for b in tables["brand"]}
+    brands: dict[str, str] = {}
+    for name_zh, _name_en, brand, _category in rows:
+        for written in (brand.strip(), *name_zh.split()[:1]):
+            if written.casefold() in kept_brands:
+                brands.setdefault(written, brand.strip())
+    keys = {r[3] for r in rows}
+    categories = {key: key for key in keys}
+    try:
+        from kefu.shop.demo import category_labels
+
+        for key, names in category_labels().items():
+            if key in keys:
+                categories.update({name: key for name in names.values()})
+    except (OSError, KeyError, ValueError):
+        logger.info("no category display names found: using the keys and synonyms only")
+    for alias, key in _category_alias_keys(get_settings().root, keys).items():
+        categories.setdefault(alias, key)
+    return Vocabulary(
+        products=tuple(sorted({*tables["product"], *_generic_product_words()})),
+        brands=brands,
+        categories=categories,
+    )
+
+
+def _generic_product_words() -> set[str]:
+    """Product types customers write that no product name needs to share: the shipped
+    lexicon's items (耳机, kettle) and the demo catalogue's nouns with their English head
+    words ("Bluetooth Earbuds": "earbuds")."""
+    from nlp.lexicon import default_lexicon
+
+    words = set(default_lexicon().terms.get("item", []))
+    try:
+        from kefu.shop.demo import load_vocab
+
+        catalog, _ = load_vocab(str(get_settings().data_dir))
+        for category in catalog["categories"].values():
+            for zh, en in category["nouns"]:
+                words |= {zh, en}
+                head = en.split()[-1]
+                if len(head) >= 4 and " " in en:
+                    words.add(head)
+    except (OSError, KeyError, ValueError):
+        logger.info("no demo catalogue found: product types from the shop's names only")
+    return words
+
+
+def build_lookup_tables(
+    url: str | None = None, rows: list[tuple[str, str, str, str]] | None = None
+) -> dict[str, list[str]]:
+    """Lookup values per entity (``product``, ``brand``, ``category``) from the shop database.
+
+    Products: the product types customers write ("蓝牙耳机", "Bluetooth Earbuds"), found as
+    name endings shared by several products of a category, plus each name without its brand.
+    Brands: the brand and the Chinese brand prefix of the names. Categories: the keys, their
+    display names, and the category synonyms of the NLU data.
+
+    Raises:
+        BotBuildError: when the shop database is missing or has no products.
+    """
+    rows = rows if rows is not None else _catalogue_rows(url)
     brands: set[str] = set()
     zh_models: dict[str, list[str]] = defaultdict(list)
     en_words: dict[str, list[list[str]]] = defaultdict(list)

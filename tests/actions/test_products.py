@@ -56,7 +56,9 @@ def test_search_by_product_words_in_both_languages(domain):
         cards = _cards(messages)
         names = [c["name"] for c in cards]
         assert all(term.lower() in n.lower() for n in names), (term, names)
-        assert slot_events(events) == {"resolved": True}
+        slots = slot_events(events)
+        assert slots["resolved"] is True
+        assert slots["shown_products"] == [c["id"] for c in cards]
 
 
 def test_search_combines_brand_category_and_price(domain):
@@ -141,3 +143,155 @@ def test_recommendations_for_a_named_product_stay_in_its_category(domain, shop_c
     messages, _ = run(ActionRecommend(), tracker, domain)
     products = shop.products_by_ids([c["id"] for c in _cards(messages)])
     assert products and {p.category for p in products.values()} == {"electronics"}
+
+
+# ---- one candidate set, refinements of the last list, honest alternatives ----
+
+from actions.products import LAST_QUERY_SLOT, SEEN_SLOT, SHOWN_SLOT  # noqa: E402
+from actions.support import ActionHandleFallback, ActionHandleInform  # noqa: E402
+from nlp.constraints import ProductQuery  # noqa: E402
+from tests.actions.conftest import rendered  # noqa: E402
+
+
+def _ask(action, text, *, lang="zh", intent="product_search", slots=None, **kwargs):
+    tracker = make_tracker(text, intent=intent, slots={"language": lang, **(slots or {})}, **kwargs)
+    return run(action, tracker, kwargs.pop("domain", None) or _DOMAIN[0])
+
+
+_DOMAIN: list = []
+
+
+@pytest.fixture(autouse=True)
+def _keep_domain(domain):
+    _DOMAIN[:] = [domain]
+
+
+def _products(messages):
+    return list(shop.products_by_ids([c["id"] for c in _cards(messages)]).values())
+
+
+def _state(events):
+    slots = slot_events(events)
+    return {k: slots[k] for k in (LAST_QUERY_SLOT, SHOWN_SLOT, SEEN_SLOT)}
+
+
+def _type_with_prices(minimum=3):
+    """A product type of the demo catalogue (English) with ``minimum`` distinct prices."""
+    import json
+
+    from tests.actions.conftest import ROOT
+
+    catalog = json.loads((ROOT / "data" / "demo" / "catalog.json").read_text(encoding="utf-8"))
+    nouns = [en.lower() for c in catalog["categories"].values() for _zh, en in c["nouns"]]
+    for noun in nouns:
+        found = shop.find_products(ProductQuery(types=(noun,)), limit=50)
+        if len({p.price for p in found}) >= minimum:
+            return noun, found
+    pytest.skip("no product type with enough prices in this demo shop")
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        (ActionRecommend(), "推荐几款{t}", "recommend"),
+        (ActionSearchProducts(), "找一下{t}", "product_search"),
+    ],
+)
+def test_recommend_and_find_honour_the_product_type(action, text, intent):
+    word, found = _type_with_prices(1)
+    messages, events = _ask(action, text.format(t=word), intent=intent)
+    products = _products(messages)
+    assert products and all(word in p.name_en.lower() for p in products)
+    assert ProductQuery.from_json(_state(events)[LAST_QUERY_SLOT]).types == (word,)
+
+
+def test_recommend_plural_english_product_type():
+    messages, _ = _ask(ActionRecommend(), "can you recommend some phone cases?", lang="en",
+                       intent="recommend")  # fmt: skip
+    products = _products(messages)
+    assert products and all("phone case" in p.name_en.lower() for p in products)
+
+
+def test_recommend_and_find_give_the_same_candidates():
+    messages_a, _ = _ask(ActionRecommend(), "有没有100元以内的零食推荐", intent="recommend")
+    messages_b, _ = _ask(ActionSearchProducts(), "找100元以内的零食")
+    a, b = _products(messages_a), _products(messages_b)
+    assert a and {p.id for p in a} == {p.id for p in b}
+    assert all(p.category == "food" and p.price <= 100 for p in a)
+
+
+def test_cheaper_more_other_brand_and_pick_work_on_the_last_list(domain):
+    word, found = _type_with_prices(3)
+    prices = sorted({p.price for p in found})
+    floor = float(prices[1])  # leaves the cheapest out of the first list
+    messages, events = _ask(ActionSearchProducts(), f"find {word} over ¥{floor}", lang="en")
+    first = _products(messages)
+    assert first and all(p.price >= Decimal(str(floor)) for p in first)
+    state = _state(events)
+    messages, events = _ask(
+        ActionHandleInform(), "cheaper", lang="en", intent="inform", slots=state
+    )
+    assert responses(messages) == ["utter_products_cheaper"]
+    cheaper = _products(messages)
+    assert cheaper and all(
+        word in p.name_en.lower() and p.price < min(x.price for x in first) for p in cheaper
+    )
+    # "more" never repeats what was shown
+    messages, events = _ask(ActionSearchProducts(), "show me more", lang="en", slots=state)
+    seen = set(state[SEEN_SLOT])
+    if responses(messages) == ["utter_products_more"]:
+        assert not {p.id for p in _products(messages)} & seen
+    else:
+        assert responses(messages) == ["utter_no_more"]
+    # the second one: the details of that product
+    messages, _ = _ask(ActionHandleInform(), "the second one", lang="en", intent="inform",
+                       slots=state)  # fmt: skip
+    if len(state[SHOWN_SLOT]) >= 2:
+        assert responses(messages) == ["utter_product_details"]
+        assert _cards(messages)[0]["id"] == state[SHOWN_SLOT][1]
+    # another brand: none of the brands shown
+    messages, _ = _ask(ActionHandleFallback(), "another brand please", lang="en",
+                       intent="nlu_fallback", slots=state)  # fmt: skip
+    shown_brands = {p.brand for p in first}
+    if responses(messages) == ["utter_products_other_brand"]:
+        assert not {p.brand for p in _products(messages)} & shown_brands
+    else:
+        assert responses(messages) == ["utter_no_other_brand"]
+
+
+def test_the_brand_one_picks_from_the_last_list():
+    listed = shop.find_products(ProductQuery(category="electronics"), limit=5)
+    brand = listed[0].brand
+    state = {LAST_QUERY_SLOT: ProductQuery(category="electronics").to_json(),
+             SHOWN_SLOT: [p.id for p in listed], SEEN_SLOT: [p.id for p in listed]}  # fmt: skip
+    messages, _ = _ask(ActionSearchProducts(), f"the {brand} one", lang="en", slots=state)
+    of_brand = [p for p in listed if p.brand == brand]
+    expected = "utter_product_details" if len(of_brand) == 1 else "utter_products_of_brand"
+    assert responses(messages) == [expected]
+    assert {c["id"] for c in _cards(messages)} == {p.id for p in of_brand}
+
+
+def test_nothing_matches_says_so_and_offers_the_cheapest(domain):
+    word, found = _type_with_prices(1)
+    cheapest = min(p.price for p in found)
+    cap = max(1, int(cheapest) - 1)
+    for lang, text in (("zh", f"有没有{cap}元以内的{word}"), ("en", f"any {word} under ¥{cap}?")):
+        messages, _ = _ask(ActionSearchProducts(), text, lang=lang)
+        assert responses(messages) == ["utter_no_match_cheapest"]
+        assert _products(messages)[0].price == cheapest
+        shown = rendered(messages, domain, lang)[0]
+        assert str(cap) in shown and word in shown.lower()
+
+
+def test_a_refinement_without_a_list_gets_an_answer(domain):
+    for lang, action, text, intent in (
+        ("zh", ActionSearchProducts(), "有便宜一点的吗", "product_search"),
+        ("en", ActionHandleInform(), "cheaper", "inform"),
+        ("en", ActionSearchProducts(), "another brand", "product_search"),
+        ("zh", ActionSearchProducts(), "换一批", "product_search"),
+    ):
+        messages, _ = _ask(action, text, lang=lang, intent=intent)
+        assert messages, text
+        assert responses(messages) in (["utter_refine_without_list"], ["utter_how_can_help"])
+    messages, _ = _ask(ActionSearchProducts(), "有便宜一点的吗")
+    assert responses(messages) == ["utter_refine_without_list"]

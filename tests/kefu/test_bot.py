@@ -36,6 +36,22 @@ def test_lookups_come_from_the_shop_and_stay_out_of_the_repo(shop_env):
     assert kbot.generate_lookups() == path and path.stat().st_mtime_ns == mtime
 
 
+def test_vocabulary_maps_what_customers_write_to_the_catalogue(shop_env):
+    from kefu.bot.lookups import build_vocabulary
+    from nlp.constraints import ConstraintParser
+
+    vocabulary = build_vocabulary()
+    assert vocabulary.brands["小米"] == vocabulary.brands["Xiaomi"] == "Xiaomi"
+    assert (
+        vocabulary.categories["零食"] == "food" and vocabulary.categories["数码"] == "electronics"
+    )
+    assert vocabulary.categories["Electronics"] == "electronics"
+    assert {"蓝牙耳机", "耳机", "earbuds", "kettle"} <= {p.lower() for p in vocabulary.products}
+    request = ConstraintParser(vocabulary).parse("有没有小米的蓝牙耳机，500以内")
+    assert request.query.types == ("蓝牙耳机",) and request.query.brands == ("Xiaomi",)
+    assert request.query.max_price == 500
+
+
 def test_lookups_need_a_shop(monkeypatch, tmp_path):
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")

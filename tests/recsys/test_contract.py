@@ -78,6 +78,16 @@ def test_recommend_category_filter_by_key_or_display_name(fitted, items):
         fitted.recommend("U002", category="  ")
 
 
+def test_recommend_only_among_given_items(fitted, items):
+    stocked = sorted(_in_stock(items))
+    candidates = [*stocked[:4], "no-such-item"]
+    for user in ("U002", None):
+        recs = fitted.recommend(user, n=10, exclude_seen=False, items=candidates)
+        assert {r.item_id for r in recs} == set(stocked[:4])
+        assert all(r.reason is not None for r in recs)
+    assert fitted.recommend("U002", n=5, items=[]) == []
+
+
 @pytest.mark.parametrize("n", [0, -3, 2.5, "5", True, None, 10**6])
 def test_recommend_rejects_bad_n(fitted, n):
     with pytest.raises(ValueError, match="n must be"):

@@ -17,10 +17,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from kefu.shop.db import session_scope
 from kefu.shop.models import OrderLine, Product
 from kefu.shop.queries.common import MAX_NEEDLE_CHARS, contains, guarded, needle, starts_with
+from nlp.constraints import ProductQuery
 
 PER_PAGE = 24
 MAX_QUERY_CHARS = MAX_NEEDLE_CHARS
 MAX_RESULTS = 20
+# candidates of one product question, ranked afterwards (personal ranking)
+MAX_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,14 @@ def search_products(
     category: str | None = None,
     min_price: float | None = None,
     max_price: float | None = None,
+    in_stock: bool = False,
+    exclude_brands: list[str] | None = None,
+    exclude_ids: list[str] | None = None,
+    cheapest_first: bool = False,
     limit: int = 5,
     url: str | None = None,
 ) -> list[ProductView]:
-    """Products matching every given filter, in stock first, then by sales.
+    """Products matching every given filter, in stock first, then by sales (or by price).
 
     Args:
         terms: product words (any language); a product matches when one matches it.
@@ -106,10 +113,43 @@ def search_products(
         category: category key (``electronics``...).
         min_price: lowest price.
         max_price: highest price.
+        in_stock: only products in stock.
+        exclude_brands: brands to leave out (matched as ``brands`` are).
+        exclude_ids: product ids to leave out (at most 200 are used).
+        cheapest_first: order by price instead of sales.
         limit: at most this many products (1-20).
         url: database URL (default: the configured shop database).
     """
-    limit = max(1, min(int(limit), MAX_RESULTS))
+    return _select_products(
+        terms=terms,
+        brands=brands,
+        category=category,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        exclude_brands=exclude_brands,
+        exclude_ids=exclude_ids,
+        cheapest_first=cheapest_first,
+        limit=max(1, min(int(limit), MAX_RESULTS)),
+        url=url,
+    )
+
+
+def _select_products(
+    *,
+    terms: list[str] | None,
+    brands: list[str] | None,
+    category: str | None,
+    min_price: float | None,
+    max_price: float | None,
+    in_stock: bool,
+    exclude_brands: list[str] | None,
+    exclude_ids: list[str] | None,
+    cheapest_first: bool,
+    limit: int,
+    url: str | None,
+) -> list[ProductView]:
+    limit = max(1, min(int(limit), MAX_CANDIDATES))
     # units sold, counted per candidate product through the product_id index (a GROUP BY
     # over every order line cost 3-7 ms per search on the demo shop, growing with sales)
     sales = (
@@ -130,9 +170,47 @@ def search_products(
         query = query.where(Product.price >= min_price)
     if max_price is not None:
         query = query.where(Product.price <= max_price)
-    query = query.order_by((Product.stock > 0).desc(), sales.desc(), Product.id).limit(limit)
+    if in_stock:
+        query = query.where(Product.stock > 0)
+    left_out = _words(exclude_brands)
+    if left_out:
+        query = query.where(~or_(*[matches_brand(b) for b in left_out]))
+    ids = [i for i in exclude_ids or [] if isinstance(i, str)][:200]
+    if ids:
+        query = query.where(Product.id.not_in(ids))
+    rank = (Product.price.asc(), sales.desc()) if cheapest_first else (sales.desc(),)
+    query = query.order_by((Product.stock > 0).desc(), *rank, Product.id).limit(limit)
     with session_scope(url) as s:
         return [product_view(p) for p in s.scalars(query).all()]
+
+
+@guarded
+def find_products(
+    query: ProductQuery,
+    *,
+    exclude_ids: list[str] | None = None,
+    limit: int = 5,
+    url: str | None = None,
+) -> list[ProductView]:
+    """Products matching every constraint of ``query`` (:func:`search_products`'s order),
+    at most ``limit`` (1-50): the candidates of a product question.
+
+    Raises:
+        ShopUnavailable: the shop database cannot be read.
+    """
+    return _select_products(
+        terms=list(query.types),
+        brands=list(query.brands),
+        category=query.category,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        in_stock=query.in_stock,
+        exclude_brands=list(query.exclude_brands),
+        exclude_ids=exclude_ids,
+        cheapest_first=query.cheap,
+        limit=limit,
+        url=url,
+    )
 
 
 @guarded

@@ -78,3 +78,52 @@ def test_a_missing_database_raises_shop_unavailable(monkeypatch, tmp_path):
         shop.get_customer("C00001")
     with pytest.raises(shop.ShopUnavailable):
         shop.search_products(terms=["x"])
+
+
+def _check_filters(url):
+    """Every constraint of a ProductQuery is a filter of the SQL query."""
+    from nlp.constraints import ProductQuery
+
+    everything = shop.search_products(limit=20, url=url)
+    sample = everything[0]
+    word = sample.name_en.split()[-1]
+    cap = float(sample.price)
+    found = shop.find_products(
+        ProductQuery(types=(word.lower(),), max_price=cap), limit=50, url=url
+    )
+    assert found and all(word.lower() in p.name_en.lower() and float(p.price) <= cap for p in found)
+    floor = shop.find_products(ProductQuery(min_price=cap), limit=50, url=url)
+    assert floor and all(float(p.price) >= cap for p in floor)
+    in_stock = shop.find_products(ProductQuery(in_stock=True), limit=50, url=url)
+    assert len(in_stock) == 50 and all(p.stock > 0 for p in in_stock)
+    cheapest = shop.find_products(
+        ProductQuery(category=sample.category, cheap=True), limit=50, url=url
+    )
+    in_stock_prices = [p.price for p in cheapest if p.stock > 0]
+    assert in_stock_prices == sorted(in_stock_prices)
+    assert all(p.category == sample.category for p in cheapest)
+    others = shop.find_products(
+        ProductQuery(category=sample.category, exclude_brands=(sample.brand.upper(),)),
+        limit=50,
+        url=url,
+    )
+    assert others and sample.brand not in {p.brand for p in others}
+    first = shop.find_products(ProductQuery(category=sample.category), limit=3, url=url)
+    rest = shop.find_products(
+        ProductQuery(category=sample.category), exclude_ids=[p.id for p in first], limit=50, url=url
+    )
+    assert not {p.id for p in first} & {p.id for p in rest}
+    assert len(shop.find_products(ProductQuery(), limit=500, url=url)) == 50
+    assert shop.find_products(ProductQuery(types=("%",)), url=url) == []
+
+
+def test_find_products_applies_every_constraint(small_shop_url):
+    _check_filters(small_shop_url)
+
+
+def test_find_products_on_postgresql(postgres_url):
+    from kefu.shop.demo import build_demo
+    from tests.kefu.conftest import REF_DATE, SMALL
+
+    build_demo(postgres_url, reference_date=REF_DATE, progress=False, **SMALL)
+    _check_filters(postgres_url)
