@@ -93,11 +93,25 @@ def test_api_token_is_one_argument_even_when_it_starts_with_a_dash():
 
     from rasa.cli.arguments.run import add_server_arguments
 
-    from kefu.commands.run import api_args
+    from kefu.bot.rasa_main import rasa_arguments
+    from kefu.commands.run import api_env
 
     parser = argparse.ArgumentParser()
     add_server_arguments(parser)
     for token in ("-Xy_9", "--abc", "plain0123"):
-        args = parser.parse_args(api_args(token))
+        args = parser.parse_args(rasa_arguments(["run"], api_env(token))[1:])
         assert args.enable_api is True
         assert args.auth_token == token
+
+
+def test_no_secret_on_the_command_line(tmp_path, monkeypatch):
+    """The Rasa server's command line holds no token (ps shows it to every local user)."""
+    from kefu.bot import server_command
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    token = "tok-" + "z" * 30
+    cmd = server_command(tmp_path / "model.tar.gz", 5005)
+    assert not any(token in a or "auth-token" in a for a in cmd)
+    from kefu.bot.rasa_main import rasa_arguments
+
+    assert "--auth-token" not in " ".join(rasa_arguments(cmd[3:], {}))
