@@ -75,6 +75,10 @@ def blueprint() -> Blueprint:
             return error(f"the message is longer than {limit} characters", 400, "too_long")
         if "\x00" in text:
             return error("the message contains a NUL character", 400, "bad_body")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+            return error("the message is not valid Unicode text", 400, "bad_body")
         session = session_of(request)
         key = request.app.ctx.session_key
         metadata: dict[str, object] = {

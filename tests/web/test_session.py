@@ -46,6 +46,7 @@ def test_wrong_shape_is_rejected():
         "staff": False,
         "lang": "zh",
         "issued_at": int(time.time()),
+        "sid": "0" * 32,
     }
     assert decode(sign(good), KEY) is not None
     for change in (
@@ -54,6 +55,7 @@ def test_wrong_shape_is_rejected():
         {"staff": "yes"},
         {"lang": "fr"},
         {"issued_at": "now"},
+        {"sid": "not-hex"},
         {"extra": 1},
     ):
         assert decode(sign({**good, **change}), KEY) is None, change

@@ -36,6 +36,21 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
     raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
 
 
+def _group_cmdlines(pgid: int) -> list[str]:
+    """Command lines of the processes in process group ``pgid`` (as ``ps`` shows them)."""
+    lines = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) != pgid:
+                continue
+            lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ProcessLookupError):
+            continue
+    return lines
+
+
 def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
     ports = {"--port": free_port(), "--rasa-port": free_port(), "--actions-port": free_port()}
     args = [f"{k}={v}" for k, v in ports.items()]
@@ -54,9 +69,21 @@ def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
         assert url == f"http://127.0.0.1:{ports['--port']}/"
         assert "staff password" in out and "demo customers sign in" in out
         assert 'id="kefu-chat"' in requests.get(url, timeout=10).text
+        staff = (Path(bot_env["KEFU_VAR_DIR"]) / "staff_password").read_text().strip()
+        assert staff not in out and "staff_password" in out  # where it is, not what it is
         read_until(process, r"chat ready", 300)
+        # no secret in any child's command line (ps shows them to every local user)
+        secrets_ = [bot_env[k] for k in ("KEFU_ACTION_TOKEN", "KEFU_CHANNEL_SECRET")]
+        children = _group_cmdlines(process.pid)
+        assert len(children) >= 3 and not any("auth-token" in c for c in children)
+        assert not any(s in c for s in secrets_ + [staff] for c in children)
         session = requests.Session()
-        reply = session.post(url + "chat/message", json={"message": "hello"}, timeout=60)
+        reply = session.post(
+            url + "chat/message",
+            json={"message": "hello"},
+            headers={"Origin": url[:-1]},
+            timeout=60,
+        )
         assert reply.status_code == 200 and reply.json()["messages"]
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         assert process.wait(timeout=60) == 0
