@@ -142,6 +142,11 @@ def create_app(package: str = "actions", token: str | None = None) -> Sanic:
         refusal = access_refusal(request, expected)
         if refusal is not None or request.method != "POST" or request.path != "/webhook":
             return refusal
+        declared = request.headers.get("content-length", "")
+        if len(request.body or b"") > MAX_BODY_BYTES or (
+            declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        ):
+            return _refusal("the request is too large", 413, "too_large")
         try:
             body = _parse(request)
         except BodyTooLarge:

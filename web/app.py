@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json as _json
 import logging
 import math
 from pathlib import Path
@@ -24,6 +25,7 @@ from web.throttle import RateLimit, Throttle
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 MAX_REQUEST_BYTES = 64 * 1024
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -35,7 +37,7 @@ _app_numbers = itertools.count(1)
 
 
 def _is_json_path(request: Request) -> bool:
-    return request.path.startswith(("/chat/", "/healthz"))
+    return request.path.startswith(("/chat/", "/healthz", "/openapi.json"))
 
 
 def _cross_site(request: Request) -> bool:
@@ -141,6 +143,10 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     @app.get("/healthz")
     async def healthz(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.get("/openapi.json")
+    async def openapi(_request: Request) -> HTTPResponse:
+        return json(_json.loads(OPENAPI_PATH.read_text(encoding="utf-8")))
 
     app.blueprint(pages.blueprint())
     app.blueprint(api.blueprint())
