@@ -34,6 +34,19 @@ def _failures(tracker: Tracker) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
+def lookup_locked(tracker: Tracker) -> bool:
+    """Whether a visitor may no longer prove access with a contact: three failures in this
+    conversation, or too many for the browser session or address (kept in the shop
+    database, so a restart of the chat does not reset them). Fails closed."""
+    if _failures(tracker) >= MAX_FAILURES:
+        return True
+    try:
+        return shop.lookup_locked(identity.client_keys(tracker))
+    except shop.ShopUnavailable:
+        logger.warning("shop database unavailable: order lookups refused")
+        return True
+
+
 def accessible_order(tracker: Tracker, order_id: str | None = None) -> shop.OrderInfo | None:
     """The order of the form, if the latest message's sender may see it."""
     order_id = order_id or tracker.get_slot("order_id")
@@ -102,7 +115,7 @@ class ValidateOrderForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> list[str]:
         """``order_id``; ``order_contact`` for visitors; item and reason for a returnable order."""
-        if _failures(tracker) >= MAX_FAILURES:
+        if identity.verified_customer(tracker) is None and lookup_locked(tracker):
             return []
         slots = ["order_id"]
         if identity.verified_customer(tracker) is None:
@@ -130,6 +143,9 @@ class ValidateOrderForm(FormValidationAction):
             dispatcher.utter_message(response="utter_order_id_invalid")
             return {"order_id": None}
         customer_id = identity.verified_customer(tracker)
+        if customer_id is None and lookup_locked(tracker):
+            dispatcher.utter_message(response="utter_lookup_locked")
+            return {"order_id": None, "order_contact": None}
         if customer_id is None:
             contact = tracker.get_slot("order_contact")
             if contact and shop.get_order_for_contact(order_id, contact) is None:
@@ -155,6 +171,9 @@ class ValidateOrderForm(FormValidationAction):
         if contact is None:
             dispatcher.utter_message(response="utter_contact_invalid")
             return {"order_contact": None}
+        if lookup_locked(tracker):
+            dispatcher.utter_message(response="utter_lookup_locked")
+            return {"order_contact": None, "order_id": None}
         order_id = tracker.get_slot("order_id")
         if not order_id:
             return {"order_contact": contact}
@@ -167,6 +186,10 @@ class ValidateOrderForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
     ) -> dict[str, Any]:
         failures = _failures(tracker) + 1
+        try:
+            shop.record_lookup_failure(identity.client_keys(tracker))
+        except shop.ShopUnavailable:
+            logger.warning("shop database unavailable: a failed lookup was not recorded")
         if failures >= MAX_FAILURES:
             dispatcher.utter_message(response="utter_lookup_locked")
         else:

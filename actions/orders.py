@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
-from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order
+from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order, lookup_locked
 from actions.services import identity, texts
 from kefu.shop import queries as shop
 
@@ -177,6 +177,9 @@ class ActionSubmitOrderForm(Action):
         goal = goal if goal in GOALS else "status"
         events: list[EventType] = [SlotSet("return_item", None), SlotSet("return_reason", None)]
         try:
+            if identity.verified_customer(tracker) is None and lookup_locked(tracker):
+                dispatcher.utter_message(response="utter_lookup_locked")
+                return events + [SlotSet("order_id", None), SlotSet("order_contact", None)]
             order = accessible_order(tracker)
             if order is None:
                 failures = tracker.get_slot(FAILURES_SLOT) or 0

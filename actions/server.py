@@ -1,20 +1,29 @@
-"""The action server: rasa_sdk's endpoint, with ``POST /webhook`` input checked first.
+"""The action server: rasa_sdk's endpoint, reachable only by the Rasa server, input checked.
+
+Every call but ``/health`` and ``/openapi.json`` must carry the action token (Rasa's
+``action_endpoint`` ``token`` setting, sent as ``?token=...``; :func:`kefu.identity.action_token`)
+and name a loopback (or configured) ``Host``: 401 and 403 otherwise, so a web page open on
+the same machine can neither call actions nor reach them through DNS rebinding.
 
 rasa_sdk 3.6.2 answers some malformed action calls with a 500 that echoes the request
 (a JSON list, a missing ``tracker`` or ``sender_id``) or with ``200 null`` (no
 ``next_action``). Here every malformed call gets a 400 with a JSON error before rasa_sdk
-sees it; an unknown action keeps rasa_sdk's 404. ``python -m actions.server`` serves it
-on loopback (``kefu run`` and the tests start it this way); ``rasa run actions`` still
-works, without the checks.
+sees it; an unknown action keeps rasa_sdk's 404. Bodies over 64 kB get 413, also once a
+deflate body inflates past that (it is inflated once, with that bound, and rasa_sdk gets
+the parsed JSON); JSON nested too deeply and text with lone surrogates get 400.
+``python -m actions.server`` serves it on loopback (``kefu run`` and the tests start it
+this way); ``rasa run actions`` still works, without the checks.
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import logging
 import sys
 import zlib
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk.constants import DEFAULT_SERVER_PORT
@@ -23,9 +32,14 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from kefu.identity import action_token
+from kefu.settings import get_settings, host_allowed
+
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 100 * 1024 * 1024  # a deflated body may not inflate past this
+MAX_BODY_BYTES = 64 * 1024  # the largest body, and the most a deflate body may inflate to
+OPEN_PATHS = ("/health", "/openapi.json")
+SPEC_PATH = Path(__file__).resolve().parent / "openapi.json"
 _OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {
     "slots": (dict,),
     "latest_message": (dict,),
@@ -67,34 +81,91 @@ def _bad_request(message: str) -> HTTPResponse:
     return json_response({"error": message, "code": "bad_action_call"}, status=400)
 
 
+class BodyTooLarge(ValueError):
+    """The body (once inflated) is larger than :data:`MAX_BODY_BYTES`."""
+
+
 def _parse(request: Request) -> Any:
+    """The JSON of the body, inflated once with a bound when it is deflate-encoded.
+
+    Raises:
+        BodyTooLarge: the inflated body passes :data:`MAX_BODY_BYTES`.
+        ValueError: not JSON, nested too deeply, or text that is not valid Unicode.
+    """
     raw = request.body or b""
     if request.headers.get("content-encoding") == "deflate":
         decompressor = zlib.decompressobj()
-        raw = decompressor.decompress(raw, MAX_BODY_BYTES)
-        if decompressor.unconsumed_tail:
-            raise ValueError("the decompressed body is too large")
-    return json.loads(raw)
+        raw = decompressor.decompress(raw, MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES or decompressor.unconsumed_tail:
+            raise BodyTooLarge("the decompressed body is too large")
+    try:
+        body = json.loads(raw)
+        # a lone surrogate ("\ud800") parses but cannot be encoded: refuse it here, not
+        # in the middle of an action (a hand-off that silently fails)
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except RecursionError as exc:
+        raise ValueError("the body nests too deeply") from exc
+    except UnicodeEncodeError as exc:
+        raise ValueError("the body holds text that is not valid Unicode") from exc
+    return body
 
 
-def create_app(package: str = "actions") -> Sanic:
-    """rasa_sdk's app for the actions in ``package``, with the action-call checks."""
+def _refusal(message: str, status: int, code: str) -> HTTPResponse:
+    return json_response({"error": message, "code": code}, status=status)
+
+
+def access_refusal(request: Request, token: str) -> HTTPResponse | None:
+    """403 for a foreign ``Host``, 401 for a missing or wrong token; ``None`` when allowed."""
+    if not host_allowed(request.headers.get("host"), get_settings().allowed_hosts):
+        return _refusal("unknown host", 403, "forbidden_host")
+    if request.path in OPEN_PATHS:
+        return None
+    given = request.args.get("token") or ""
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
+        return _refusal("the action token is missing or wrong", 401, "unauthorized")
+    return None
+
+
+def create_app(package: str = "actions", token: str | None = None) -> Sanic:
+    """rasa_sdk's app for the actions in ``package``, with the access and action-call checks.
+
+    Args:
+        package: the package of the actions.
+        token: the action token (default: :func:`kefu.identity.action_token`).
+    """
     app = create_sdk_app(package, cors_origins=[])
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    expected = token or action_token()
 
     @app.middleware("request")
     async def check_action_call(request: Request) -> HTTPResponse | None:
-        if request.method != "POST" or request.path != "/webhook":
-            return None
+        refusal = access_refusal(request, expected)
+        if refusal is not None or request.method != "POST" or request.path != "/webhook":
+            return refusal
+        declared = request.headers.get("content-length", "")
+        if len(request.body or b"") > MAX_BODY_BYTES or (
+            declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        ):
+            return _refusal("the request is too large", 413, "too_large")
         try:
             body = _parse(request)
-        except (ValueError, zlib.error):
+        except BodyTooLarge:
+            return _refusal("the request is too large", 413, "too_large")
+        except (json.JSONDecodeError, zlib.error):
             return _bad_request("the body is not valid JSON")
+        except ValueError as exc:
+            return _bad_request(str(exc))
         problem = action_call_error(body)
         if problem:
             return _bad_request(problem)
-        if request.headers.get("content-encoding") != "deflate":
-            request.parsed_json = body  # rasa_sdk reads request.json: no second parse
+        if "content-encoding" in request.headers:
+            del request.headers["content-encoding"]  # inflated once, here: not again
+        request.parsed_json = body  # rasa_sdk reads request.json: no second parse
         return None
+
+    @app.get("/openapi.json")
+    async def openapi(_request: Request) -> HTTPResponse:
+        return json_response(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
 
     async def action_failed(request: Request, exception: Exception) -> HTTPResponse:
         status = getattr(exception, "status_code", 500)

@@ -35,10 +35,34 @@ def get_secret() -> bytes:
         if len(env) < 16:
             raise ValueError("KEFU_TOKEN_SECRET must be at least 16 characters")
         return env.encode()
-    path = _secret_file()
+    return _read_or_create(_secret_file()).encode()
+
+
+def channel_secret() -> str:
+    """The secret the site sends the Rasa channel: env ``KEFU_CHANNEL_SECRET``, else
+    ``var/channel.key`` (created once, mode 0600)."""
+    return _configured("KEFU_CHANNEL_SECRET", get_settings().channel_secret, "channel.key")
+
+
+def action_token() -> str:
+    """The token the Rasa server sends the action server: env ``KEFU_ACTION_TOKEN``, else
+    ``var/action.key`` (created once, mode 0600)."""
+    return _configured("KEFU_ACTION_TOKEN", get_settings().action_token, "action.key")
+
+
+def _configured(name: str, env: str, file_name: str) -> str:
+    if env:
+        if len(env) < 16:
+            raise ValueError(f"{name} must be at least 16 characters")
+        return env
+    return _read_or_create(get_settings().var_dir / file_name)
+
+
+def _read_or_create(path: Path) -> str:
+    """The secret in ``path``, written there (0600, atomically) first when missing."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".secret.{os.getpid()}")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
@@ -48,7 +72,7 @@ def get_secret() -> bytes:
             pass
         finally:
             tmp.unlink(missing_ok=True)
-    return path.read_text().strip().encode()
+    return path.read_text().strip()
 
 
 def issue_token(

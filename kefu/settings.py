@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_RETURN_WINDOW_DAYS = 30
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _env(name: str) -> str:
@@ -42,6 +43,15 @@ def _env_days(name: str, default: int) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else default
 
 
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and URLs of a kefu installation.
@@ -64,6 +74,18 @@ class Settings:
             (``1``, ``true`` or ``yes``).
         return_window_days: days after delivery during which a return is accepted; env
             ``KEFU_RETURN_WINDOW_DAYS`` (1 to 3650; anything else means 30).
+        channel_secret: the secret the site sends the Rasa channel (header
+            ``X-Kefu-Channel-Secret``); env ``KEFU_CHANNEL_SECRET`` (empty: generated once
+            into ``var/channel.key``, see :mod:`kefu.identity`).
+        action_token: the token the Rasa server sends the action server; env
+            ``KEFU_ACTION_TOKEN`` (empty: generated once into ``var/action.key``).
+        proxies_count: reverse proxies in front of the site whose ``X-Forwarded-For`` and
+            ``X-Forwarded-Proto`` are trusted; env ``KEFU_PROXIES_COUNT`` (default 0: none).
+        allowed_hosts: ``Host`` names the Rasa channel and the action server answer (the
+            loopback names always; more from env ``KEFU_ALLOWED_HOSTS``, comma-separated),
+            so that a web page cannot reach them through DNS rebinding.
+        chat_rate: chat messages allowed per minute and browser session (an address gets
+            four times as many); env ``KEFU_CHAT_RATE`` (1 to 100000, default 30).
     """
 
     root: Path = ROOT
@@ -82,6 +104,15 @@ class Settings:
     return_window_days: int = field(
         default_factory=lambda: _env_days("KEFU_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS)
     )
+
+    channel_secret: str = field(default_factory=lambda: _env("KEFU_CHANNEL_SECRET"))
+    action_token: str = field(default_factory=lambda: _env("KEFU_ACTION_TOKEN"))
+    proxies_count: int = field(default_factory=lambda: _env_int("KEFU_PROXIES_COUNT", 0, 0, 10))
+    allowed_hosts: tuple[str, ...] = field(
+        default_factory=lambda: LOOPBACK_HOSTS
+        + tuple(h.strip().lower() for h in _env("KEFU_ALLOWED_HOSTS").split(",") if h.strip())
+    )
+    chat_rate: int = field(default_factory=lambda: _env_int("KEFU_CHAT_RATE", 30, 1, 100_000))
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -123,3 +154,16 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - whatever the URL, never echo it raw
         return "<invalid URL>"
+
+
+def host_allowed(host_header: str | None, allowed: tuple[str, ...]) -> bool:
+    """Whether a request's ``Host`` header (``name``, ``name:port``, ``[::1]:port``)
+    names one of ``allowed`` (a defence against DNS rebinding)."""
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        name = host[1 : host.find("]")] if "]" in host else ""
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name in allowed

@@ -61,6 +61,7 @@ SLOW_TESTS = frozenset(
         ("test_conversations.py", "test_report_and_cli"),
         ("test_keywords.py", "test_textrank_chinese"),
         ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
+        ("test_fuzz.py", "test_ten_thousand_messages_across_the_doors"),
         ("test_tokenize.py", "test_one_megabyte_text"),
         ("test_customers.py", "test_customers_report_with_campaign"),
         ("test_customers.py", "test_campaign_rows_in_each_customers_language"),

@@ -6,7 +6,10 @@ body carries only the message text. The site adds the metadata itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import math
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
@@ -24,12 +27,38 @@ def error(message: str, status: int, code: str) -> HTTPResponse:
     return json({"error": message, "code": code}, status=status)
 
 
+def client_hash(key: bytes, kind: str, value: str) -> str:
+    """A keyed hash of a client's session id or address (the bot never sees either)."""
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _client_address(request: Request) -> str:
+    return request.remote_addr or request.ip or "?"
+
+
+def _rate_limited(request: Request, sid: str) -> HTTPResponse | None:
+    """429 with ``Retry-After`` when the session or the address sends too many messages."""
+    ctx = request.app.ctx
+    wait = max(
+        ctx.chat_limit_session.hit(f"session:{sid}"),
+        ctx.chat_limit_ip.hit(f"ip:{_client_address(request)}"),
+    )
+    if not wait:
+        return None
+    response = error("too many messages: wait a moment", 429, "rate_limited")
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
 def blueprint() -> Blueprint:
     """The chat API routes."""
     bp = Blueprint("chat_api", url_prefix="/chat")
 
     @bp.post("/message")
     async def message(request: Request) -> HTTPResponse:
+        limited = _rate_limited(request, session_of(request).sid)
+        if limited is not None:
+            return limited
         if (request.content_type or "").split(";")[0].strip() != "application/json":
             return error('send the message as JSON: {"message": "..."}', 415, "bad_type")
         try:
@@ -46,8 +75,19 @@ def blueprint() -> Blueprint:
             return error(f"the message is longer than {limit} characters", 400, "too_long")
         if "\x00" in text:
             return error("the message contains a NUL character", 400, "bad_body")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+            return error("the message is not valid Unicode text", 400, "bad_body")
         session = session_of(request)
-        metadata: dict[str, str] = {"language": session.lang}
+        key = request.app.ctx.session_key
+        metadata: dict[str, object] = {
+            "language": session.lang,
+            "client": {
+                "session": client_hash(key, "session", session.sid),
+                "ip": client_hash(key, "ip", _client_address(request)),
+            },
+        }
         if session.customer_id:
             metadata["customer_token"] = issue_token(session.customer_id, TOKEN_TTL)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json as _json
 import logging
 import math
 from pathlib import Path
@@ -12,17 +13,19 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
+from kefu.shop import queries as shop
 from web import api, pages, session, staff
 from web.chat import RasaClient
 from web.config import WebConfig
 from web.credentials import session_key
 from web.i18n import preferred_language, texts
-from web.layout import message_page, page
-from web.throttle import Throttle
+from web.layout import message_page, page, run_sync
+from web.throttle import RateLimit, Throttle
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 MAX_REQUEST_BYTES = 64 * 1024
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,16 +37,38 @@ _app_numbers = itertools.count(1)
 
 
 def _is_json_path(request: Request) -> bool:
-    return request.path.startswith(("/chat/", "/healthz"))
+    return request.path.startswith(("/chat/", "/healthz", "/openapi.json"))
 
 
 def _cross_site(request: Request) -> bool:
-    """Whether an unsafe request comes from another site (CSRF defence)."""
+    """Whether an unsafe request may come from another site (CSRF defence).
+
+    Browsers send ``Origin`` (and ``Sec-Fetch-Site``) with every POST; a request with
+    neither cannot be told apart from a forged one, so it is refused too.
+    """
     origin = request.headers.get("origin")
     if origin is not None:
         return origin == "null" or urlsplit(origin).netloc != request.host
     fetch_site = request.headers.get("sec-fetch-site")
-    return fetch_site is not None and fetch_site not in ("same-origin", "none")
+    return fetch_site not in ("same-origin", "none")
+
+
+def _bad_static_path(path: str) -> bool:
+    """A static path that names a directory or holds a NUL (Sanic answers 500 to those)."""
+    return path.startswith("/static") and (
+        path.endswith("/") or "\x00" in path or "%00" in path.lower()
+    )
+
+
+async def _active(session_value: session.Session, database_url: str) -> bool:
+    """Whether a signed-in session has not been revoked (anonymous ones always are)."""
+    if session_value.customer_id is None:
+        return True
+    try:
+        return await run_sync(shop.site_session_active, session_value.sid, url=database_url)
+    except shop.ShopUnavailable:
+        logger.warning("shop database unavailable: signed-in session not trusted")
+        return False
 
 
 def create_app(config: WebConfig | None = None) -> Sanic:
@@ -54,11 +79,18 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.config.REQUEST_TIMEOUT = 30
     app.config.RESPONSE_TIMEOUT = math.ceil(config.rasa_timeout + 15)
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    if config.proxies_count:
+        app.config.PROXIES_COUNT = config.proxies_count  # X-Forwarded-For/-Proto trusted
     app.ctx.config = config
-    app.ctx.rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
+    app.ctx.rasa = RasaClient(
+        config.rasa_url, config.rasa_token, config.rasa_timeout, config.channel_secret
+    )
     app.ctx.login_throttle = Throttle()
     app.ctx.staff_throttle = Throttle(max_failures=5)
+    app.ctx.chat_limit_session = RateLimit(config.chat_rate)
+    app.ctx.chat_limit_ip = RateLimit(config.chat_rate * 4)
     key = session_key()
+    app.ctx.session_key = key
 
     async def _open(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.start()
@@ -71,8 +103,12 @@ def create_app(config: WebConfig | None = None) -> Sanic:
 
     @app.middleware("request")
     async def _load_session(request: Request) -> HTTPResponse | None:
+        if _bad_static_path(request.path):
+            return json({"error": "not found", "code": "not_found"}, status=404)
         raw = request.cookies.get(session.COOKIE_NAME)
         current = session.decode(raw, key)
+        if current is not None and not await _active(current, config.database_url):
+            current = None  # signed out (or expired) on the server: a fresh visitor
         request.ctx.session_cookie = raw if current is not None else None
         if current is None:
             accept = request.headers.get("accept-language")
@@ -94,7 +130,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
                 cookie["samesite"] = "Lax"
                 cookie["path"] = "/"
                 cookie["max-age"] = session.MAX_AGE
-                if config.secure_cookies:
+                if config.secure_cookies or request.scheme == "https":
                     cookie["secure"] = True
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
@@ -107,6 +143,10 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     @app.get("/healthz")
     async def healthz(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.get("/openapi.json")
+    async def openapi(_request: Request) -> HTTPResponse:
+        return json(_json.loads(OPENAPI_PATH.read_text(encoding="utf-8")))
 
     app.blueprint(pages.blueprint())
     app.blueprint(api.blueprint())

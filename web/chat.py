@@ -24,6 +24,7 @@ MAX_TEXT_CHARS = 4000
 MAX_BUTTONS = 12
 MAX_PRODUCTS = 20
 MAX_FIELD_CHARS = 500
+CHANNEL_SECRET_HEADER = "X-Kefu-Channel-Secret"
 
 
 class ChatError(Exception):
@@ -173,9 +174,12 @@ def events_to_messages(events: object) -> list[dict[str, Any]]:
 class RasaClient:
     """Talks to the Rasa server on behalf of the site (one aiohttp session per app)."""
 
-    def __init__(self, base_url: str, token: str = "", timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, token: str = "", timeout: float = 30.0, channel_secret: str = ""
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.channel_secret = channel_secret
         self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
 
@@ -221,7 +225,10 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """Send ``text`` in ``conversation_id``; the bot's cleaned replies."""
         payload = {"sender": conversation_id, "message": text, "metadata": metadata}
-        replies = await self._json("POST", f"{self.base_url}/webhooks/rest/webhook", json=payload)
+        headers = {CHANNEL_SECRET_HEADER: self.channel_secret} if self.channel_secret else {}
+        replies = await self._json(
+            "POST", f"{self.base_url}/webhooks/kefu/webhook", json=payload, headers=headers
+        )
         if not isinstance(replies, list):
             raise ChatError("the assistant sent an unreadable answer", 502, "bot_error")
         cleaned = (clean_bot_message(r) for r in replies)

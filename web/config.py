@@ -25,6 +25,11 @@ class WebConfig:
         rasa_timeout: seconds to wait for the bot's reply; env ``KEFU_RASA_TIMEOUT``.
         secure_cookies: mark cookies ``Secure`` (behind HTTPS); env ``KEFU_SECURE_COOKIES=1``.
         max_message_chars: longest chat message accepted.
+        channel_secret: the secret the Rasa channel requires (:func:`kefu.identity.channel_secret`).
+        proxies_count: trusted reverse proxies in front (``X-Forwarded-*``); env
+            ``KEFU_PROXIES_COUNT``. Cookies are ``Secure`` whenever the request is HTTPS.
+        chat_rate: chat messages per minute and session (four times that per address);
+            env ``KEFU_CHAT_RATE``.
     """
 
     rasa_url: str = DEFAULT_RASA_URL
@@ -35,6 +40,9 @@ class WebConfig:
     rasa_timeout: float = 30.0
     secure_cookies: bool = False
     max_message_chars: int = 2000
+    channel_secret: str = ""
+    proxies_count: int = 0
+    chat_rate: int = 30
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -56,6 +64,12 @@ class WebConfig:
             "secure_cookies": settings.secure_cookies,
             "database_url": settings.database_url,
             "var_dir": settings.var_dir,
+            "proxies_count": settings.proxies_count,
+            "chat_rate": settings.chat_rate,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if not values.get("channel_secret"):
+            from kefu.identity import channel_secret
+
+            values["channel_secret"] = channel_secret()
         return cls(**values)  # type: ignore[arg-type]

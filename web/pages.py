@@ -14,6 +14,7 @@ from kefu.shop.demo import category_labels
 from web.credentials import demo_password, password_matches
 from web.i18n import LANGUAGES, texts
 from web.layout import local_path, page, run_sync, session_of
+from web.session import MAX_AGE as SESSION_MAX_AGE
 from web.templating import Markup, join, render
 
 MAX_PAGE = 10_000
@@ -230,12 +231,28 @@ def blueprint() -> Blueprint:
             throttle.failed(client)
             return await login_page(request, t["login_failed"], email, status=401)
         throttle.reset(client)
-        request.ctx.session = session.with_customer(found.id, lang=found.language)
+        signed_in = session.with_customer(found.id, lang=found.language)
+        if signed_in.sid == session.sid:  # the same customer again: a new session all the same
+            signed_in = session.with_customer(None).with_customer(found.id, lang=found.language)
+        await run_sync(
+            shop.open_site_session,
+            signed_in.sid,
+            found.id,
+            SESSION_MAX_AGE,
+            url=config.database_url,
+        )
+        if session.customer_id is not None:
+            await run_sync(shop.close_site_session, session.sid, url=config.database_url)
+        request.ctx.session = signed_in
         return redirect("/", status=303)
 
     @bp.post("/logout")
     async def logout(request: Request) -> HTTPResponse:
-        request.ctx.session = session_of(request).with_customer(None)
+        session = session_of(request)
+        if session.customer_id is not None:
+            url = request.app.ctx.config.database_url
+            await run_sync(shop.close_site_session, session.sid, url=url)
+        request.ctx.session = session.with_customer(None)
         return redirect("/", status=303)
 
     return bp

@@ -1,9 +1,12 @@
-"""The site's session: a signed, HttpOnly, SameSite=Lax cookie (no server-side state).
+"""The site's session: a signed, HttpOnly, SameSite=Lax cookie, revocable once signed in.
 
-The cookie holds the browser's conversation id (the Rasa sender id, so the bot sees one
-stable conversation across reloads), the signed-in customer, whether staff signed in,
-and the UI language. It is ``base64url(json).base64url(hmac_sha256)``; anything that
-does not verify, has expired or has the wrong shape starts a fresh anonymous session.
+The cookie holds a random session id, the browser's conversation id (the Rasa sender id,
+so the bot sees one stable conversation across reloads), the signed-in customer, whether
+staff signed in, and the UI language. It is ``base64url(json).base64url(hmac_sha256)``;
+anything that does not verify, has expired or has the wrong shape starts a fresh
+anonymous session. A signed-in customer's session id is also kept on the server
+(:func:`kefu.shop.queries.open_site_session`) and checked on every request, so sign-out
+revokes the cookie wherever a copy of it is.
 """
 
 from __future__ import annotations
@@ -25,11 +28,17 @@ MAX_AGE = 14 * 24 * 3600
 MAX_COOKIE_LENGTH = 2048
 _CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
 _CUSTOMER_ID = re.compile(r"^[\w.-]{1,64}$")
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def new_conversation_id() -> str:
     """A fresh, unguessable conversation (sender) id."""
     return f"web-{secrets.token_hex(16)}"
+
+
+def new_session_id() -> str:
+    """A fresh, unguessable session id."""
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class Session:
         staff: whether staff signed in (analytics pages).
         lang: UI language, ``zh`` or ``en``.
         issued_at: when the session started (Unix seconds).
+        sid: the session id (new at every sign-in and sign-out).
     """
 
     conversation_id: str = field(default_factory=new_conversation_id)
@@ -49,22 +59,26 @@ class Session:
     staff: bool = False
     lang: str = "zh"
     issued_at: int = field(default_factory=lambda: int(time.time()))
+    sid: str = field(default_factory=new_session_id)
 
     def with_customer(self, customer_id: str | None, lang: str | None = None) -> Session:
-        """The session after signing in or out.
+        """The session after signing in or out (or changing language when unchanged).
 
-        The conversation is kept when a visitor signs in, and replaced whenever a signed-in
-        customer changes (sign-out or another account), so the next person at the same
-        browser never sees the previous customer's chat.
+        Whenever the customer changes (sign-in, sign-out, another account) the session id
+        and the conversation are new: a cookie copied before sign-in cannot read the
+        signed-in chat, and the next person at the same browser never sees the previous
+        customer's chat.
         """
-        conversation = self.conversation_id
-        if self.customer_id is not None and self.customer_id != customer_id:
-            conversation = new_conversation_id()
+        lang = lang if lang in LANGUAGES else self.lang
+        if self.customer_id == customer_id:
+            return replace(self, lang=lang)
         return replace(
             self,
             customer_id=customer_id,
-            conversation_id=conversation,
-            lang=lang if lang in LANGUAGES else self.lang,
+            conversation_id=new_conversation_id(),
+            sid=new_session_id(),
+            issued_at=int(time.time()),
+            lang=lang,
         )
 
     def with_staff(self, staff: bool) -> Session:
@@ -114,6 +128,8 @@ def decode(value: object, key: bytes, now: float | None = None) -> Session | Non
     if customer is not None and not (isinstance(customer, str) and _CUSTOMER_ID.match(customer)):
         return None
     if data["lang"] not in LANGUAGES or not isinstance(data["staff"], bool):
+        return None
+    if not isinstance(data["sid"], str) or not _SESSION_ID.match(data["sid"]):
         return None
     if not isinstance(issued, int) or issued + MAX_AGE < (now or time.time()):
         return None

@@ -46,3 +46,34 @@ class Throttle:
     def reset(self, key: str) -> None:
         """Forget the failures of ``key`` (after a success)."""
         self._failures.pop(key, None)
+
+
+class RateLimit:
+    """At most ``limit`` events per key within ``window`` seconds (a sliding window).
+
+    Args:
+        limit: events allowed per key in the window.
+        window: length of the window in seconds.
+        max_keys: keys remembered at most; the least recently used are forgotten first.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, max_keys: int = 50_000):
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._events: OrderedDict[str, list[float]] = OrderedDict()
+
+    def hit(self, key: str, now: float | None = None) -> float:
+        """Count one event of ``key``; 0 when allowed, else the seconds to wait (refused
+        events are not counted)."""
+        now = time.monotonic() if now is None else now
+        times = [t for t in self._events.get(key, []) if now - t < self.window]
+        if len(times) >= self.limit:
+            self._events[key] = times
+            return max(times[0] + self.window - now, 0.001)
+        times.append(now)
+        self._events[key] = times
+        self._events.move_to_end(key)
+        while len(self._events) > self.max_keys:
+            self._events.popitem(last=False)
+        return 0.0

@@ -9,6 +9,7 @@ and message text are never trusted for identity: any action that reads private d
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,9 @@ from kefu.identity import verify_token
 logger = logging.getLogger(__name__)
 
 TOKEN_KEY = "customer_token"
+CLIENT_KEY = "client"
+CLIENT_KINDS = ("session", "ip")
+_CLIENT_HASH = re.compile(r"^[0-9a-f]{16,64}$")
 SESSION_METADATA_SLOT = "session_started_metadata"
 
 
@@ -64,3 +68,21 @@ def session_customer(tracker: Any) -> str | None:
     """The verified customer of the message that started the session (``action_session_start``)."""
     metadata = tracker.get_slot(SESSION_METADATA_SLOT) if tracker else None
     return customer_from_metadata(metadata)
+
+
+def client_keys(tracker: Any) -> list[str]:
+    """The keys failed order lookups are counted under: the browser session and the client
+    address the site put (hashed) in the latest message's metadata (``client``).
+
+    Only the site reaches the Rasa channel (it sends a shared secret), so these are the
+    site's own values; a conversation without them (``rasa shell``) is counted in its slot.
+    """
+    client = latest_user_metadata(tracker).get(CLIENT_KEY)
+    if not isinstance(client, Mapping):
+        return []
+    keys = []
+    for kind in CLIENT_KINDS:
+        value = client.get(kind)
+        if isinstance(value, str) and _CLIENT_HASH.match(value):
+            keys.append(f"{kind}:{value}")
+    return keys

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kefu.bot.project import bot_dir, rasa_executable
+from kefu.identity import action_token
 from kefu.settings import get_settings
 
 
@@ -42,6 +43,8 @@ def rasa_env(
     env = dict(os.environ if base is None else base)
     settings = get_settings()
     env["KEFU_ACTION_ENDPOINT"] = action_url
+    # the action server's token reaches Rasa through the environment (endpoints.yml)
+    env.setdefault("KEFU_ACTION_TOKEN", action_token())
     env["KEFU_TRACKER_URL"] = settings.tracker_url
     env.setdefault("KEFU_VAR_DIR", str(settings.var_dir))
     env.setdefault("KEFU_DATABASE_URL", settings.database_url)
@@ -71,10 +74,16 @@ def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
 
 
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:
-    """Command line of the Rasa server (REST channel, endpoints from the environment)."""
+    """Command line of the Rasa server (kefu's channel, endpoints from the environment).
+
+    Rasa runs through :mod:`kefu.bot.rasa_main`, which adds its HTTP API when env
+    ``KEFU_RASA_TOKEN`` is set: the token never appears on the command line.
+    """
     bot = bot_dir()
     cmd = [
-        rasa_executable(),
+        sys.executable,
+        "-m",
+        "kefu.bot.rasa_main",
         "run",
         "--model",
         str(model),

@@ -63,10 +63,10 @@ def child_env() -> dict[str, str]:
     }
 
 
-def api_args(token: str) -> list[str]:
-    """Rasa server options for its HTTP API behind ``token`` (one ``--auth-token=...``
-    argument, so that a token starting with "-" is not read as an option)."""
-    return ["--enable-api", f"--auth-token={token}"]
+def api_env(token: str) -> dict[str, str]:
+    """Environment that turns on the Rasa server's HTTP API behind ``token``
+    (:mod:`kefu.bot.rasa_main` adds the options inside the process: ``ps`` never shows it)."""
+    return {"KEFU_RASA_TOKEN": token}
 
 
 def servers_env(actions_port: int) -> dict[str, str]:
@@ -152,14 +152,18 @@ def _fail(supervisor: Supervisor, service: Service, what: str) -> None:
 
 
 def _print_passwords(settings: Settings) -> None:
+    """Say where the passwords are (never the staff password itself: logs are read by many)."""
     from web.credentials import demo_password, staff_password
 
-    staff = staff_password(settings.var_dir)
-    from_env = bool(settings.staff_password)
+    staff_password(settings.var_dir)  # generated now when missing, so the file exists
     print(f"kefu: demo customers sign in with the password {demo_password(settings.var_dir)}")
     print(
         "kefu: staff password for /analytics: "
-        + ("(from KEFU_STAFF_PASSWORD)" if from_env else f"{staff} (kept in var/staff_password)")
+        + (
+            "the value of KEFU_STAFF_PASSWORD"
+            if settings.staff_password
+            else f"in {settings.var_dir / 'staff_password'} (readable only by you)"
+        )
     )
 
 
@@ -195,10 +199,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         rasa = supervisor.start(
             Service(
                 "Rasa server",
-                [*server_command(model, args.rasa_port), *api_args(token)],
+                server_command(model, args.rasa_port),
                 f"{rasa_url}/status?token={token}",
                 logs / "rasa.log",
-                env,
+                {**env, **api_env(token)},
             )
         )
         site = supervisor.start(

@@ -184,3 +184,26 @@ class Csat(Base):
     score = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False)
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),)
+
+
+class LookupFailure(Base):
+    """One failed order lookup (wrong contact), counted per browser session and per client.
+
+    ``key`` is a keyed hash (``session:...``, ``ip:...``, ``conversation:...``), never the
+    raw address or session id; rows older than the lock window are pruned as new ones come.
+    """
+
+    __tablename__ = "lookup_failures"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    key = Column(String(80), nullable=False, index=True)
+    failed_at = Column(DateTime, nullable=False, index=True)
+
+
+class SiteSession(Base):
+    """A signed-in session of the site: the cookie is valid only while its row exists."""
+
+    __tablename__ = "site_sessions"
+    id = Column(String(64), primary_key=True)
+    customer_id = Column(String(64), nullable=True, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)

@@ -57,11 +57,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_json(url: str, payload: Any | None = None, timeout: float = 60.0) -> Any:
+def http_json(
+    url: str,
+    payload: Any | None = None,
+    timeout: float = 60.0,
+    headers: dict[str, str] | None = None,
+) -> Any:
     """GET (or POST ``payload`` as JSON to) ``url`` and decode the JSON answer."""
     data = None if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(
-        url, data=data, headers={"Content-Type": "application/json"} if data else {}
+        url,
+        data=data,
+        headers={**({"Content-Type": "application/json"} if data else {}), **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         body = response.read().decode()
@@ -138,17 +145,22 @@ class RasaServer(ServerProcess):
 
     @property
     def webhook(self) -> str:
-        """URL of the REST channel."""
-        return f"{self.url}/webhooks/rest/webhook"
+        """URL of kefu's channel (the REST channel behind the site's secret)."""
+        return f"{self.url}/webhooks/kefu/webhook"
+
+    @property
+    def channel_headers(self) -> dict[str, str]:
+        """The header the site sends: the channel secret of this server's environment."""
+        return {"X-Kefu-Channel-Secret": self.env["KEFU_CHANNEL_SECRET"]}
 
     def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        """Send one message as ``sender``; return the bot's messages."""
+        """Send one message as ``sender`` (as the site does); return the bot's messages."""
         payload: dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             payload["metadata"] = metadata
-        return http_json(self.webhook, payload) or []
+        return http_json(self.webhook, payload, headers=self.channel_headers) or []
 
     def restart(self) -> None:
         """Stop and start the Rasa server (conversations live in the tracker store)."""
@@ -171,6 +183,8 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env["KEFU_DATABASE_URL"] = f"sqlite:///{var / 'shop.db'}"
     env["KEFU_TRACKER_URL"] = f"sqlite:///{var / 'tracker.db'}"
     env["KEFU_TOKEN_SECRET"] = "kefu-test-secret-" + os.urandom(8).hex()
+    env["KEFU_CHANNEL_SECRET"] = "kefu-test-channel-" + os.urandom(8).hex()
+    env["KEFU_ACTION_TOKEN"] = "kefu-test-actions-" + os.urandom(8).hex()
     env["PYTHONPATH"] = str(ROOT)
     build_demo(
         env["KEFU_DATABASE_URL"],
@@ -185,7 +199,14 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture
 def shop_env(bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Point this test process at the session's shop, secret and state directory."""
-    for key in ("KEFU_VAR_DIR", "KEFU_DATABASE_URL", "KEFU_TRACKER_URL", "KEFU_TOKEN_SECRET"):
+    for key in (
+        "KEFU_VAR_DIR",
+        "KEFU_DATABASE_URL",
+        "KEFU_TRACKER_URL",
+        "KEFU_TOKEN_SECRET",
+        "KEFU_CHANNEL_SECRET",
+        "KEFU_ACTION_TOKEN",
+    ):
         monkeypatch.setenv(key, bot_env[key])
     return bot_env
 

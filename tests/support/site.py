@@ -89,7 +89,7 @@ def api_rasa_server(
 ) -> Iterator[ApiRasaServer]:
     """The Rasa server as ``kefu run`` starts it: ``--enable-api --auth-token`` on loopback."""
     from kefu.bot import rasa_env, server_command
-    from kefu.commands.run import api_args
+    from kefu.commands.run import api_env
 
     port = free_port()
     token = secrets.token_urlsafe(24)
@@ -97,8 +97,8 @@ def api_rasa_server(
         env = rasa_env(f"{action_server.url}/webhook", base=bot_env)
     server = ApiRasaServer(
         name="rasa server (API)",
-        cmd=[*server_command(bot_model, port), *api_args(token)],
-        env=env,
+        cmd=server_command(bot_model, port),
+        env={**env, **api_env(token)},
         port=port,
         health_url=f"http://127.0.0.1:{port}/status?token={token}",
         log_path=Path(bot_env["KEFU_VAR_DIR"]) / "rasa-api.log",

@@ -46,6 +46,7 @@ def test_wrong_shape_is_rejected():
         "staff": False,
         "lang": "zh",
         "issued_at": int(time.time()),
+        "sid": "0" * 32,
     }
     assert decode(sign(good), KEY) is not None
     for change in (
@@ -54,6 +55,7 @@ def test_wrong_shape_is_rejected():
         {"staff": "yes"},
         {"lang": "fr"},
         {"issued_at": "now"},
+        {"sid": "not-hex"},
         {"extra": 1},
     ):
         assert decode(sign({**good, **change}), KEY) is None, change
@@ -62,7 +64,8 @@ def test_wrong_shape_is_rejected():
 def test_conversation_changes_when_a_signed_in_customer_changes():
     visitor = Session()
     alice = visitor.with_customer("C00001", lang="en")
-    assert alice.conversation_id == visitor.conversation_id  # signing in keeps the chat
+    assert alice.conversation_id != visitor.conversation_id  # a new chat at sign-in (#16)
+    assert alice.sid != visitor.sid
     assert alice.lang == "en"
     bob = alice.with_customer("C00002")
     assert bob.conversation_id != alice.conversation_id

@@ -15,6 +15,14 @@ from tests.support.site import DEMO_PASSWORD, STAFF_PASSWORD, start_site
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 
+def browser() -> requests.Session:
+    """A client that sends what browsers send with every POST (``Sec-Fetch-Site``): the
+    site refuses unsafe requests that carry neither that nor ``Origin`` (CSRF)."""
+    s = requests.Session()
+    s.headers["Sec-Fetch-Site"] = "same-origin"
+    return s
+
+
 def customer_emails(site_env) -> list[tuple[str, str]]:
     engine = create_engine(site_env["KEFU_DATABASE_URL"])
     with engine.connect() as conn:
@@ -24,7 +32,7 @@ def customer_emails(site_env) -> list[tuple[str, str]]:
 
 
 def login(site, email: str, password: str = DEMO_PASSWORD) -> requests.Session:
-    s = requests.Session()
+    s = browser()
     s.post(f"{site.url}/login", data={"email": email, "password": password}, timeout=10)
     return s
 
@@ -66,7 +74,7 @@ def test_login_shows_demo_accounts_and_signs_in(offline_site, site_env):
     assert DEMO_PASSWORD in page
     assert len(re.findall(r'class="demo-email"', page)) >= 2
     (cid, email), _ = customer_emails(site_env)
-    guesser = requests.Session()
+    guesser = browser()
     bad = guesser.post(
         offline_site.url + "/login",
         data={"email": email, "password": "wrong"},
@@ -75,13 +83,13 @@ def test_login_shows_demo_accounts_and_signs_in(offline_site, site_env):
     )
     assert bad.status_code == 401
     assert 'data-customer="' not in guesser.get(offline_site.url + "/", timeout=10).text
-    unknown = requests.post(
+    unknown = browser().post(
         offline_site.url + "/login",
         data={"email": "nobody@example.com", "password": DEMO_PASSWORD},
         timeout=10,
     )
     assert unknown.status_code == 401
-    s = requests.Session()
+    s = browser()
     ok = s.post(
         offline_site.url + "/login",
         data={"email": email.upper(), "password": DEMO_PASSWORD},
@@ -96,9 +104,9 @@ def test_login_shows_demo_accounts_and_signs_in(offline_site, site_env):
 
 def test_malformed_login_posts_are_rejected_cleanly(offline_site):
     for body in ({}, {"email": "a" * 5000, "password": "x"}, {"password": "x" * 10_000}):
-        r = requests.post(offline_site.url + "/login", data=body, timeout=10)
+        r = browser().post(offline_site.url + "/login", data=body, timeout=10)
         assert r.status_code in (400, 401, 413, 429), r.status_code
-    huge = requests.post(offline_site.url + "/login", data={"email": "x" * 200_000}, timeout=10)
+    huge = browser().post(offline_site.url + "/login", data={"email": "x" * 200_000}, timeout=10)
     assert huge.status_code == 413
 
 
@@ -109,7 +117,7 @@ def test_cross_site_posts_are_refused(offline_site, site_env):
         {"Origin": "null"},
         {"Sec-Fetch-Site": "cross-site"},
     ):
-        r = requests.post(
+        r = browser().post(
             offline_site.url + "/login",
             data={"email": email, "password": DEMO_PASSWORD},
             headers=headers,
@@ -117,14 +125,14 @@ def test_cross_site_posts_are_refused(offline_site, site_env):
             timeout=10,
         )
         assert r.status_code == 403, headers
-        chat = requests.post(
+        chat = browser().post(
             offline_site.url + "/chat/message", json={"message": "hi"}, headers=headers, timeout=10
         )
         assert chat.status_code == 403
 
 
 def test_language_toggle_redirects_only_inside_the_site(offline_site):
-    s = requests.Session()
+    s = browser()
     r = s.get(offline_site.url + "/lang/en?next=/products/P0001", allow_redirects=False, timeout=10)
     assert r.status_code == 303 and r.headers["Location"].endswith("/products/P0001")
     assert '<html lang="en">' in s.get(offline_site.url + "/", timeout=10).text
@@ -141,7 +149,7 @@ def test_language_toggle_redirects_only_inside_the_site(offline_site):
 
 def test_chat_api_validates_input(offline_site):
     url = offline_site.url + "/chat/message"
-    assert requests.post(url, data="message=hi", timeout=10).status_code == 415
+    assert browser().post(url, data="message=hi", timeout=10).status_code == 415
     for body in (
         '{"message": ""}',
         '{"message": "   "}',
@@ -150,21 +158,21 @@ def test_chat_api_validates_input(offline_site):
         "{",
         '{"message": 3}',
     ):
-        r = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+        r = browser().post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
         assert r.status_code == 400, body
         assert r.json()["error"]
-    long = requests.post(url, json={"message": "长" * 2001}, timeout=10)
+    long = browser().post(url, json={"message": "长" * 2001}, timeout=10)
     assert long.status_code == 400 and long.json()["code"] == "too_long"
 
 
 def test_chat_says_when_the_bot_is_unreachable(offline_site):
-    r = requests.post(offline_site.url + "/chat/message", json={"message": "你好"}, timeout=10)
+    r = browser().post(offline_site.url + "/chat/message", json={"message": "你好"}, timeout=10)
     assert r.status_code == 503 and r.json()["code"] == "unreachable"
     assert r.headers["Cache-Control"] == "no-store"
 
 
 def test_restart_gives_a_new_conversation(offline_site):
-    s = requests.Session()
+    s = browser()
     s.get(offline_site.url + "/", timeout=10)
     before = s.cookies["kefu_session"]
     assert s.post(offline_site.url + "/chat/restart", json={}, timeout=10).status_code == 200
@@ -196,7 +204,7 @@ def test_slow_bot_times_out_with_a_clear_error(site_env, tmp_path):
         KEFU_RASA_TIMEOUT="1",
     )
     try:
-        r = requests.post(site.url + "/chat/message", json={"message": "hello"}, timeout=20)
+        r = browser().post(site.url + "/chat/message", json={"message": "hello"}, timeout=20)
         assert r.status_code == 504 and r.json()["code"] == "timeout"
     finally:
         site.stop()
@@ -208,7 +216,7 @@ def test_slow_bot_times_out_with_a_clear_error(site_env, tmp_path):
 
 
 def test_analytics_is_for_staff_only(offline_site):
-    anon = requests.Session()
+    anon = browser()
     r = anon.get(offline_site.url + "/analytics", allow_redirects=False, timeout=10)
     assert r.status_code == 303 and r.headers["Location"].endswith("/staff/login")
     r = anon.get(
@@ -217,7 +225,7 @@ def test_analytics_is_for_staff_only(offline_site):
     assert r.status_code == 303
     wrong = anon.post(offline_site.url + "/staff/login", data={"password": "nope"}, timeout=10)
     assert wrong.status_code == 401
-    staff = requests.Session()
+    staff = browser()
     staff.post(offline_site.url + "/staff/login", data={"password": STAFF_PASSWORD}, timeout=10)
     listing = staff.get(offline_site.url + "/analytics", timeout=10)
     assert listing.status_code == 200
@@ -249,13 +257,13 @@ def test_staff_password_guessing_is_throttled(site_env, tmp_path):
     site = start_site(site_env, tmp_path / "throttle.log", KEFU_RASA_URL="http://127.0.0.1:9")
     try:
         codes = [
-            requests.post(
-                site.url + "/staff/login", data={"password": f"guess{i}"}, timeout=10
-            ).status_code
+            browser()
+            .post(site.url + "/staff/login", data={"password": f"guess{i}"}, timeout=10)
+            .status_code
             for i in range(7)
         ]
         assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
-        right = requests.post(
+        right = browser().post(
             site.url + "/staff/login", data={"password": STAFF_PASSWORD}, timeout=10
         )
         assert right.status_code == 429  # still blocked: the window has not passed

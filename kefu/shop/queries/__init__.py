@@ -29,6 +29,13 @@ from kefu.shop.queries.customers import (
     get_customer,
     normalize_contact,
 )
+from kefu.shop.queries.guards import (
+    close_site_session,
+    lookup_locked,
+    open_site_session,
+    record_lookup_failure,
+    site_session_active,
+)
 from kefu.shop.queries.orders import (
     CANCELLABLE,
     MAX_RETURN_REASON_CHARS,
@@ -50,6 +57,11 @@ from kefu.shop.queries.orders import (
 from kefu.shop.queries.support import create_ticket, store_csat
 
 __all__ = [
+    "close_site_session",
+    "lookup_locked",
+    "open_site_session",
+    "record_lookup_failure",
+    "site_session_active",
     "CANCELLABLE",
     "MAX_QUERY_CHARS",
     "MAX_RETURN_REASON_CHARS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import phonenumbers
 from sqlalchemy import func, select
 
 from kefu.shop.db import session_scope
@@ -48,13 +49,33 @@ def normalize_contact(value: object) -> str | None:
     return digits if 6 <= len(digits) <= 20 else None
 
 
+def _national_numbers(digits: str) -> set[tuple[int, int]]:
+    """The complete phone numbers ``digits`` can be read as (with or without its country
+    code; China when none), as ``(country code, national number)``; empty when none."""
+    found = set()
+    for text, region in ((f"+{digits}", None), (digits, "CN")):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            found.add((number.country_code, number.national_number))
+    return found
+
+
 def _phone_matches(given: str, stored: str | None) -> bool:
+    """Whether ``given`` is the whole of the ``stored`` phone number.
+
+    "+86 138...", "0086 138..." and "138..." name the same phone; a part of the number (a
+    suffix) never matches: it would let anyone who knows a few digits open the orders.
+    """
     stored_digits = re.sub(r"\D", "", stored or "")
     if not stored_digits or not given:
         return False
-    # "+86 138..." and "138..." name the same phone: compare the national part
-    shorter, longer = sorted((given, stored_digits), key=len)
-    return len(shorter) >= 7 and longer.endswith(shorter)
+    if given == stored_digits:
+        return True
+    given = given[2:] if given.startswith("00") else given
+    return bool(_national_numbers(given) & _national_numbers(stored_digits))
 
 
 def contact_matches(contact: object, customer: Customer) -> bool:

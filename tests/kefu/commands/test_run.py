@@ -36,6 +36,21 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
     raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
 
 
+def _group_cmdlines(pgid: int) -> list[str]:
+    """Command lines of the processes in process group ``pgid`` (as ``ps`` shows them)."""
+    lines = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) != pgid:
+                continue
+            lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ProcessLookupError):
+            continue
+    return lines
+
+
 def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
     ports = {"--port": free_port(), "--rasa-port": free_port(), "--actions-port": free_port()}
     args = [f"{k}={v}" for k, v in ports.items()]
@@ -54,9 +69,21 @@ def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
         assert url == f"http://127.0.0.1:{ports['--port']}/"
         assert "staff password" in out and "demo customers sign in" in out
         assert 'id="kefu-chat"' in requests.get(url, timeout=10).text
+        staff = (Path(bot_env["KEFU_VAR_DIR"]) / "staff_password").read_text().strip()
+        assert staff not in out and "staff_password" in out  # where it is, not what it is
         read_until(process, r"chat ready", 300)
+        # no secret in any child's command line (ps shows them to every local user)
+        secrets_ = [bot_env[k] for k in ("KEFU_ACTION_TOKEN", "KEFU_CHANNEL_SECRET")]
+        children = _group_cmdlines(process.pid)
+        assert len(children) >= 3 and not any("auth-token" in c for c in children)
+        assert not any(s in c for s in secrets_ + [staff] for c in children)
         session = requests.Session()
-        reply = session.post(url + "chat/message", json={"message": "hello"}, timeout=60)
+        reply = session.post(
+            url + "chat/message",
+            json={"message": "hello"},
+            headers={"Origin": url[:-1]},
+            timeout=60,
+        )
         assert reply.status_code == 200 and reply.json()["messages"]
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         assert process.wait(timeout=60) == 0
@@ -93,11 +120,25 @@ def test_api_token_is_one_argument_even_when_it_starts_with_a_dash():
 
     from rasa.cli.arguments.run import add_server_arguments
 
-    from kefu.commands.run import api_args
+    from kefu.bot.rasa_main import rasa_arguments
+    from kefu.commands.run import api_env
 
     parser = argparse.ArgumentParser()
     add_server_arguments(parser)
     for token in ("-Xy_9", "--abc", "plain0123"):
-        args = parser.parse_args(api_args(token))
+        args = parser.parse_args(rasa_arguments(["run"], api_env(token))[1:])
         assert args.enable_api is True
         assert args.auth_token == token
+
+
+def test_no_secret_on_the_command_line(tmp_path, monkeypatch):
+    """The Rasa server's command line holds no token (ps shows it to every local user)."""
+    from kefu.bot import server_command
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    token = "tok-" + "z" * 30
+    cmd = server_command(tmp_path / "model.tar.gz", 5005)
+    assert not any(token in a or "auth-token" in a for a in cmd)
+    from kefu.bot.rasa_main import rasa_arguments
+
+    assert "--auth-token" not in " ".join(rasa_arguments(cmd[3:], {}))
