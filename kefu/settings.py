@@ -104,9 +104,42 @@ class Settings:
         return self.var_dir / "models"
 
     def ensure_var(self) -> Path:
-        """Create the state directory when missing and return it."""
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        """Create the state directory (mode 0700) when missing and return it.
+
+        Sets the process umask to 077 (:func:`private_umask`) first, so the databases,
+        their WAL/SHM files, secrets and logs made afterwards are 0600; a directory kefu
+        owns that others can read is closed (0700), and the files in it made before
+        this rule (``*.db``, ``*-wal``, ``*-shm``, ``*.key``, passwords) are made 0600.
+        """
+        private_umask()
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _close(self.var_dir, 0o700)
+        for path in self.var_dir.iterdir():
+            if path.is_file() and (path.suffix in PRIVATE_SUFFIXES or path.name in PRIVATE_NAMES):
+                _close(path, 0o600)
         return self.var_dir
+
+
+PRIVATE_SUFFIXES = frozenset({".db", ".db-wal", ".db-shm", ".db-journal", ".key", ".sqlite"})
+PRIVATE_NAMES = frozenset({"staff_password", "demo_password", "secret.key"})
+
+
+def private_umask() -> int:
+    """Make files this process creates from now on private (umask 077); returns the old one.
+
+    Children inherit it: ``kefu run`` sets it before it starts the servers.
+    """
+    return os.umask(0o077)
+
+
+def _close(path: Path, mode: int) -> None:
+    """``chmod mode`` when ``path`` is ours and others may read it (never raises)."""
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        pass
 
 
 def get_settings() -> Settings:

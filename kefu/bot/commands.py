@@ -71,10 +71,15 @@ def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
 
 
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:
-    """Command line of the Rasa server (REST channel, endpoints from the environment)."""
+    """Command line of the Rasa server (REST channel, endpoints from the environment) on
+    loopback, started through :mod:`kefu.bot.rasa_server` (redacted logs, private files).
+    ``cors`` is for tests only: ``kefu run`` never passes it (sanic-cors matches origins
+    with an unanchored regex)."""
     bot = bot_dir()
     cmd = [
-        rasa_executable(),
+        sys.executable,
+        "-m",
+        "kefu.bot.rasa_server",
         "run",
         "--model",
         str(model),

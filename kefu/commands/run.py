@@ -69,6 +69,14 @@ def api_args(token: str) -> list[str]:
     return ["--enable-api", f"--auth-token={token}"]
 
 
+def rasa_argv(model: Path, port: int, token: str) -> list[str]:
+    """Command line of the Rasa server ``kefu run`` starts: loopback only, the HTTP API
+    behind ``token``, never ``--cors`` (the site calls Rasa from the server side)."""
+    from kefu.bot import server_command
+
+    return [*server_command(model, port), *api_args(token)]
+
+
 def servers_env(actions_port: int) -> dict[str, str]:
     """Environment of the child servers: Rasa's endpoints (action server on loopback at
     ``actions_port``, tracker and lock stores) and the settings children need."""
@@ -165,7 +173,6 @@ def _print_passwords(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start everything and wait for Ctrl-C."""
-    from kefu.bot import server_command
     from kefu.cli import CommandError
 
     settings = get_settings()
@@ -195,7 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rasa = supervisor.start(
             Service(
                 "Rasa server",
-                [*server_command(model, args.rasa_port), *api_args(token)],
+                rasa_argv(model, args.rasa_port, token),
                 f"{rasa_url}/status?token={token}",
                 logs / "rasa.log",
                 env,
