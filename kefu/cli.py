@@ -19,6 +19,7 @@ COMMANDS = [
     "kefu.commands.analyze",
     "kefu.commands.db",
     "kefu.commands.redact",
+    "kefu.commands.privacy",
     "kefu.commands.token",
     "kefu.commands.train",
     "kefu.commands.recommend",

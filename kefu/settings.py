@@ -42,6 +42,15 @@ def _env_days(name: str, default: int) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else default
 
 
+def _env_retention(name: str) -> int | None:
+    raw = _env(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= 36500:
+        raise ValueError(f"{name} must be a number of days (1 to 36500), got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and URLs of a kefu installation.
@@ -64,6 +73,9 @@ class Settings:
             (``1``, ``true`` or ``yes``).
         return_window_days: days after delivery during which a return is accepted; env
             ``KEFU_RETURN_WINDOW_DAYS`` (1 to 3650; anything else means 30).
+        retention_days: days conversations are kept (``kefu purge`` deletes older ones);
+            env ``KEFU_RETENTION_DAYS`` (1 to 36500; empty: kept until deleted; another
+            value raises :class:`ValueError`).
     """
 
     root: Path = ROOT
@@ -81,6 +93,9 @@ class Settings:
     )
     return_window_days: int = field(
         default_factory=lambda: _env_days("KEFU_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS)
+    )
+    retention_days: int | None = field(
+        default_factory=lambda: _env_retention("KEFU_RETENTION_DAYS")
     )
 
     def __post_init__(self) -> None:
