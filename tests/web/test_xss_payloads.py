@@ -16,6 +16,7 @@ import csv
 import json
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from tests.support.site import STAFF_PASSWORD, start_site
 from tests.web.browser import browser, needs_chromium  # noqa: F401 - fixture
 
 sentiment_data = nlp_fixtures.sentiment_data
+binary_sentiment_data = nlp_fixtures.binary_sentiment_data
 sentiment_model = nlp_fixtures.sentiment_model
 
 pytestmark = needs_chromium
@@ -152,15 +154,20 @@ def payload_reports(xss_site, sentiment_model):
         reports,
         sentiment_model=sentiment_model,
     )
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(xss_site.var / "t.db"))
-    for i, payload in enumerate(PAYLOADS):
-        events = [
-            _action("action_listen", DAY1 + i),
-            _user(payload, "nlu_fallback", DAY1 + i + 0.5, "negative"),
-            _action("action_listen", DAY1 + i + 0.6),
-        ]
-        asyncio.run(store.save(DialogueStateTracker.from_events(f"x{i}", events, [])))
-    store.engine.dispose()
+
+    def write_store() -> None:  # in a thread: Playwright's loop runs in this one
+        store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(xss_site.var / "t.db"))
+        for i, payload in enumerate(PAYLOADS):
+            events = [
+                _action("action_listen", DAY1 + i),
+                _user(payload, "nlu_fallback", DAY1 + i + 0.5, "negative"),
+                _action("action_listen", DAY1 + i + 0.6),
+            ]
+            asyncio.run(store.save(DialogueStateTracker.from_events(f"x{i}", events, [])))
+        store.engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(write_store).result()
     conv_dir, summary = run_conversations(
         f"sqlite:///{xss_site.var / 't.db'}", None, reports, redact=False
     )
@@ -263,4 +270,18 @@ def test_the_analytics_reports_run_no_payload(browser, xss_site, payload_reports
     for directory in (texts_dir, conv_dir):
         watch.goto(f"{xss_site.url}/analytics/{directory.name}/report.html")
     watch.assert_no_inline_script_allowed()
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "markup", ["<img src=x onerror=alert(1)>", "<svg onload=window.__xss=1>", PAYLOADS[100]]
+)
+def test_the_watch_sees_a_payload_that_runs(browser, markup):  # noqa: F811
+    """The detector itself: a page that does render a payload as HTML fails the check."""
+    page = browser.new_page()
+    watch = Watch(page)
+    page.set_content(markup)
+    page.wait_for_timeout(200)
+    with pytest.raises(AssertionError):
+        watch.check("a page that renders the payload")
     page.close()
