@@ -43,7 +43,9 @@ def test_installed_versions_are_at_or_above_the_advisory_fixes(package):
 def test_the_lock_keeps_the_advisory_fixes(package):
     fixed, advisory = FLOORS[package]
     locked = _lock()[package]
-    assert Version(locked) >= Version(fixed), f"constraints.txt pins {package} {locked} ({advisory})"
+    assert Version(locked) >= Version(
+        fixed
+    ), f"constraints.txt pins {package} {locked} ({advisory})"
 
 
 def test_the_lock_pins_what_kefu_needs_at_the_installed_versions():
