@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test test-fast shell bench setup lint format train db clean check-python browser-deps
+.PHONY: help run test test-fast shell bench setup lint format train db clean check-python browser-deps lock
 
 help: ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,11 +30,15 @@ $(STAMP): pyproject.toml
 	  "$(PYTHON310)" -m venv $(VENV).partial && mv $(VENV).partial $(VENV) || { rm -rf $(VENV).partial; exit 1; }; fi
 	@echo "Installing kefu and its dependencies into $(VENV) (first time: a few minutes)"
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" "setuptools<70" wheel
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	$(VENV_PY) -m pip check
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv with Python 3.10 and install kefu (skipped when up to date)
+
+lock: setup ## Write constraints.txt: the exact versions in .venv that kefu needs
+	$(VENV_PY) -m pip freeze --exclude-editable --disable-pip-version-check | $(VENV_PY) tools/lock.py > constraints.txt.partial
+	mv constraints.txt.partial constraints.txt
 
 db: setup ## Build the demo shop database when it is missing
 	@$(KEFU) db demo --if-missing

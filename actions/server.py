@@ -33,7 +33,8 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from kefu.identity import action_token
-from kefu.settings import get_settings, host_allowed
+from kefu.logredact import install_record_factory
+from kefu.settings import get_settings, host_allowed, private_umask
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT, help="port (5055)")
     parser.add_argument("--actions", default="actions", help="package of the actions")
     args = parser.parse_args(argv)
+    private_umask()  # its files (logs, databases) private to kefu's user
+    install_record_factory()  # no customer's phone, e-mail, ID or card in the log
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

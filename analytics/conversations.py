@@ -26,6 +26,7 @@ from analytics.aggregates import sentiment_name
 from analytics.trackers import Conversation, iter_conversations, normalise_message
 from kefu.settings import redact_url
 from kefu.shop.queries import frames
+from nlp.redact import redact as redact_text
 
 __all__ = ["ConversationStats", "analyse_conversations"]
 
@@ -71,7 +72,7 @@ class _Bucket:
 class ConversationStats:
     """Running figures over conversations (counters only; bounded memory)."""
 
-    def __init__(self, top_messages: int = 20) -> None:
+    def __init__(self, top_messages: int = 20, *, redact: bool = True) -> None:
         self.top_messages = top_messages
         self.overall = _Bucket()
         self.by_language: dict[str, _Bucket] = defaultdict(_Bucket)
@@ -81,6 +82,7 @@ class ConversationStats:
         self.sentiment: Counter[str] = Counter()
         self.not_understood: dict[str, Counter] = defaultdict(Counter)
         self.examples: dict[str, str] = {}
+        self.redact = redact
 
     def add(self, conv: Conversation) -> None:
         """Count one conversation (its language must be set)."""
@@ -98,6 +100,8 @@ class ConversationStats:
                     self.sentiment_by_day[day][label] += 1
         counter = self.not_understood[language]
         for text in conv.not_understood:
+            if self.redact:  # the report lists these messages: no personal data
+                text = redact_text(text)
             key = normalise_message(text)
             if key:
                 counter[key] += 1
@@ -187,7 +191,12 @@ def _epoch(value: datetime | None) -> float:
 
 
 def analyse_conversations(
-    tracker_url: str, shop_url: str | None = None, *, sentiment_model=None, top_messages: int = 20
+    tracker_url: str,
+    shop_url: str | None = None,
+    *,
+    sentiment_model=None,
+    top_messages: int = 20,
+    redact: bool = True,
 ) -> dict:
     """Every figure of the conversations report.
 
@@ -197,6 +206,8 @@ def analyse_conversations(
         sentiment_model: a fitted sentiment classifier used for user messages whose parse
             data carries no sentiment (``None``: such messages have none).
         top_messages: messages listed per language among those not understood.
+        redact: mask personal data in the messages listed (``False``: raw text, for
+            ``kefu analyze conversations --no-redact``).
 
     Raises:
         analytics.trackers.TrackerError: when the tracker store cannot be read.
@@ -205,7 +216,7 @@ def analyse_conversations(
 
     bad: Counter[str] = Counter()
     tickets, csat = _shop_tables(shop_url, bad)
-    stats = ConversationStats(top_messages=top_messages)
+    stats = ConversationStats(top_messages=top_messages, redact=redact)
     pending: list[Conversation] = []
 
     def flush() -> None:

@@ -50,14 +50,18 @@ def run_conversations(
     out_dir: Path | None = None,
     *,
     sentiment_model=None,
+    redact: bool = True,
 ) -> tuple[Path, dict]:
     """Analyse the bot's conversations (see
-    :func:`analytics.conversations.analyse_conversations`)."""
+    :func:`analytics.conversations.analyse_conversations`; ``redact``: personal data
+    masked in the messages the report lists)."""
     from analytics.conversations import analyse_conversations
 
     title = label("title_conversations")
     with report_directory("conversations", out_dir) as target:
-        summary = analyse_conversations(tracker_url, shop_url, sentiment_model=sentiment_model)
+        summary = analyse_conversations(
+            tracker_url, shop_url, sentiment_model=sentiment_model, redact=redact
+        )
         html = pages.conversations_page(summary, title, target.created_at)
         write_summary(target, title, summary, html)
     return target.final, summary

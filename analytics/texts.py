@@ -73,6 +73,11 @@ class TextsOptions:
         sheet: Excel sheet.
         progress: show a progress bar on stderr.
         limit: analyse at most this many rows (``None``: all).
+        redact: mask personal data (phones, e-mails, IDs, cards, addresses; see
+            :mod:`nlp.redact`) in what the report shows and ``texts.csv`` holds: the
+            text, the customer column, example texts and keywords. The analysis itself
+            reads the raw text. ``False`` (``kefu analyze texts --no-redact``) for an
+            operator who needs the raw text.
     """
 
     columns: ColumnSpec = field(default_factory=ColumnSpec)
@@ -88,6 +93,7 @@ class TextsOptions:
     sheet: str | None = None
     progress: bool = True
     limit: int | None = None
+    redact: bool = True
 
 
 @dataclass
@@ -341,6 +347,8 @@ def analyse_texts(
             for record, (lang, label, conf, intent, iconf, keywords) in zip(
                 chunk, results, strict=True
             ):
+                if options.redact:
+                    record, keywords = _redacted(record, keywords)
                 aggregates.add(record, lang, label, conf, keywords, intent)
                 rows.append(
                     (
@@ -378,6 +386,16 @@ def analyse_texts(
         "texts_per_second": round(aggregates.n / seconds, 1) if seconds else None,
     }
     return TextsResult(summary, texts_csv, bad_csv, seconds)
+
+
+def _redacted(record: Record, keywords: list[str]) -> tuple[Record, list[str]]:
+    """``record`` with its text and customer masked, and the keywords that hold no
+    personal data (a keyword the redaction would change is dropped)."""
+    from nlp.redact import redact
+
+    customer = redact(record.customer) if record.customer else record.customer
+    shown = [k for k in keywords if redact(k) == k]
+    return record._replace(text=redact(record.text), customer=customer), shown
 
 
 def _chain(head: list, rest: Iterator) -> Iterator:

@@ -19,6 +19,7 @@ COMMANDS = [
     "kefu.commands.analyze",
     "kefu.commands.db",
     "kefu.commands.redact",
+    "kefu.commands.privacy",
     "kefu.commands.token",
     "kefu.commands.train",
     "kefu.commands.recommend",
@@ -57,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
+    from kefu.settings import private_umask
+
+    private_umask()  # databases, secrets, logs: 0600 (the servers kefu starts inherit it)
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:

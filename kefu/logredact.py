@@ -1,7 +1,11 @@
-"""A logging filter that masks personal data in every record it sees (see :mod:`nlp.redact`).
+"""Log lines without personal data (see :mod:`nlp.redact`).
 
-``install()`` adds it to every handler of the root logger (and of the loggers named), so
-records from any logger are redacted once they are formatted for output.
+``install()`` adds a filter to every handler of the root logger (and of the loggers named),
+so records from any logger are redacted once they are formatted for output.
+``install_record_factory()`` redacts every record as it is made, whatever handlers exist
+or are configured later: the servers kefu starts (the site, the action server, the Rasa
+server through :mod:`kefu.bot.rasa_server`) call it at start-up, before Rasa or Sanic set
+up their own handlers.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterable
 
 from nlp.redact import ALL, redact
 
-__all__ = ["RedactingFilter", "install"]
+__all__ = ["RedactingFilter", "install", "install_record_factory"]
 
 
 class RedactingFilter(logging.Filter):
@@ -56,3 +60,31 @@ def install(
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):
                 handler.addFilter(redacting)
     return redacting
+
+
+_factory_installed = False
+
+
+def install_record_factory(kinds: Iterable[str] = ALL) -> bool:
+    """Redact every log record of this process when it is created (idempotent).
+
+    The record factory runs only for records a logger lets through (after the level
+    check), so debug records of a server at INFO cost nothing.
+
+    Returns:
+        ``True`` when this call installed it.
+    """
+    global _factory_installed
+    if _factory_installed:
+        return False
+    redacting = RedactingFilter(kinds)
+    make_record = logging.getLogRecordFactory()
+
+    def redacted_record(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        redacting.filter(record)
+        return record
+
+    logging.setLogRecordFactory(redacted_record)
+    _factory_installed = True
+    return True

@@ -52,6 +52,15 @@ def _env_int(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+def _env_retention(name: str) -> int | None:
+    raw = _env(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= 36500:
+        raise ValueError(f"{name} must be a number of days (1 to 36500), got {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and URLs of a kefu installation.
@@ -86,6 +95,9 @@ class Settings:
             so that a web page cannot reach them through DNS rebinding.
         chat_rate: chat messages allowed per minute and browser session (an address gets
             four times as many); env ``KEFU_CHAT_RATE`` (1 to 100000, default 30).
+        retention_days: days conversations are kept (``kefu purge`` deletes older ones);
+            env ``KEFU_RETENTION_DAYS`` (1 to 36500; empty: kept until deleted; another
+            value raises :class:`ValueError`).
     """
 
     root: Path = ROOT
@@ -103,6 +115,9 @@ class Settings:
     )
     return_window_days: int = field(
         default_factory=lambda: _env_days("KEFU_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS)
+    )
+    retention_days: int | None = field(
+        default_factory=lambda: _env_retention("KEFU_RETENTION_DAYS")
     )
 
     channel_secret: str = field(default_factory=lambda: _env("KEFU_CHANNEL_SECRET"))
@@ -135,9 +150,42 @@ class Settings:
         return self.var_dir / "models"
 
     def ensure_var(self) -> Path:
-        """Create the state directory when missing and return it."""
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        """Create the state directory (mode 0700) when missing and return it.
+
+        Sets the process umask to 077 (:func:`private_umask`) first, so the databases,
+        their WAL/SHM files, secrets and logs made afterwards are 0600; a directory kefu
+        owns that others can read is closed (0700), and the files in it made before
+        this rule (``*.db``, ``*-wal``, ``*-shm``, ``*.key``, passwords) are made 0600.
+        """
+        private_umask()
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _close(self.var_dir, 0o700)
+        for path in self.var_dir.iterdir():
+            if path.is_file() and (path.suffix in PRIVATE_SUFFIXES or path.name in PRIVATE_NAMES):
+                _close(path, 0o600)
         return self.var_dir
+
+
+PRIVATE_SUFFIXES = frozenset({".db", ".db-wal", ".db-shm", ".db-journal", ".key", ".sqlite"})
+PRIVATE_NAMES = frozenset({"staff_password", "demo_password", "secret.key"})
+
+
+def private_umask() -> int:
+    """Make files this process creates from now on private (umask 077); returns the old one.
+
+    Children inherit it: ``kefu run`` sets it before it starts the servers.
+    """
+    return os.umask(0o077)
+
+
+def _close(path: Path, mode: int) -> None:
+    """``chmod mode`` when ``path`` is ours and others may read it (never raises)."""
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:
+        pass
 
 
 def get_settings() -> Settings:

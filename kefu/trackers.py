@@ -42,6 +42,9 @@ from kefu import rasa_patches
 
 logger = logging.getLogger(__name__)
 
+# metadata keys never written to the database: the site's signed customer token would
+# replay from a copy of the tracker store (see :func:`without_secrets`)
+SECRET_KEYS = frozenset({"customer_token"})
 DEFAULT_CACHE_SIZE = 1000
 # trackers handed out and not saved yet that are remembered (at least; or cache_size)
 MIN_HANDED_OUT = 100
@@ -74,6 +77,20 @@ def _tune_sqlite(engine: sa.engine.Engine) -> sa.engine.Engine:
             cursor.close()
 
     return tuned
+
+
+def without_secrets(data: Any) -> Any:
+    """``data`` (an event as a dict) without the :data:`SECRET_KEYS`, at any depth.
+
+    The customer token rides in the metadata of every signed-in message (and in the
+    ``session_started_metadata`` slot); the actions read it from the tracker in memory,
+    nothing needs it once the message is handled.
+    """
+    if isinstance(data, dict):
+        return {k: without_secrets(v) for k, v in data.items() if k not in SECRET_KEYS}
+    if isinstance(data, list):
+        return [without_secrets(v) for v in data]
+    return data
 
 
 def _one_session(tracker: DialogueStateTracker) -> bool:
@@ -202,7 +219,7 @@ class KefuTrackerStore(SQLTrackerStore):
     @staticmethod
     def _row(sender_id: str, event: Any) -> dict[str, Any]:
         """The columns of ``event``, as ``SQLTrackerStore.save`` fills them."""
-        data = event.as_dict()
+        data = without_secrets(event.as_dict())
         return {
             "sender_id": sender_id,
             "type_name": event.type_name,

@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from kefu.logredact import install_record_factory
+from kefu.settings import private_umask
 from web.app import create_app
 from web.config import WebConfig
 
@@ -17,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--rasa-url", help="Rasa server URL (env KEFU_RASA_URL)")
     args = parser.parse_args(argv)
+    private_umask()  # its files (logs, databases) private to kefu's user
+    install_record_factory()  # no customer's phone, e-mail, ID or card in the log
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -19,7 +19,7 @@ from web.chat import ChatError
 from web.layout import session_of
 
 logger = logging.getLogger(__name__)
-TOKEN_TTL = 3600
+TOKEN_TTL = 60  # a minute: minted for each message, checked while it is handled
 
 
 def error(message: str, status: int, code: str) -> HTTPResponse:

@@ -74,16 +74,16 @@ def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
 
 
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:
-    """Command line of the Rasa server (kefu's channel, endpoints from the environment).
-
-    Rasa runs through :mod:`kefu.bot.rasa_main`, which adds its HTTP API when env
-    ``KEFU_RASA_TOKEN`` is set: the token never appears on the command line.
-    """
+    """Command line of the Rasa server (kefu's channel, endpoints from the environment) on
+    loopback, started through :mod:`kefu.bot.rasa_server`: redacted logs, private files,
+    and the HTTP API token from env ``KEFU_RASA_TOKEN``, never on the command line.
+    ``cors`` is for tests only: ``kefu run`` never passes it (sanic-cors matches origins
+    with an unanchored regex)."""
     bot = bot_dir()
     cmd = [
         sys.executable,
         "-m",
-        "kefu.bot.rasa_main",
+        "kefu.bot.rasa_server",
         "run",
         "--model",
         str(model),

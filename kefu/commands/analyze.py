@@ -53,6 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=_positive, default=500, help="texts per chunk (500)")
     p.add_argument("--limit", type=_positive, help="analyse only the first N rows")
     p.add_argument("--out", type=Path, help="directory for the report (default var/reports)")
+    p.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="show raw text in the report and exports (default: phones, e-mails, IDs, "
+        "cards and addresses masked)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_texts)
 
@@ -70,6 +77,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="score messages whose parse data has no sentiment with the model",
     )
     p.add_argument("--out", type=Path, help="directory for the report (default var/reports)")
+    p.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="show raw text in the report and exports (default: phones, e-mails, IDs, "
+        "cards and addresses masked)",
+    )
     p.set_defaults(func=cmd_conversations)
 
     p = sub.add_parser(
@@ -128,6 +142,7 @@ def cmd_texts(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         limit=args.limit,
         progress=not args.quiet,
+        redact=args.redact,
     )
     model = None
     if args.sentiment_model is not None:
@@ -167,6 +182,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
             None if args.no_shop else settings.database_url,
             args.out,
             sentiment_model=model,
+            redact=args.redact,
         )
     except TrackerError as exc:
         raise _fail(exc) from exc

@@ -65,8 +65,17 @@ def child_env() -> dict[str, str]:
 
 def api_env(token: str) -> dict[str, str]:
     """Environment that turns on the Rasa server's HTTP API behind ``token``
-    (:mod:`kefu.bot.rasa_main` adds the options inside the process: ``ps`` never shows it)."""
+    (:mod:`kefu.bot.rasa_server` adds the options inside the process: ``ps`` never shows it)."""
     return {"KEFU_RASA_TOKEN": token}
+
+
+def rasa_argv(model: Path, port: int) -> list[str]:
+    """Command line of the Rasa server ``kefu run`` starts: loopback only, never ``--cors``
+    (the site calls Rasa from the server side); the HTTP API token comes from
+    :func:`api_env`, not from this visible command line."""
+    from kefu.bot import server_command
+
+    return server_command(model, port)
 
 
 def servers_env(actions_port: int) -> dict[str, str]:
@@ -169,7 +178,6 @@ def _print_passwords(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start everything and wait for Ctrl-C."""
-    from kefu.bot import server_command
     from kefu.cli import CommandError
 
     settings = get_settings()
@@ -199,7 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rasa = supervisor.start(
             Service(
                 "Rasa server",
-                server_command(model, args.rasa_port),
+                rasa_argv(model, args.rasa_port),
                 f"{rasa_url}/status?token={token}",
                 logs / "rasa.log",
                 {**env, **api_env(token)},

@@ -52,14 +52,15 @@ def normalize_contact(value: object) -> str | None:
 def _national_numbers(digits: str) -> set[tuple[int, int]]:
     """The complete phone numbers ``digits`` can be read as (with or without its country
     code; China when none), as ``(country code, national number)``; empty when none."""
-    found = set()
+    found: set[tuple[int, int]] = set()
     for text, region in ((f"+{digits}", None), (digits, "CN")):
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            found.add((number.country_code, number.national_number))
+        code, national = number.country_code, number.national_number
+        if phonenumbers.is_valid_number(number) and code is not None and national is not None:
+            found.add((code, national))
     return found
 
 
