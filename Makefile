@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test shell bench setup lint format train db clean check-python browser-deps
+.PHONY: help run test shell bench setup lint format train db clean check-python browser-deps spark-deps
 
 help: ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -77,3 +77,18 @@ browser-deps:
 	      || echo "apt-get could not install chromium: the browser tests will be skipped"; \
 	  else echo "chromium or fonts-noto-cjk is missing (not root): the browser tests will be skipped"; fi; \
 	fi
+
+# Spark tests and benchmarks (recsys/spark) need Java 17 and the `spark` extra (pyspark bundles
+# its jars: nothing downloads at run time). Java comes from apt when missing and running as
+# root; otherwise those tests skip and say why.
+spark-deps: setup
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing openjdk-17-jre-headless for Spark (apt-get)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } \
+	      || echo "apt-get could not install Java 17: the Spark tests will be skipped"; \
+	  else echo "Java is missing (not root): the Spark tests will be skipped"; fi; \
+	fi
+	@$(VENV_PY) -c "import pyspark, pyarrow" 2>/dev/null || \
+	  $(VENV_PY) -m pip install --quiet --disable-pip-version-check -e ".[spark]"
