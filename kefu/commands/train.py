@@ -56,8 +56,9 @@ def train(
     from kefu.shop.db import is_initialised
 
     spark = spark or {}
-    if spark.get("interactions") and engine != "spark":
-        raise CommandError("--interactions needs --engine spark")
+    for option in ("interactions", "master"):
+        if spark.get(option) and engine != "spark":
+            raise CommandError(f"--{option} needs --engine spark")
     needs_db = "bot" in parts or ("recsys" in parts and not spark.get("interactions"))
     if needs_db and not is_initialised(get_settings().database_url):
         raise CommandError("the shop database is not initialised: run 'kefu db demo' first")

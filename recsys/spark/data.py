@@ -40,6 +40,8 @@ def read_interactions(spark, source: Any, fmt: str | None = None):
     from pyspark.sql import functions as F
 
     if isinstance(source, pd.DataFrame):
+        if source.empty:
+            raise ValueError("interactions is empty: at least one (user_id, item_id) row is needed")
         frame = source[[c for c in COLUMNS if c in source]].copy()
         for column in ("user_id", "item_id", *USER_ATTRIBUTES):
             if column in frame and frame[column].dtype == object:
