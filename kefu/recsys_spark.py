@@ -32,7 +32,10 @@ def export_snapshot(interactions, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        interactions.to_parquet(partial, index=False)
+        # microseconds: Spark reads those as timestamps (nanoseconds only as numbers)
+        interactions.to_parquet(
+            partial, index=False, coerce_timestamps="us", allow_truncated_timestamps=True
+        )
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)

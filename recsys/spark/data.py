@@ -77,9 +77,9 @@ def _timestamp_seconds(df):
     kind = df.schema["timestamp"].dataType
     if isinstance(kind, NumericType):
         return F.col("timestamp").cast("double")
-    if isinstance(kind, StringType):
-        return F.to_timestamp(F.col("timestamp")).cast("double")
-    return F.col("timestamp").cast("double")  # timestamp/date: seconds since the epoch
+    moment = F.to_timestamp("timestamp") if isinstance(kind, StringType) else F.col("timestamp")
+    # dates, timestamps with or without time zone (read in the session's, UTC)
+    return F.unix_micros(moment.cast("timestamp")).cast("double") / 1e6
 
 
 def _validate(df, rating_scale: tuple[float, float]) -> None:

@@ -23,8 +23,15 @@ LOCAL_CONFIG = {
     "spark.default.parallelism": "2",
     "spark.driver.memory": "1g",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.sql.session.timeZone": "UTC",
     "spark.ui.showConsoleProgress": "false",
+}
+
+
+#: settings for every master: dates in UTC; pandas' nanosecond Parquet timestamps read as
+#: numbers (only their order matters: which rating of a pair is the latest)
+COMMON_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.legacy.parquet.nanosAsLong": "true",
 }
 
 
@@ -75,7 +82,9 @@ def spark_session(
     # workers must run this interpreter (pyspark refuses a different minor version)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    settings = dict(LOCAL_CONFIG) if master.startswith("local") else {}
+    settings = dict(COMMON_CONFIG)
+    if master.startswith("local"):
+        settings.update(LOCAL_CONFIG)
     settings.update(config or {})
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
