@@ -102,7 +102,13 @@ def measure(case: str, engine: str, master: str = "local[2]") -> dict:
         scores = ranking_metrics(
             lambda u: [r.item_id for r in model.recommend(u, 10)], relevant, 10, n_items
         )
-        out.update({f"{k}@10": round(float(v), 4) for k, v in scores.items() if k not in ("coverage", "users")})
+        out.update(
+            {
+                f"{k}@10": round(float(v), 4)
+                for k, v in scores.items()
+                if k not in ("coverage", "users")
+            }
+        )
         out["coverage"] = round(float(scores["coverage"]), 4)
     out["driver_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if spark is not None:
@@ -128,25 +134,41 @@ def _child(case: str, engine: str) -> dict:
     return result
 
 
-def cost_model(scaling: dict) -> dict:
-    """Least-squares ``seconds = fixed + per_row * rows`` per engine, and where Spark pays off.
+def cost_model(results: dict) -> dict:
+    """Least-squares ``seconds = fixed + per_row * rows`` per engine over every run (data sets
+    and synthetic sizes), and the size at which Spark pays off.
 
     Machines are assumed like this one (2 cores) with perfect scaling of the per-row part
     (no network shuffle cost): ``spark(M) = fixed + per_row * rows / M``.
     """
+    runs = [results.get(case, {}) for case in ("movielens", "retail")]
+    runs += list(results.get("synthetic", {}).values())
     fits = {}
-    for engine in ("local", "spark"):
-        runs = [by_engine.get(engine, {}) for by_engine in scaling.values()]
-        points = [(r["interactions"], r["fit_seconds"]) for r in runs if "fit_seconds" in r]
-        if len(points) >= 2:
+    for engine in ("local", "spark", "spark-als"):
+        points = [
+            (r[engine]["interactions"], r[engine]["fit_seconds"])
+            for r in runs
+            if "fit_seconds" in r.get(engine, {})
+        ]
+        if len(points) >= 3:
             x, y = np.array(points, dtype=float).T
             per_row, fixed = np.polyfit(x, y, 1)
-            fits[engine] = {"fixed_seconds": round(float(fixed), 2), "us_per_row": per_row * 1e6}
+            fits[engine] = {
+                "fixed_seconds": round(float(fixed), 2),
+                "us_per_row": round(float(per_row) * 1e6, 2),
+                "runs": len(points),
+            }
     if "local" not in fits or "spark" not in fits:
-        return {"skipped": "needs at least two sizes per engine"}
+        return {"skipped": "needs at least three runs per engine"}
     local_row = fits["local"]["us_per_row"] / 1e6
     spark_row, spark_fixed = fits["spark"]["us_per_row"] / 1e6, fits["spark"]["fixed_seconds"]
-    out: dict = {"fits": fits, "predictions": {}}
+    if spark_row <= 0 or local_row <= 0:
+        return {
+            "fits": fits,
+            "unresolved": "per-row cost hidden by the fixed cost: run larger sizes",
+        }
+    out: dict = {"fits": fits, "spark_per_row_cost_vs_local": round(spark_row / local_row, 1)}
+    out["predictions"] = {}
     for machines in (1, 10, 100):
         gain = local_row - spark_row / machines
         pays = spark_fixed / gain if gain > 0 else None
@@ -155,9 +177,9 @@ def cost_model(scaling: dict) -> dict:
             "fit_seconds_10m_rows": round(spark_fixed + spark_row * 1e7 / machines, 1),
             "fit_seconds_100m_rows": round(spark_fixed + spark_row * 1e8 / machines, 1),
         }
+    out["break_even_machines"] = round(spark_row / local_row, 1)
     out["local_fit_seconds_10m_rows"] = round(local_row * 1e7, 1)
-    for rec in fits.values():
-        rec["us_per_row"] = round(rec["us_per_row"], 2)
+    out["local_fit_seconds_100m_rows"] = round(local_row * 1e8, 1)
     return out
 
 
@@ -185,7 +207,7 @@ def run() -> dict:
         print(f"   synthetic {rows:,}", file=sys.stderr, flush=True)
         scaling[str(rows)] = {engine: _child(f"synthetic:{rows}", engine) for engine in ENGINES}
     results["synthetic"] = scaling
-    results["cost_model"] = cost_model(scaling)
+    results["cost_model"] = cost_model(results)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
