@@ -203,10 +203,12 @@ def movielens() -> dict:
     }
 
 
-def online_retail() -> dict:
+def retail_split() -> tuple[pd.DataFrame, pd.DataFrame, dict] | None:
+    """Online Retail split at the cutoff: (train log, items, relevant per returning
+    customer); None when the data set is absent."""
     path = RETAIL / "transactions.csv"
     if not path.is_file():
-        return {"skipped": f"Online Retail not found in {RETAIL}"}
+        return None
     log = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str})
     log = log[~log["InvoiceNo"].str.startswith("C") & (log["Quantity"] > 0)]
     log = log.rename(
@@ -227,6 +229,14 @@ def online_retail() -> dict:
         ["item_id", "name_en"]
     ]
     items = items[items["item_id"].isin(set(train["item_id"]))]
+    return train, items, relevant
+
+
+def online_retail() -> dict:
+    split = retail_split()
+    if split is None:
+        return {"skipped": f"Online Retail not found in {RETAIL}"}
+    train, items, relevant = split
     n_items = train["item_id"].nunique()
     models = {
         "popularity": PopularityRecommender(),

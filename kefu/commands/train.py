@@ -18,16 +18,49 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train the models that are missing or stale")
     p.add_argument("--only", choices=PARTS, action="append", help="train only this part")
     p.add_argument("--force", action="store_true", help="retrain even when up to date")
+    p.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="train the recommender on this machine (default) or on Spark",
+    )
+    p.add_argument("--master", help="Spark master URL (default local[2]; with --engine spark)")
+    p.add_argument(
+        "--interactions",
+        metavar="PATH_OR_URI",
+        help="Parquet/CSV interaction log for the recommender instead of the shop database "
+        "(with --engine spark)",
+    )
+    p.add_argument(
+        "--spark-model",
+        choices=("similarity", "als"),
+        default="similarity",
+        help="with --engine spark: the local engine's neighbour tables, or MLlib implicit ALS",
+    )
     p.set_defaults(func=cmd_train)
 
 
-def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]:
-    """Train the named parts in order; returns what each did."""
+def train(
+    parts: tuple[str, ...] = PARTS,
+    force: bool = False,
+    engine: str = "local",
+    spark: dict[str, str | None] | None = None,
+) -> dict[str, str]:
+    """Train the named parts in order; returns what each did.
+
+    ``engine="spark"`` trains the recommender with :func:`kefu.recsys_spark.train_on_spark`
+    (``spark``: its ``master``, ``interactions`` and ``model`` arguments).
+    """
     from kefu.cli import CommandError
     from kefu.settings import get_settings
     from kefu.shop.db import is_initialised
 
-    if ("recsys" in parts or "bot" in parts) and not is_initialised(get_settings().database_url):
+    spark = spark or {}
+    for option in ("interactions", "master"):
+        if spark.get(option) and engine != "spark":
+            raise CommandError(f"--{option} needs --engine spark")
+    needs_db = "bot" in parts or ("recsys" in parts and not spark.get("interactions"))
+    if needs_db and not is_initialised(get_settings().database_url):
         raise CommandError("the shop database is not initialised: run 'kefu db demo' first")
     done = {}
     for part in PARTS:
@@ -43,6 +76,19 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
                 + (f" ({info['reason']})" if "reason" in info else "")
                 for name, info in train_all(force=force).items()
             )
+        elif part == "recsys" and engine == "spark":
+            from kefu.recsys_spark import train_on_spark
+            from recsys.spark import SparkUnavailableError
+
+            try:
+                result = train_on_spark(
+                    master=spark.get("master"),
+                    interactions=spark.get("interactions"),
+                    model=spark.get("model") or "similarity",
+                    force=force,
+                )
+            except SparkUnavailableError as exc:
+                raise CommandError(f"cannot train on Spark: {exc}") from exc
         elif part == "recsys":
             from kefu.recommender import train_from_db
 
@@ -57,5 +103,6 @@ def train(parts: tuple[str, ...] = PARTS, force: bool = False) -> dict[str, str]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    train(tuple(args.only or PARTS), force=args.force)
+    spark = {"master": args.master, "interactions": args.interactions, "model": args.spark_model}
+    train(tuple(args.only or PARTS), force=args.force, engine=args.engine, spark=spark)
     return 0
