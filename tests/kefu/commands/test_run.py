@@ -36,19 +36,26 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
     raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
 
 
-def _group_cmdlines(pgid: int) -> list[str]:
-    """Command lines of the processes in process group ``pgid`` (as ``ps`` shows them)."""
-    lines = []
+def _tree_cmdlines(root: int) -> list[str]:
+    """Command lines (as ``ps`` shows them) of ``root`` and every process under it; the
+    servers run in process groups of their own, so the tree is followed by parent id."""
+    parents: dict[int, int] = {}
+    lines: dict[int, str] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            if os.getpgid(int(proc.name)) != pgid:
-                continue
-            lines.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-        except (OSError, ProcessLookupError):
+            stat = (proc / "stat").read_text()
+            parents[int(proc.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+            lines[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
             continue
-    return lines
+    tree, grown = {root}, True
+    while grown:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grown = bool(found)
+        tree |= found
+    return [lines[pid] for pid in tree if pid in lines]
 
 
 def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
@@ -74,7 +81,7 @@ def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
         read_until(process, r"chat ready", 300)
         # no secret in any child's command line (ps shows them to every local user)
         secrets_ = [bot_env[k] for k in ("KEFU_ACTION_TOKEN", "KEFU_CHANNEL_SECRET")]
-        children = _group_cmdlines(process.pid)
+        children = _tree_cmdlines(process.pid)
         assert len(children) >= 3 and not any("auth-token" in c for c in children)
         assert not any(s in c for s in secrets_ + [staff] for c in children)
         session = requests.Session()
