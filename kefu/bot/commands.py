@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 from kefu.bot.project import bot_dir, rasa_executable
 from kefu.settings import get_settings
 
+# Rasa's own RedisLockStore is not safe across processes (rasa#9213): kefu's is
+LOCK_STORE = "kefu.lockstore.AtomicRedisLockStore"
+
 
 def _redis_parts(url: str) -> dict[str, str]:
     parts = urlsplit(url)
@@ -19,7 +22,7 @@ def _redis_parts(url: str) -> dict[str, str]:
     if not db.isdigit():
         raise ValueError(f"KEFU_REDIS_URL database must be a number, got {db!r}")
     return {
-        "KEFU_LOCK_STORE": "redis",
+        "KEFU_LOCK_STORE": LOCK_STORE,
         "KEFU_REDIS_HOST": parts.hostname,
         "KEFU_REDIS_PORT": str(parts.port or 6379),
         "KEFU_REDIS_DB": db,
@@ -58,6 +61,10 @@ def rasa_env(
                 "KEFU_REDIS_PASSWORD": "",
             }
         )
+    # the conversation lock outlives the longest action call (checked by `kefu run`)
+    env["TICKET_LOCK_LIFETIME"] = str(int(settings.lock_lifetime))
+    env["KEFU_ACTION_TIMEOUT"] = f"{settings.action_timeout:g}"
+    env["KEFU_LOCK_LIFETIME"] = f"{settings.lock_lifetime:g}"
     if settings.tracker_url.startswith("sqlite:///"):
         Path(settings.tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -70,11 +77,17 @@ def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "actions.server", "--host", host, "--port", str(port)]
 
 
+def rasa_launcher() -> list[str]:
+    """Start of a command line that runs Rasa with kefu's fixes installed first
+    (:mod:`kefu.rasa_main`: Rasa version check, :func:`kefu.rasa_patches.install`)."""
+    return [sys.executable, "-m", "kefu.rasa_main"]
+
+
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:
     """Command line of the Rasa server (REST channel, endpoints from the environment)."""
     bot = bot_dir()
     cmd = [
-        rasa_executable(),
+        *rasa_launcher(),
         "run",
         "--model",
         str(model),
@@ -132,7 +145,7 @@ def shell_command(model: Path) -> list[str]:
     """Command line of ``rasa shell`` (an anonymous visitor: no token)."""
     bot = bot_dir()
     return [
-        rasa_executable(),
+        *rasa_launcher(),
         "shell",
         "--model",
         str(model),
