@@ -46,8 +46,11 @@ local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now_ms)
 local number = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], now_ms + tonumber(ARGV[1]), number)
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
-redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[1]) * 2)
+-- keys live as long as their longest ticket (twice over), never shorter
+local keep = tonumber(ARGV[1]) * 2
+for _, key in ipairs(KEYS) do
+  if redis.call('PTTL', key) < keep then redis.call('PEXPIRE', key, keep) end
+end
 return number
 """
 

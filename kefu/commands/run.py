@@ -169,6 +169,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kefu.cli import CommandError
 
     settings = get_settings()
+    problem = settings.lock_problem()  # a slow action would let the next message in
+    if problem:
+        raise CommandError(problem)
     for name, host, port in (
         ("--port", args.host, args.port),
         ("--rasa-port", HOST, args.rasa_port),
