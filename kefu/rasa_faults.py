@@ -142,19 +142,22 @@ async def apology_events(output_channel: Any, nlg: Any, tracker: Any) -> list[An
 
 
 def _with_language(tracker: Any) -> Any:
-    """``tracker``, or a copy with the ``language`` slot set from the latest message when
-    it is not set yet (the action that sets it may be the one that failed)."""
+    """A copy of ``tracker`` with the ``language`` slot set to the language of the latest
+    message (the action that sets it may be the one that failed), else ``tracker``."""
     import copy
 
     from rasa.shared.core.events import SlotSet
 
     from nlp.language import detect_language
 
-    if tracker.get_slot("language") or "language" not in tracker.slots:
+    text = tracker.latest_message.text if tracker.latest_message else None
+    if not text or "language" not in tracker.slots:
         return tracker
-    text = tracker.latest_message.text if tracker.latest_message else ""
+    language = detect_language(text, default=tracker.get_slot("language") or "zh")
+    if tracker.get_slot("language") == language:
+        return tracker
     tracker = copy.deepcopy(tracker)
-    tracker.update(SlotSet("language", detect_language(text or "")))
+    tracker.update(SlotSet("language", language))
     return tracker
 
 
