@@ -42,7 +42,8 @@ class TcpProxy:
     def stop(self) -> None:
         """Refuse new connections and break every open one."""
         if self._server is not None:
-            self._server.close()
+            # shutdown wakes the thread blocked in accept(); close alone leaves it listening
+            _close(self._server)
             self._server = None
         with self._lock:
             sockets, self._sockets = list(self._sockets), set()
