@@ -83,7 +83,7 @@ class AtomicRedisLockStore(LockStore):
     """
 
     def __init__(self, endpoint_config: Any = None, client: Any = None) -> None:
-        import redis
+        import redis  # type: ignore[import-untyped]
 
         kwargs: dict[str, Any] = dict(getattr(endpoint_config, "kwargs", None) or {})
         if client is None:
