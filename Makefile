@@ -104,3 +104,19 @@ spark-deps: setup
 	fi
 	@$(VENV_PY) -c "import pyspark, pyarrow" 2>/dev/null || \
 	  $(VENV_PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[spark]"
+
+# Load test (issue 15): Locust in its own virtualenv (its gevent never enters .venv), against
+# servers already running on loopback (`make run`). Bounded: USERS users for TIME.
+LOADTEST_VENV := loadtest/.venv
+USERS ?= 100
+TIME  ?= 10m
+RASA  ?= http://127.0.0.1:5005
+LOADTEST_LOG ?= var/loadtest-messages.jsonl
+.PHONY: loadtest
+loadtest: setup ## Load test the running kefu (USERS=100 TIME=10m RASA=URL), then count the tracker store
+	@[ -x $(LOADTEST_VENV)/bin/locust ] || { "$(PYTHON310)" -m venv $(LOADTEST_VENV) && \
+	  $(LOADTEST_VENV)/bin/pip install --quiet -r loadtest/requirements.txt; }
+	@mkdir -p var && rm -f $(LOADTEST_LOG)
+	KEFU_LOADTEST_LOG=$(LOADTEST_LOG) $(LOADTEST_VENV)/bin/locust -f loadtest/locustfile.py \
+	  --headless --host $(RASA) -u $(USERS) -r 10 -t $(TIME) --only-summary --csv var/loadtest
+	$(VENV_PY) -m loadtest.check $(LOADTEST_LOG) "$$($(VENV_PY) -c 'from kefu.settings import get_settings; print(get_settings().tracker_url)')"

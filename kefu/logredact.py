@@ -4,7 +4,7 @@
 so records from any logger are redacted once they are formatted for output.
 ``install_record_factory()`` redacts every record as it is made, whatever handlers exist
 or are configured later: the servers kefu starts (the site, the action server, the Rasa
-server through :mod:`kefu.bot.rasa_server`) call it at start-up, before Rasa or Sanic set
+server through :mod:`kefu.rasa_main`) call it at start-up, before Rasa or Sanic set
 up their own handlers.
 """
 

@@ -1,6 +1,13 @@
-"""Speed fixes for Rasa 3.6's message path, installed in the Rasa server process.
+"""kefu's fixes to Rasa 3.6, installed explicitly in each Rasa process kefu starts.
 
-Each replaces one Rasa function with one that gives the same results for less CPU:
+:mod:`kefu.rasa_main` (the launcher of every Rasa process kefu starts) checks the Rasa
+version and calls :func:`install` before Rasa reads ``endpoints.yml``.
+
+The launcher also installs :mod:`kefu.rasa_faults` (faults are errors, never silence)
+and closes the HTTP sessions kept here (:func:`close_sessions`) when the server stops.
+
+**Speed.** Each of these replaces one Rasa function with one that gives the same results
+for less CPU:
 
 * **Action response check.** Rasa checks every action server response with
   ``jsonschema.validate(result, schema)``, which first re-validates the *schema* against
@@ -15,9 +22,7 @@ Each replaces one Rasa function with one that gives the same results for less CP
   (and TCP connection) for every call to the action server and closes it after; here
   one session per endpoint and event loop is kept, its connections alive.
 
-:class:`kefu.trackers.KefuTrackerStore` calls :func:`install` when Rasa creates it, so
-every Rasa process started with ``bot/endpoints.yml`` (``rasa run``, ``rasa shell``)
-gets them. Nothing else changes; tests compare each with Rasa's own function.
+Nothing else changes; tests compare each with Rasa's own function.
 """
 
 from __future__ import annotations
@@ -29,6 +34,25 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 _installed = False
+# the Rasa line these fixes were written for and tested with
+SUPPORTED_RASA = "3.6."
+
+
+class RasaSetupError(RuntimeError):
+    """Rasa cannot run with kefu as installed or configured (one line, what to do)."""
+
+
+def check_rasa_version(version: str | None = None) -> None:
+    """Raise :class:`RasaSetupError` unless Rasa (or ``version``) is of the 3.6 line."""
+    if version is None:
+        import rasa
+
+        version = str(rasa.__version__)
+    if not version.startswith(SUPPORTED_RASA):
+        raise RasaSetupError(
+            f"kefu's Rasa fixes are written for Rasa {SUPPORTED_RASA}x, this is Rasa "
+            f"{version}: install rasa==3.6.21 (pyproject.toml)"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +117,20 @@ _original_resolve_by_type: Any = None
 KEEPALIVE_SECONDS = 4.0
 
 
+_open_sessions: list[Any] = []
+
+
+async def close_sessions() -> int:
+    """Close the kept HTTP sessions (at server stop); how many were open."""
+    closed = 0
+    while _open_sessions:
+        session = _open_sessions.pop()
+        if not session.closed:
+            await session.close()
+            closed += 1
+    return closed
+
+
 class _KeptSession:
     """What ``EndpointConfig.session()`` returns after :func:`install`.
 
@@ -123,6 +161,7 @@ class _KeptSession:
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
         )
         self.endpoint._kefu_session = (loop, session)
+        _open_sessions.append(session)
         return session
 
     async def __aexit__(self, *exc_info: object) -> bool:
@@ -130,10 +169,18 @@ class _KeptSession:
 
 
 def install() -> bool:
-    """Install the fixes (idempotent); ``True`` when this call installed them."""
+    """Check the Rasa version, install the fixes (idempotent).
+
+    Returns:
+        ``True`` when this call installed them.
+
+    Raises:
+        RasaSetupError: another Rasa than 3.6.
+    """
     global _installed, _original_resolve_by_type
     if _installed:
         return False
+    check_rasa_version()
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
@@ -144,7 +191,7 @@ def install() -> bool:
 
     EndpointConfig.session = lambda self: _KeptSession(self)
     _installed = True
-    logger.debug("kefu: Rasa speed fixes installed")
+    logger.debug("kefu: Rasa fixes installed")
     return True
 
 
@@ -153,4 +200,11 @@ def installed() -> bool:
     return _installed
 
 
-__all__ = ["install", "installed", "validate_action_result"]
+__all__ = [
+    "RasaSetupError",
+    "check_rasa_version",
+    "close_sessions",
+    "install",
+    "installed",
+    "validate_action_result",
+]

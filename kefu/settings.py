@@ -14,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_RETURN_WINDOW_DAYS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_ACTION_TIMEOUT = 30.0
+DEFAULT_LOCK_LIFETIME = 60.0
+# seconds of a turn besides its action call (NLU, policies, tracker store)
+TURN_MARGIN = 10.0
 
 
 def _env(name: str) -> str:
@@ -38,11 +42,6 @@ def _env_seconds(name: str, default: float) -> float:
     return value
 
 
-def _env_days(name: str, default: int) -> int:
-    raw = _env(name)
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else default
-
-
 def _env_int(name: str, default: int, low: int, high: int) -> int:
     raw = _env(name)
     if not raw:
@@ -50,6 +49,11 @@ def _env_int(name: str, default: int, low: int, high: int) -> int:
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
     return int(raw)
+
+
+def _env_days(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else default
 
 
 def _env_retention(name: str) -> int | None:
@@ -98,6 +102,18 @@ class Settings:
         retention_days: days conversations are kept (``kefu purge`` deletes older ones);
             env ``KEFU_RETENTION_DAYS`` (1 to 36500; empty: kept until deleted; another
             value raises :class:`ValueError`).
+        redis_url: Redis for the conversation locks shared by several Rasa processes; env
+            ``KEFU_REDIS_URL`` (empty: one Rasa process, locks in memory).
+        sql_pool_size: connections each process keeps open to a server tracker store
+            (PostgreSQL...); env ``KEFU_SQL_POOL_SIZE`` (1 to 100, default 5).
+        sql_max_overflow: connections opened beyond the pool under load; env
+            ``KEFU_SQL_MAX_OVERFLOW`` (0 to 100, default 10). N Rasa processes hold at
+            most N * (pool + overflow) connections: keep it under the server's limit.
+        action_timeout: seconds Rasa waits for one action call; env
+            ``KEFU_ACTION_TIMEOUT`` (default 30).
+        lock_lifetime: seconds a conversation's lock lives (Rasa's
+            ``TICKET_LOCK_LIFETIME``); env ``KEFU_LOCK_LIFETIME`` (default 60). It must
+            outlast the longest action call: see :meth:`lock_problem`.
     """
 
     root: Path = ROOT
@@ -129,6 +145,18 @@ class Settings:
     )
     chat_rate: int = field(default_factory=lambda: _env_int("KEFU_CHAT_RATE", 30, 1, 100_000))
 
+    redis_url: str = field(default_factory=lambda: _env("KEFU_REDIS_URL"))
+    sql_pool_size: int = field(default_factory=lambda: _env_int("KEFU_SQL_POOL_SIZE", 5, 1, 100))
+    sql_max_overflow: int = field(
+        default_factory=lambda: _env_int("KEFU_SQL_MAX_OVERFLOW", 10, 0, 100)
+    )
+    action_timeout: float = field(
+        default_factory=lambda: _env_seconds("KEFU_ACTION_TIMEOUT", DEFAULT_ACTION_TIMEOUT)
+    )
+    lock_lifetime: float = field(
+        default_factory=lambda: _env_seconds("KEFU_LOCK_LIFETIME", DEFAULT_LOCK_LIFETIME)
+    )
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("KEFU_DATABASE_URL")
@@ -138,6 +166,21 @@ class Settings:
             object.__setattr__(
                 self, "tracker_url", url or f"sqlite:///{self.var_dir / 'tracker.db'}"
             )
+
+    def lock_problem(self) -> str | None:
+        """Why the lock lifetime and the action timeout do not fit together, or ``None``.
+
+        A conversation's lock must outlast the longest action call plus the rest of the
+        turn (:data:`TURN_MARGIN` seconds), or the customer's next message would run
+        while the action is still working.
+        """
+        if self.lock_lifetime < self.action_timeout + TURN_MARGIN:
+            return (
+                f"KEFU_LOCK_LIFETIME ({self.lock_lifetime:g} s) must be at least "
+                f"KEFU_ACTION_TIMEOUT ({self.action_timeout:g} s) + {TURN_MARGIN:g} s: "
+                "raise the lock lifetime or lower the action timeout"
+            )
+        return None
 
     @property
     def data_dir(self) -> Path:

@@ -19,8 +19,15 @@ database before the reply goes out, as with Rasa's store. What differs:
   per checkpoint instead of several per message; a committed message survives a crash
   of the server, an OS crash may lose the last ones), instead of a new connection and a
   rollback journal per transaction.
-* Rasa's speed fixes (:mod:`kefu.rasa_patches`) are installed in the server process when
-  Rasa creates the store.
+* A server database (PostgreSQL...) gets a small pool per process (``KEFU_SQL_POOL_SIZE``
+  + ``KEFU_SQL_MAX_OVERFLOW``, default 5 + 10, instead of Rasa's 50 + 100: N Rasa processes
+  stay under PostgreSQL's 100 connections) whose connections are checked before use
+  (``pool_pre_ping``): after a database restart the next message works, no stale
+  connection fails it (rasa#4284).
+* Errors are not hidden: with :mod:`kefu.rasa_faults` installed (the Rasa launcher does)
+  Rasa does not wrap this store in its ``FailSafeTrackerStore``, so a database that cannot
+  be read or written fails the message (503) instead of starting the conversation over
+  or keeping it in memory only. Nothing is kept from a message whose save failed.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from kefu import rasa_patches
+from kefu.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +100,20 @@ def without_secrets(data: Any) -> Any:
     return data
 
 
+def _server_pool(engine: sa.engine.Engine) -> sa.engine.Engine:
+    """An engine on the same server database: kefu's pool sizes, connections pinged."""
+    url = engine.url
+    engine.dispose()
+    settings = get_settings()
+    return sa.create_engine(
+        url,
+        pool_size=settings.sql_pool_size,
+        max_overflow=settings.sql_max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=10,
+    )
+
+
 def _one_session(tracker: DialogueStateTracker) -> bool:
     """Whether ``tracker`` holds one session only, as a tracker read back would.
 
@@ -125,15 +146,13 @@ class KefuTrackerStore(SQLTrackerStore):
     engine: sa.engine.Engine
 
     def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
-        rasa_patches.install()
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
-            None,
-            "",
-            ":memory:",
-        ):
-            self.engine = _tune_sqlite(self.engine)
-            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        if self.engine.dialect.name == "sqlite":
+            if self.engine.url.database not in (None, "", ":memory:"):
+                self.engine = _tune_sqlite(self.engine)
+        else:
+            self.engine = _server_pool(self.engine)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         table = self.SQLEvent.__table__
         # built once: an ORM query costs more to build than to run
         self._last_id_query = sa.select(sa.func.max(table.c.id)).where(

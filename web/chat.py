@@ -207,6 +207,12 @@ class RasaClient:
                 body = await resp.read()
                 if resp.status == 404:
                     return None
+                if resp.status == 503:  # kefu's Rasa: the message was not handled
+                    raise ChatError(
+                        "the assistant could not handle the message: send it again",
+                        503,
+                        "unavailable",
+                    )
                 if resp.status >= 400:
                     logger.warning("Rasa answered %s to %s %s", resp.status, method, url)
                     raise ChatError("the assistant failed to answer", 502, "bot_error")

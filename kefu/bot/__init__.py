@@ -10,6 +10,7 @@
 from kefu.bot.commands import (
     actions_command,
     rasa_env,
+    rasa_launcher,
     rasa_test_command,
     server_command,
     shell_command,
@@ -49,6 +50,7 @@ __all__ = [
     "generate_lookups",
     "lookups_path",
     "rasa_env",
+    "rasa_launcher",
     "rasa_executable",
     "rasa_test_command",
     "server_command",

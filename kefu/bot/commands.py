@@ -11,6 +11,9 @@ from kefu.bot.project import bot_dir, rasa_executable
 from kefu.identity import action_token
 from kefu.settings import get_settings
 
+# Rasa's own RedisLockStore is not safe across processes (rasa#9213): kefu's is
+LOCK_STORE = "kefu.lockstore.AtomicRedisLockStore"
+
 
 def _redis_parts(url: str) -> dict[str, str]:
     parts = urlsplit(url)
@@ -20,7 +23,7 @@ def _redis_parts(url: str) -> dict[str, str]:
     if not db.isdigit():
         raise ValueError(f"KEFU_REDIS_URL database must be a number, got {db!r}")
     return {
-        "KEFU_LOCK_STORE": "redis",
+        "KEFU_LOCK_STORE": LOCK_STORE,
         "KEFU_REDIS_HOST": parts.hostname,
         "KEFU_REDIS_PORT": str(parts.port or 6379),
         "KEFU_REDIS_DB": db,
@@ -61,6 +64,10 @@ def rasa_env(
                 "KEFU_REDIS_PASSWORD": "",
             }
         )
+    # the conversation lock outlives the longest action call (checked by `kefu run`)
+    env["TICKET_LOCK_LIFETIME"] = str(int(settings.lock_lifetime))
+    env["KEFU_ACTION_TIMEOUT"] = f"{settings.action_timeout:g}"
+    env["KEFU_LOCK_LIFETIME"] = f"{settings.lock_lifetime:g}"
     if settings.tracker_url.startswith("sqlite:///"):
         Path(settings.tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -73,17 +80,22 @@ def actions_command(port: int = 5055, host: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "actions.server", "--host", host, "--port", str(port)]
 
 
+def rasa_launcher() -> list[str]:
+    """Start of a command line that runs Rasa with kefu's start-up rules first
+    (:mod:`kefu.rasa_main`: private files, redacted logs, Rasa version check, kefu's
+    fixes, the API token from the environment)."""
+    return [sys.executable, "-m", "kefu.rasa_main"]
+
+
 def server_command(model: Path, port: int = 5005, *, cors: str | None = None) -> list[str]:
     """Command line of the Rasa server (kefu's channel, endpoints from the environment) on
-    loopback, started through :mod:`kefu.bot.rasa_server`: redacted logs, private files,
+    loopback, started through :mod:`kefu.rasa_main`: redacted logs, private files,
     and the HTTP API token from env ``KEFU_RASA_TOKEN``, never on the command line.
     ``cors`` is for tests only: ``kefu run`` never passes it (sanic-cors matches origins
     with an unanchored regex)."""
     bot = bot_dir()
     cmd = [
-        sys.executable,
-        "-m",
-        "kefu.bot.rasa_server",
+        *rasa_launcher(),
         "run",
         "--model",
         str(model),
@@ -141,7 +153,7 @@ def shell_command(model: Path) -> list[str]:
     """Command line of ``rasa shell`` (an anonymous visitor: no token)."""
     bot = bot_dir()
     return [
-        rasa_executable(),
+        *rasa_launcher(),
         "shell",
         "--model",
         str(model),

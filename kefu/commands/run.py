@@ -65,7 +65,7 @@ def child_env() -> dict[str, str]:
 
 def api_env(token: str) -> dict[str, str]:
     """Environment that turns on the Rasa server's HTTP API behind ``token``
-    (:mod:`kefu.bot.rasa_server` adds the options inside the process: ``ps`` never shows it)."""
+    (:mod:`kefu.rasa_main` adds the options inside the process: ``ps`` never shows it)."""
     return {"KEFU_RASA_TOKEN": token}
 
 
@@ -181,6 +181,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kefu.cli import CommandError
 
     settings = get_settings()
+    problem = settings.lock_problem()  # a slow action would let the next message in
+    if problem:
+        raise CommandError(problem)
     for name, host, port in (
         ("--port", args.host, args.port),
         ("--rasa-port", HOST, args.rasa_port),

@@ -111,7 +111,7 @@ def test_rasa_env_maps_settings_to_endpoint_variables(monkeypatch, tmp_path):
     assert env["KEFU_LOCK_STORE"] == "in_memory"
     env = kbot.rasa_env(base={"KEFU_REDIS_URL": "redis://:s3cret@cache.local:6380/2"})
     assert (env["KEFU_LOCK_STORE"], env["KEFU_REDIS_HOST"], env["KEFU_REDIS_PORT"]) == (
-        "redis",
+        "kefu.lockstore.AtomicRedisLockStore",  # Rasa's "redis" store races (rasa#9213)
         "cache.local",
         "6380",
     )
@@ -124,8 +124,8 @@ def test_rasa_env_maps_settings_to_endpoint_variables(monkeypatch, tmp_path):
 def test_commands_point_at_the_bot_project(tmp_path):
     model = tmp_path / "m.tar.gz"
     cmd = kbot.server_command(model, 5999)
-    assert cmd[1:4] == ["-m", "kefu.bot.rasa_server", "run"]  # redacted logs, private files
-    assert str(model) in cmd and "5999" in cmd
+    # Rasa through kefu's launcher: redacted logs, private files, version check, fixes
+    assert cmd[:4] == [*kbot.rasa_launcher(), "run"] and str(model) in cmd and "5999" in cmd
     assert str(ROOT / "bot" / "endpoints.yml") in cmd
     assert "--enable-api" not in cmd  # the HTTP API would let anyone set slots
     assert kbot.actions_command(5055)[1:3] == ["-m", "actions.server"]  # with the call checks

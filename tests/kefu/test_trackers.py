@@ -224,3 +224,23 @@ def test_retrieves_never_saved_are_not_remembered_without_bound(tmp_path):
         run(store.retrieve(f"s{i}"))  # e.g. a message that fails before its save
     assert len(store._out) == MIN_HANDED_OUT
     assert f"s{MIN_HANDED_OUT + 4}" in store._out and "s0" not in store._out
+
+
+def test_two_processes_on_postgresql_never_serve_a_stale_tracker(postgres_url):
+    """Write through A, read through B, many times over: the kept tracker is reused only
+    while nobody else wrote (two stores = two Rasa processes on one database)."""
+    a, b = _store(postgres_url), _store(postgres_url)
+    _conversation(a, "shared")
+    for i in range(6):
+        writer, reader = (a, b) if i % 2 == 0 else (b, a)
+        tracker = run(writer.retrieve("shared"))
+        _turn(tracker, f"turn {i}", "greet", "en")
+        run(writer.save(tracker))
+        seen = run(reader.retrieve("shared"))
+        assert seen.latest_message.text == f"turn {i}"  # never the reader's older copy
+        assert _rows(postgres_url, "shared") == [e.type_name for e in seen.events]
+        run(reader.save(seen))  # handed back unchanged: nothing written twice
+    assert _rows(postgres_url, "shared").count("user") == 7  # 1 + 6, none twice
+    assert a.engine.pool.size() == 5 and a.engine.pool._pre_ping  # kefu's pool, pinged
+    a.engine.dispose()
+    b.engine.dispose()

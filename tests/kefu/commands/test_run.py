@@ -127,8 +127,8 @@ def test_api_token_is_one_argument_even_when_it_starts_with_a_dash():
 
     from rasa.cli.arguments.run import add_server_arguments
 
-    from kefu.bot.rasa_server import rasa_arguments
     from kefu.commands.run import api_env
+    from kefu.rasa_main import rasa_arguments
 
     parser = argparse.ArgumentParser()
     add_server_arguments(parser)
@@ -146,6 +146,6 @@ def test_no_secret_on_the_command_line(tmp_path, monkeypatch):
     token = "tok-" + "z" * 30
     cmd = server_command(tmp_path / "model.tar.gz", 5005)
     assert not any(token in a or "auth-token" in a for a in cmd)
-    from kefu.bot.rasa_server import rasa_arguments
+    from kefu.rasa_main import rasa_arguments
 
     assert "--auth-token" not in " ".join(rasa_arguments(cmd[3:], {}))

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kefu.bot.rasa_server import rasa_arguments
 from kefu.commands.run import api_env, rasa_argv
+from kefu.rasa_main import rasa_arguments
 from kefu.settings import Settings
 from tests.support.servers import ROOT
 
@@ -92,4 +92,4 @@ def test_the_rasa_server_kefu_run_starts_is_on_loopback_with_a_token_and_no_cors
     effective = rasa_arguments(argv[3:], api_env("t0ken"))  # what Rasa sees in-process
     assert "--enable-api" in effective and "--auth-token=t0ken" in effective
     assert not any(arg.startswith("--cors") for arg in [*argv, *effective])
-    assert argv[1:3] == ["-m", "kefu.bot.rasa_server"]  # redacted logs, private files
+    assert argv[1:3] == ["-m", "kefu.rasa_main"]  # redacted logs, private files
