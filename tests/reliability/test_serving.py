@@ -32,10 +32,12 @@ APOLOGY_SECONDS = 10.0
 
 
 def post(server: RasaServer, sender: str, text: str, timeout: float = 120.0):
-    """POST one message to the REST channel: (HTTP status, decoded body)."""
+    """POST one message to kefu's channel, as the site does: (HTTP status, decoded body)."""
     data = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(
-        server.webhook, data=data, headers={"Content-Type": "application/json"}
+        server.webhook,
+        data=data,
+        headers={"Content-Type": "application/json", **server.channel_headers},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
