@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity_values, language, latest_text
 from actions.orders import money
 from actions.services import identity, recommender, texts
+from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _category(tracker: Tracker) -> str | None:
     return None
 
 
+@shop_action
 class ActionSearchProducts(Action):
     """Search by product words, brand, category and price range, in either language."""
 
@@ -145,6 +147,7 @@ class ActionSearchProducts(Action):
         return [SlotSet("resolved", True)]
 
 
+@shop_action
 class ActionRecommend(Action):
     """Personal suggestions for a verified customer, popular ones for a visitor."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_RETURN_WINDOW_DAYS = 30
+DEFAULT_SHOP_TZ = "UTC"
 
 
 def _env(name: str) -> str:
@@ -64,6 +65,9 @@ class Settings:
             (``1``, ``true`` or ``yes``).
         return_window_days: days after delivery during which a return is accepted; env
             ``KEFU_RETURN_WINDOW_DAYS`` (1 to 3650; anything else means 30).
+        shop_tz: the shop's time zone for calendar dates (return windows, "today"); env
+            ``KEFU_SHOP_TZ``, an IANA name (default ``UTC``). Stored times are always UTC
+            (:mod:`kefu.clock`).
     """
 
     root: Path = ROOT
@@ -82,6 +86,7 @@ class Settings:
     return_window_days: int = field(
         default_factory=lambda: _env_days("KEFU_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS)
     )
+    shop_tz: str = field(default_factory=lambda: _env("KEFU_SHOP_TZ") or DEFAULT_SHOP_TZ)
 
     def __post_init__(self) -> None:
         if not self.database_url:
