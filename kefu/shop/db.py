@@ -24,7 +24,6 @@ from sqlalchemy.pool import QueuePool, StaticPool
 from kefu.settings import get_settings
 from kefu.shop import migrate
 from kefu.shop.errors import DatabaseError
-from kefu.shop.models import Base
 
 __all__ = [
     "DatabaseError",
@@ -128,12 +127,13 @@ def schema_revision(url: str | None = None) -> str | None:
 
 
 def is_initialised(url: str | None = None) -> bool:
-    """Whether the database has every shop table."""
+    """Whether the database has the shop's data tables (those of the first revision;
+    tables added by later revisions come with ``kefu db upgrade``)."""
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...
         return False
-    return set(Base.metadata.tables) <= names
+    return set(migrate.BASELINE_TABLES) <= names
 
 
 @contextmanager
