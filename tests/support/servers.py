@@ -181,6 +181,10 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         progress=False,
         **DEMO_SIZES,
     )
+    with _with_env(env):  # trained offline, as `kefu run` does: requests never train
+        from kefu.recommender import train_from_db
+
+        train_from_db(env["KEFU_DATABASE_URL"])
     return env
 
 
