@@ -112,3 +112,14 @@ def test_a_ticket_written_on_a_utc8_host_matches_rasas_clock(tmp_path):
         with session_scope(url) as s:
             stored = s.query(Ticket).filter_by(conversation_id="conv-tz").one().created_at
         assert abs(_epoch(stored) - rasa_now) < 5  # not 8 hours off
+
+
+def test_conversation_days_are_shop_days_whatever_the_host(monkeypatch):
+    from analytics.trackers import Conversation
+
+    first = datetime(2026, 3, 1, 20, 0, tzinfo=timezone.utc).timestamp()
+    conversation = Conversation("someone", first_ts=first)
+    with host_tz("America/Los_Angeles"):
+        assert conversation.day == date(2026, 3, 1)  # UTC by default
+        monkeypatch.setenv("KEFU_SHOP_TZ", "Asia/Shanghai")
+        assert conversation.day == date(2026, 3, 2)
