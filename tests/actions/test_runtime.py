@@ -260,3 +260,21 @@ def test_a_retried_cancel_answers_the_same_and_refunds_once(domain, new_paid_ord
     later, _ = confirm("m-2")  # a new message asking again: told it is already cancelled
     assert responses(later) == ["utter_cannot_cancel_cancelled"]
     assert len(shop.refunds_for(case.order_id)) == 1
+
+
+def test_without_a_trained_recommender_a_request_answers_best_sellers_and_never_trains(
+    shop_env, tmp_path, monkeypatch, caplog
+):
+    from actions.services import recommender
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path / "fresh-var"))
+    recommender.reset_cache()
+    try:
+        with caplog.at_level(logging.WARNING):
+            suggestions, source = recommender.suggest(None, "zh", n=3)
+    finally:
+        recommender.reset_cache()
+    assert source == "bestsellers" and len(suggestions) == 3
+    lines = [r.getMessage() for r in caplog.records if "best sellers" in r.getMessage()]
+    assert len(lines) == 1 and "kefu train" in lines[0]
+    assert not (tmp_path / "fresh-var" / "models").exists()  # nothing trained on the request
