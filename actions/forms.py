@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language
 from actions.services import identity, texts
+from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def _item_slots(tracker: Tracker, order: shop.OrderInfo | None) -> dict[str, Any
     return slots
 
 
+@shop_action
 class ValidateOrderForm(FormValidationAction):
     """Validate the slots of ``order_form`` and decide which ones are still needed."""
 
@@ -229,6 +231,7 @@ class ValidateOrderForm(FormValidationAction):
         return {"return_reason": reason[: shop.MAX_RETURN_REASON_CHARS]}
 
 
+@shop_action
 class ActionAskOrderId(Action):
     """Ask for the order number; a verified customer gets their latest orders as buttons."""
 
@@ -259,6 +262,7 @@ class ActionAskOrderId(Action):
         return []
 
 
+@shop_action
 class ActionAskReturnItem(Action):
     """Ask which item to return, with one button per returnable line."""
 

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
 from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order, lookup_locked
 from actions.services import identity, texts
+from actions.services.runtime import effect_key, shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,10 @@ def perform_cancel(
     lang = language(tracker)
     try:
         refund = shop.cancel_order(
-            order_id, identity.verified_customer(tracker), tracker.get_slot("order_contact")
+            order_id,
+            identity.verified_customer(tracker),
+            tracker.get_slot("order_contact"),
+            key=effect_key(tracker, "cancel_order"),
         )
     except shop.ShopRefusal as refusal:
         if refusal.reason == "not_cancellable":
@@ -123,6 +127,7 @@ def create_return(
             str(reason),
             identity.verified_customer(tracker),
             tracker.get_slot("order_contact"),
+            key=effect_key(tracker, "create_return"),
         )
     except shop.ShopRefusal as exc:
         dispatcher.utter_message(
@@ -161,6 +166,7 @@ def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang:
     dispatcher.utter_message(response="utter_refund_status", order_id=order.id, refunds=lines)
 
 
+@shop_action
 class ActionSubmitOrderForm(Action):
     """Answer the goal of a completed ``order_form`` (status, cancel, return or refund)."""
 

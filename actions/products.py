@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language
 from actions.orders import money
 from actions.services import identity, listing, recommender, texts
+from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 from nlp.constraints import ProductQuery, Request, follow_up, refine
 
@@ -304,6 +305,7 @@ def refers_to_last_list(tracker: Tracker) -> bool:
     return bool(request.refinements or request.ordinal is not None or request.pick)
 
 
+@shop_action
 class ActionSearchProducts(Action):
     """Search by product words, brand, category and price range, in either language."""
 
@@ -318,6 +320,7 @@ class ActionSearchProducts(Action):
         return answer_products(dispatcher, tracker, "search")
 
 
+@shop_action
 class ActionRecommend(Action):
     """Suggestions within every constraint: personal for a verified customer, popular for
     a visitor."""

@@ -31,6 +31,7 @@ from actions.common import (
     negative_streak,
 )
 from actions.services import identity, texts
+from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ CUSTOMER_SLOT = "customer_id"
 CARRIED_SLOTS = (LANGUAGE_SLOT,)
 
 
+@shop_action
 class ActionSessionStart(Action):
     """Start a session: verify the token of the opening message, keep only the language."""
 
@@ -51,14 +53,7 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Start the session and set ``customer_id`` from a verified token only."""
-        events: list[EventType] = [SessionStarted()]
-        for slot in CARRIED_SLOTS:
-            value = tracker.get_slot(slot)
-            if value is not None:
-                events.append(SlotSet(slot, value))
-        metadata = tracker.get_slot(identity.SESSION_METADATA_SLOT)
-        if metadata is not None:
-            events.append(SlotSet(identity.SESSION_METADATA_SLOT, metadata))
+        events = self._opening(tracker)
         customer_id = identity.session_customer(tracker)
         events.append(SlotSet(CUSTOMER_SLOT, customer_id))
         if customer_id and tracker.get_slot(LANGUAGE_SLOT) is None:
@@ -68,7 +63,31 @@ class ActionSessionStart(Action):
         events.append(ActionExecuted("action_listen"))
         return events
 
+    @staticmethod
+    def _opening(tracker: Tracker) -> list[EventType]:
+        events: list[EventType] = [SessionStarted()]
+        for slot in CARRIED_SLOTS:
+            value = tracker.get_slot(slot)
+            if value is not None:
+                events.append(SlotSet(slot, value))
+        metadata = tracker.get_slot(identity.SESSION_METADATA_SLOT)
+        if metadata is not None:
+            events.append(SlotSet(identity.SESSION_METADATA_SLOT, metadata))
+        return events
 
+    def on_shop_unavailable(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        """The session starts anyway, anonymously (identity needs the shop); no reply yet:
+        the first action that needs the shop apologises."""
+        return [
+            *self._opening(tracker),
+            SlotSet(CUSTOMER_SLOT, None),
+            ActionExecuted("action_listen"),
+        ]
+
+
+@shop_action
 class ActionExtractContext(Action):
     """Per-message context: the reply language and the verified customer."""
 
@@ -91,6 +110,7 @@ class ActionExtractContext(Action):
         return events
 
 
+@shop_action
 class ActionReactToTone(Action):
     """Empathy first: runs after the slots of each user message are set, before any reply.
 
@@ -122,6 +142,7 @@ class ActionReactToTone(Action):
         return []
 
 
+@shop_action
 class ActionGreet(Action):
     """Greet the customer, by name when the latest message proves who they are."""
 

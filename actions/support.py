@@ -28,6 +28,7 @@ from actions.common import (
 )
 from actions.orders import perform_cancel
 from actions.services import faq, identity, texts
+from actions.services.runtime import effect_key, shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ EXCLUDED_FROM_BUTTONS = (
 )
 
 
+@shop_action
 class ActionAnswerFaq(Action):
     """Answer shipping, payment and account questions from ``data/faq/<language>.yml``."""
 
@@ -80,6 +82,7 @@ def offer_handoff(dispatcher: CollectingDispatcher) -> list[EventType]:
     return [SlotSet(PENDING_SLOT, HANDOFF)]
 
 
+@shop_action
 class ActionHandleComplaint(Action):
     """After the empathy line (sent on every negative message), ask what went wrong."""
 
@@ -97,6 +100,7 @@ class ActionHandleComplaint(Action):
         return []
 
 
+@shop_action
 class ActionOfferHandoff(Action):
     """Offer a human agent (the customer asked for one)."""
 
@@ -131,6 +135,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTy
             lang,
             reason,
             transcript(tracker),
+            key=effect_key(tracker, "create_ticket"),
         )
     except shop.ShopUnavailable:
         logger.exception("could not write the hand-off ticket")
@@ -140,6 +145,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTy
     return [SlotSet(PENDING_SLOT, None), SlotSet("ticket_id", str(ticket_id)), ConversationPaused()]
 
 
+@shop_action
 class ActionHandleAffirm(Action):
     """ "Yes": confirm whatever the bot asked (cancel an order, hand off to a human)."""
 
@@ -160,6 +166,7 @@ class ActionHandleAffirm(Action):
         return []
 
 
+@shop_action
 class ActionHandleDeny(Action):
     """ "No": drop the pending question and say what happens instead."""
 
@@ -183,6 +190,7 @@ class ActionHandleDeny(Action):
         return [SlotSet(PENDING_SLOT, None)] if pending else []
 
 
+@shop_action
 class ActionHandleFallback(Action):
     """Not understood: ask to rephrase, then offer the likely intents, then a human."""
 
@@ -219,6 +227,7 @@ class ActionHandleFallback(Action):
         return offer_handoff(dispatcher)
 
 
+@shop_action
 class ActionWrapUp(Action):
     """Thanks and goodbyes: after a resolved request, ask for a 1-5 satisfaction score."""
 
@@ -265,6 +274,7 @@ def parse_score(text: str, entities: list[str], lang: str) -> int | None:
     return None
 
 
+@shop_action
 class ActionStoreCsat(Action):
     """Store the satisfaction score (csat table, with the conversation id)."""
 
@@ -282,7 +292,13 @@ class ActionStoreCsat(Action):
             dispatcher.utter_message(response="utter_ask_csat")
             return [SlotSet("csat_requested", True)]
         try:
-            shop.store_csat(tracker.sender_id, identity.verified_customer(tracker), lang, score)
+            shop.store_csat(
+                tracker.sender_id,
+                identity.verified_customer(tracker),
+                lang,
+                score,
+                key=effect_key(tracker, "store_csat"),
+            )
         except shop.ShopUnavailable:
             logger.exception("could not store the satisfaction score")
             dispatcher.utter_message(response="utter_shop_unavailable")
@@ -291,6 +307,7 @@ class ActionStoreCsat(Action):
         return [SlotSet("csat_requested", True), SlotSet("resolved", False)]
 
 
+@shop_action
 class ActionHandleInform(Action):
     """Details given out of the blue: an order number, a product, or nothing usable."""
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from analytics.aggregates import sentiment_name
 from analytics.trackers import Conversation, iter_conversations, normalise_message
+from kefu.clock import to_epoch
 from kefu.settings import redact_url
 from kefu.shop.queries import frames
 from nlp.redact import redact as redact_text
@@ -183,11 +184,8 @@ def _shop_tables(shop_url: str | None, bad: Counter) -> tuple[dict[str, list[flo
 
 
 def _epoch(value: datetime | None) -> float:
-    if value is None:
-        return 0.0
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp()
+    """A stored shop time (naive UTC, :mod:`kefu.clock`) as Rasa's epoch seconds."""
+    return 0.0 if value is None else to_epoch(value)
 
 
 def analyse_conversations(

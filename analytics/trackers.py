@@ -13,12 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from analytics.aggregates import sentiment_name
+from kefu.clock import from_epoch, local_date
 from kefu.settings import redact_url
 from nlp.text import LANGUAGES
 
@@ -63,9 +64,10 @@ class Conversation:
 
     @property
     def day(self) -> date | None:
+        """The shop-local calendar day (``KEFU_SHOP_TZ``, default UTC) the conversation began."""
         if self.first_ts is None:
             return None
-        return datetime.fromtimestamp(self.first_ts, tz=timezone.utc).date()
+        return local_date(from_epoch(self.first_ts))
 
 
 def _is_handoff(action: str | None) -> bool:

@@ -8,6 +8,7 @@ the parsed arguments and returns an exit code.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import sys
@@ -47,6 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def describe_os_error(exc: OSError) -> str:
+    """One line for a file-system error: the file, what went wrong, what to do."""
+    if exc.strerror is None:  # raised with a message of its own (ModelMissing...)
+        return str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    advice = {
+        errno.ENOSPC: "free some disk space and run the command again",
+        errno.EROFS: "the file system is read-only: set KEFU_VAR_DIR to a writable directory",
+        errno.EACCES: "check the permissions of the file and its directory",
+        errno.ENOENT: "the file is missing: check the path (or train/build it first)",
+    }.get(exc.errno or 0, "check the file and its directory")
+    return f"{where}{exc.strerror} ({advice})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     parser = build_parser()
@@ -65,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CommandError as exc:
         print(f"kefu: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # full disk, read-only var/, a missing or unreadable file
+        print(f"kefu: error: {describe_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("kefu: interrupted", file=sys.stderr)

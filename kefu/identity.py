@@ -28,14 +28,29 @@ def _secret_file() -> Path:
     return get_settings().var_dir / "secret.key"
 
 
+_secrets: dict[Path, bytes] = {}  # secret file -> its content, read once per process
+
+
 def get_secret() -> bytes:
-    """The signing secret: env ``KEFU_TOKEN_SECRET``, else ``var/secret.key`` (created once)."""
+    """The signing secret: env ``KEFU_TOKEN_SECRET``, else ``var/secret.key`` (created once).
+
+    The file is read once per process (every token check needs the secret); a replaced
+    secret file takes effect when kefu restarts.
+    """
     env = get_settings().token_secret
     if env:
         if len(env) < 16:
             raise ValueError("KEFU_TOKEN_SECRET must be at least 16 characters")
         return env.encode()
-    return _read_or_create(_secret_file()).encode()
+    path = _secret_file()
+    cached = _secrets.get(path)
+    if cached is not None:
+        return cached
+    secret = _read_or_create(path).encode()
+    if not secret:
+        raise ValueError(f"{path} is empty: delete it (a new secret is generated) or fill it")
+    _secrets[path] = secret
+    return secret
 
 
 def channel_secret() -> str:

@@ -2,7 +2,9 @@
 directory, loaded once and cached for the bot.
 
 The training data comes from :mod:`kefu.shop.queries.frames`; the model is
-:class:`recsys.Recommender`.
+:class:`recsys.Recommender`. Training is offline only (``kefu train``, ``kefu run``):
+loading never trains, so a customer's request never waits for a training run; without a
+model it raises :class:`ModelMissing` and the bot answers with the best sellers.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ logger = logging.getLogger(__name__)
 STOCK_REFRESH_SECONDS = 300.0
 MODEL_NAME = "recsys"
 
-_cache: dict[str, tuple[float, float, Recommender]] = {}
+_cache: dict[tuple[str, str], tuple[tuple[str, float], float, Recommender]] = {}
 _cache_lock = threading.Lock()
+
+
+class ModelMissing(FileNotFoundError):
+    """No usable recommender is saved: it is trained offline with ``kefu train``."""
 
 
 def model_dir() -> Path:
@@ -88,37 +94,45 @@ def train_from_db(url: str | None = None, force: bool = False) -> str:
     )
 
 
-def load_shop_recommender(url: str | None = None) -> Recommender:
-    """The trained shop recommender, loaded once and cached (trains first when missing).
+def _stamp(directory: Path) -> tuple[str, float] | None:
+    """Which saved version is current: its resolved directory and the model file's mtime."""
+    try:
+        resolved = directory.resolve()
+        return str(resolved), (resolved / MODEL_FILE).stat().st_mtime
+    except OSError:
+        return None
 
-    The cached model is reloaded when the saved files change, and its stock levels are
-    refreshed from the database every :data:`STOCK_REFRESH_SECONDS`.
+
+def load_shop_recommender(url: str | None = None) -> Recommender:
+    """The trained shop recommender, loaded once and cached per model and database.
+
+    The cached model is reloaded when a new version is saved, and its stock levels are
+    refreshed from the database every :data:`STOCK_REFRESH_SECONDS`. Never trains.
 
     Raises:
-        kefu.shop.db.DatabaseError: no model and no database to train one from.
+        ModelMissing: no model saved, or its files are missing, corrupt or of another
+            format (the message names the file and says to run ``kefu train``).
     """
     url = url or get_settings().database_url
     directory = model_dir()
+    key = (str(directory), url)  # stock levels and ids belong to one database
     with _cache_lock:
-        try:
-            stamp = (directory / MODEL_FILE).stat().st_mtime
-        except OSError:
-            stamp = None
-        cached = _cache.get(str(directory))
+        stamp = _stamp(directory)
+        cached = _cache.get(key)
         if cached is not None and stamp is not None and cached[0] == stamp:
             _, refreshed, model = cached
             if time.time() - refreshed > STOCK_REFRESH_SECONDS:
                 _refresh_stock(model, url)
-                _cache[str(directory)] = (stamp, time.time(), model)
+                _cache[key] = (stamp, time.time(), model)
             return model
         try:
             model = Recommender.load(directory)
-        except (FileNotFoundError, ValueError, KeyError) as exc:
-            logger.info("no usable recommender at %s (%s): training one", directory, exc)
-            logger.info(train_from_db(url, force=True))
-            model = Recommender.load(directory)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelMissing(
+                f"no usable recommender at {directory} ({exc}): run 'kefu train --only recsys'"
+            ) from exc
         _refresh_stock(model, url)
-        _cache[str(directory)] = ((directory / MODEL_FILE).stat().st_mtime, time.time(), model)
+        _cache[key] = (_stamp(directory) or ("", 0.0), time.time(), model)
         return model
 
 

@@ -18,6 +18,7 @@ DEFAULT_ACTION_TIMEOUT = 30.0
 DEFAULT_LOCK_LIFETIME = 60.0
 # seconds of a turn besides its action call (NLU, policies, tracker store)
 TURN_MARGIN = 10.0
+DEFAULT_SHOP_TZ = "UTC"
 
 
 def _env(name: str) -> str:
@@ -114,6 +115,9 @@ class Settings:
         lock_lifetime: seconds a conversation's lock lives (Rasa's
             ``TICKET_LOCK_LIFETIME``); env ``KEFU_LOCK_LIFETIME`` (default 60). It must
             outlast the longest action call: see :meth:`lock_problem`.
+        shop_tz: the shop's time zone for calendar dates (return windows, "today"); env
+            ``KEFU_SHOP_TZ``, an IANA name (default ``UTC``). Stored times are always UTC
+            (:mod:`kefu.clock`).
     """
 
     root: Path = ROOT
@@ -156,6 +160,7 @@ class Settings:
     lock_lifetime: float = field(
         default_factory=lambda: _env_seconds("KEFU_LOCK_LIFETIME", DEFAULT_LOCK_LIFETIME)
     )
+    shop_tz: str = field(default_factory=lambda: _env("KEFU_SHOP_TZ") or DEFAULT_SHOP_TZ)
 
     def __post_init__(self) -> None:
         if not self.database_url:

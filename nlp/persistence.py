@@ -4,6 +4,11 @@ No pickle anywhere: JSON for parameters, labels and vocabularies; ``np.load`` wi
 ``allow_pickle=False`` for arrays. ``model.json`` is written last and records the kind of
 model, a format version and the SHA-256 of ``arrays.npz``, so a half-written, corrupted
 or foreign directory is refused with :class:`ModelFormatError` instead of loading junk.
+
+Replacing a saved model is atomic for readers: before ``arrays.npz`` is replaced, the
+current arrays stay reachable under ``.arrays.<sha256>.npz`` (a hard link), so that a
+reader (or a restart after a crash) between the two renames still loads the complete
+previous model that ``model.json`` names; the link is removed once ``model.json`` is new.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ def save_model(directory: str | Path, kind: str, meta: dict, arrays: dict[str, n
         if np.asarray(arr).dtype == object:
             raise TypeError(f"array {name!r} has dtype object, which cannot be saved safely")
     arrays_path = directory / ARRAYS_FILE
+    _keep_current_arrays(directory)
     _atomic_write(arrays_path, lambda fh: np.savez_compressed(fh, **arrays))
     document = {
         "kind": kind,
@@ -77,7 +83,28 @@ def save_model(directory: str | Path, kind: str, meta: dict, arrays: dict[str, n
     }
     payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
     _atomic_write(directory / META_FILE, lambda fh: fh.write(payload))
+    for kept in directory.glob(".arrays.*.npz"):  # model.json names the new arrays now
+        kept.unlink(missing_ok=True)
     return directory
+
+
+def _kept_arrays(directory: Path, sha: str) -> Path:
+    return directory / f".arrays.{sha}.npz"
+
+
+def _keep_current_arrays(directory: Path) -> Path | None:
+    """Hard-link the arrays ``model.json`` names now, so they outlive the replacement."""
+    try:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        sha = meta["arrays_sha256"]
+        if not isinstance(sha, str) or _sha256(directory / ARRAYS_FILE) != sha:
+            return None
+        kept = _kept_arrays(directory, sha)
+        kept.unlink(missing_ok=True)
+        os.link(directory / ARRAYS_FILE, kept)
+        return kept
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nothing complete to keep
 
 
 def load_model(directory: str | Path, kind: str) -> tuple[dict, dict[str, np.ndarray]]:
@@ -108,7 +135,13 @@ def load_model(directory: str | Path, kind: str) -> tuple[dict, dict[str, np.nda
             f"this code reads version {FORMAT_VERSION}: retrain the model"
         )
     if meta.get("arrays_sha256") != _sha256(arrays_path):
-        raise ModelFormatError(f"{arrays_path} does not match {meta_path} (corrupted or partial)")
+        kept = _kept_arrays(directory, str(meta.get("arrays_sha256")))
+        if not kept.is_file() or _sha256(kept) != meta.get("arrays_sha256"):
+            raise ModelFormatError(
+                f"{arrays_path} does not match {meta_path} (corrupted or partial): retrain "
+                "the model"
+            )
+        arrays_path = kept  # a save is replacing the model: read the complete previous one
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}

@@ -1,6 +1,13 @@
 """Saving and loading recommenders: a directory with ``model.json`` (class, parameters,
-ids, metadata) and ``arrays.npz`` (every fitted array), written atomically; arrays load
-with ``allow_pickle=False``, never pickle."""
+ids, metadata) and ``arrays.npz`` (every fitted array); arrays load with
+``allow_pickle=False``, never pickle.
+
+Saving is atomic: the files are written into a new versioned directory next to the
+target, and the target (a symbolic link) is then switched to it with one ``os.replace``.
+A reader sees the old model or the new one, never none and never a mix; it resolves the
+link once and reads both files from the same version. The previous version is kept (a
+reader may still be loading it); older ones are removed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -79,22 +87,32 @@ def save_model(model: Any, path: str | os.PathLike, metadata: dict[str, Any] | N
         ) from exc
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.v-", dir=target.parent))
     try:
         (staging / MODEL_FILE).write_text(text, encoding="utf-8")
         with open(staging / ARRAYS_FILE, "wb") as fh:
             np.savez(fh, **arrays)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _switch(target, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _switch(target: Path, version: Path) -> None:
+    """Point ``target`` at ``version`` in one step; keep the previous version only."""
+    previous = target.resolve() if target.is_symlink() else None
+    if target.exists() and not target.is_symlink():  # saved by an older kefu: a real dir
+        legacy = target.with_name(f".{target.name}.v-legacy-{os.getpid()}")
+        os.replace(target, legacy)
+        previous = legacy
+    link = target.with_name(f".{target.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(version.name, link)  # relative: the models directory can move
+    os.replace(link, target)
+    for old in target.parent.glob(f".{target.name}.v-*"):
+        if old.resolve() not in (version.resolve(), previous):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def load_model(cls: type, path: str | os.PathLike, registry: Mapping[str, type]) -> Any:
@@ -109,9 +127,9 @@ def load_model(cls: type, path: str | os.PathLike, registry: Mapping[str, type])
         FileNotFoundError: no model at ``path``.
         ValueError: not a kefu recsys model, or of another class than ``cls``.
     """
-    directory = Path(path)
+    directory = Path(path).resolve()  # one version for both files, even if a save switches
     if not (directory / MODEL_FILE).is_file() or not (directory / ARRAYS_FILE).is_file():
-        raise FileNotFoundError(f"no saved recommender at {directory}")
+        raise FileNotFoundError(f"no saved recommender at {Path(path)}")
     try:
         document = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -123,27 +141,36 @@ def load_model(cls: type, path: str | os.PathLike, registry: Mapping[str, type])
         raise ValueError(f"{directory} holds a {document.get('class')!r}, not a {cls.__name__}")
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in document["params"].items()}
     model: Any = klass(**params)
-    with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    dataset_arrays = {k[8:]: v for k, v in arrays.items() if k.startswith("dataset.")}
-    model.dataset_ = Dataset.from_state(document["dataset"], dataset_arrays)
-    model.biases_ = Biases(
-        float(document["global_mean"]), arrays["biases.user"], arrays["biases.item"]
-    )
-    model.popularity_ = arrays["popularity"]
-    segments = document["segments"]
-    model.segment_popularity_ = (
-        dict(zip(segments, arrays["segment_popularity"], strict=True)) if segments else {}
-    )
-    for name, kind in document["fitted"].items():
-        if kind == "none":
-            value = None
-        elif kind == "neighbours":
-            value = Neighbours(arrays[f"{name}.index"], arrays[f"{name}.weight"])
-        elif kind == "csr":
-            value = unpack_csr(name, arrays)
-        else:
-            value = arrays[name]
-        setattr(model, name, value)
+    try:
+        with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{directory / ARRAYS_FILE} is corrupt or incomplete: {exc}") from exc
+    try:
+        dataset_arrays = {k[8:]: v for k, v in arrays.items() if k.startswith("dataset.")}
+        model.dataset_ = Dataset.from_state(document["dataset"], dataset_arrays)
+        model.biases_ = Biases(
+            float(document["global_mean"]), arrays["biases.user"], arrays["biases.item"]
+        )
+        model.popularity_ = arrays["popularity"]
+        segments = document["segments"]
+        model.segment_popularity_ = (
+            dict(zip(segments, arrays["segment_popularity"], strict=True)) if segments else {}
+        )
+        for name, kind in document["fitted"].items():
+            if kind == "none":
+                value = None
+            elif kind == "neighbours":
+                value = Neighbours(arrays[f"{name}.index"], arrays[f"{name}.weight"])
+            elif kind == "csr":
+                value = unpack_csr(name, arrays)
+            else:
+                value = arrays[name]
+            setattr(model, name, value)
+    except KeyError as exc:
+        raise ValueError(
+            f"{directory / ARRAYS_FILE} does not match {directory / MODEL_FILE} "
+            f"(missing array {exc}): the model is incomplete"
+        ) from exc
     model._prepare()
     return model

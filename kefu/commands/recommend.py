@@ -75,7 +75,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             category=args.category,
             context=context,
         )
-    except (DatabaseError, ValueError) as exc:
+    except (DatabaseError, ValueError, OSError) as exc:
         raise CommandError(str(exc)) from exc
     if not recs:
         print("no products to recommend (nothing in stock matches)")

@@ -1,4 +1,10 @@
-"""The one database session helper: engine per URL, transactional session scope."""
+"""The one database session helper: engine per URL, transactional session scope.
+
+Engines pool their connections (``pool_pre_ping`` on every backend, so a restarted
+database server costs one reconnect, not an error). A SQLite file is opened once per
+pooled connection in WAL mode with a busy timeout: readers do not block the writer and
+a writer waits for another instead of failing at once.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from kefu.settings import get_settings
 from kefu.shop import migrate
 from kefu.shop.errors import DatabaseError
-from kefu.shop.models import Base
 
 __all__ = [
     "DatabaseError",
@@ -34,10 +40,26 @@ __all__ = [
 warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
 
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # a writer waits this long for another before failing
+POOL_SIZE = 5  # connections kept per engine (the action server runs a few worker threads)
+POOL_OVERFLOW = 10
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_wal(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")  # persistent: set on the file once
+    except Exception:  # noqa: BLE001 - read-only file or directory: keep its journal mode
+        pass
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=16)
@@ -47,12 +69,30 @@ def _engine_for(url: str) -> Engine:
     except ArgumentError as exc:
         raise DatabaseError(f"KEFU_DATABASE_URL is not a valid database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if not parsed.database or parsed.database == ":memory:":
+            # one shared in-memory database, not one per connection
+            engine = create_engine(
+                url, future=True, connect_args=connect_args, poolclass=StaticPool
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args=connect_args,
+            poolclass=QueuePool,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_pre_ping=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_wal)
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(
+        url, future=True, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -87,12 +127,13 @@ def schema_revision(url: str | None = None) -> str | None:
 
 
 def is_initialised(url: str | None = None) -> bool:
-    """Whether the database has every shop table."""
+    """Whether the database has the shop's data tables (those of the first revision;
+    tables added by later revisions come with ``kefu db upgrade``)."""
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...
         return False
-    return set(Base.metadata.tables) <= names
+    return set(migrate.BASELINE_TABLES) <= names
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from kefu.clock import today_in
 from kefu.settings import get_settings
 from kefu.shop.demo_catalog import load_vocab, make_customers, make_products, pick
 from kefu.shop.demo_reviews import make_reviews
@@ -80,7 +81,7 @@ def generate(
         raise ValueError(f"order_lines ({order_lines}) must be at least customers ({customers})")
     if reviews < 0 or reviews > order_lines // 3:
         raise ValueError(f"reviews must be between 0 and order_lines // 3, got {reviews}")
-    ref = reference_date or date.today()
+    ref = reference_date or today_in()
     catalog, review_bank = load_vocab(str(data_dir or get_settings().data_dir))
     rng = np.random.default_rng(seed)
 

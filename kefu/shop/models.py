@@ -15,11 +15,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -141,7 +143,10 @@ class ReturnRequest(Base):
     reason = Column(Text, nullable=False)
     status = Column(String(16), nullable=False, default="requested")
     created_at = Column(DateTime, nullable=False)
-    __table_args__ = (CheckConstraint(_in("status", RETURN_STATUSES), name="ck_return_status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", RETURN_STATUSES), name="ck_return_status"),
+        Index("uq_return_line", "order_line_id", unique=True),  # one return per order line
+    )
 
 
 class Refund(Base):
@@ -155,7 +160,18 @@ class Refund(Base):
     status = Column(String(16), nullable=False, default="pending")
     created_at = Column(DateTime, nullable=False)
     completed_at = Column(DateTime)
-    __table_args__ = (CheckConstraint(_in("status", REFUND_STATUSES), name="ck_refund_status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", REFUND_STATUSES), name="ck_refund_status"),
+        Index("uq_refund_return", "return_id", unique=True),  # one refund per return
+        # one cancellation refund per order (a refund without a return is a cancellation)
+        Index(
+            "uq_refund_cancellation",
+            "order_id",
+            unique=True,
+            sqlite_where=text("return_id IS NULL"),
+            postgresql_where=text("return_id IS NULL"),
+        ),
+    )
 
 
 class Ticket(Base):
@@ -207,3 +223,23 @@ class SiteSession(Base):
     customer_id = Column(String(64), nullable=True, index=True)
     created_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False, index=True)
+
+
+class ActionEffect(Base):
+    """A side effect the bot performed for one customer message (an idempotency key).
+
+    Written in the same transaction as the effect; a repeat of the same request (same
+    conversation, message and action, e.g. a retry after a timeout) finds it and returns
+    ``outcome`` (JSON) instead of doing the effect again. See :mod:`kefu.shop.queries.effects`.
+    """
+
+    __tablename__ = "action_effects"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False)
+    message_id = Column(String(255), nullable=False)
+    action = Column(String(64), nullable=False)
+    outcome = Column(Text, nullable=False, default="{}")
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id", "action", name="uq_action_effect"),
+    )

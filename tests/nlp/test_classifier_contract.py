@@ -167,3 +167,34 @@ def test_load_refuses_missing_corrupted_and_foreign_directories(
     with pytest.raises(ModelFormatError):
         cls.load(tmp_path / "tampered")
     assert isinstance(ModelFormatError("x"), ValueError)
+
+
+def test_a_save_stopped_between_its_two_renames_still_loads_the_previous_model(
+    case, tmp_path, monkeypatch
+):
+    """The new arrays are in place but model.json is still the old one (crash, or a reader
+    arriving mid-save): the complete previous model loads, not an error or a mix."""
+    import nlp.persistence as persistence
+
+    cls, (texts, labels), model = case
+    directory = model.save(tmp_path / "model")
+    before = cls.load(directory).predict_proba(texts[:5])
+    newer = cls().fit(texts[::2], labels[::2])  # another model of the same kind
+    real_write = persistence._atomic_write
+
+    def crash_before_meta(path, write):
+        if path.name == "model.json":
+            raise OSError(28, "No space left on device", str(path))
+        real_write(path, write)
+
+    monkeypatch.setattr(persistence, "_atomic_write", crash_before_meta)
+    with pytest.raises(OSError):
+        newer.save(directory)  # new arrays.npz written, model.json not
+    assert not np.allclose(newer.predict_proba(texts[:5]), before)
+    monkeypatch.undo()
+    np.testing.assert_allclose(cls.load(directory).predict_proba(texts[:5]), before)
+    newer.save(directory)  # a complete save tidies up the kept arrays
+    np.testing.assert_allclose(
+        cls.load(directory).predict_proba(texts[:5]), newer.predict_proba(texts[:5])
+    )
+    assert sorted(p.name for p in directory.iterdir()) == ["arrays.npz", "model.json"]

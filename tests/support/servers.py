@@ -33,11 +33,13 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kefu.clock import today_in, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("KEFU_TEST_CACHE") or Path.home() / ".cache" / "kefu" / "tests")
@@ -189,10 +191,14 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     build_demo(
         env["KEFU_DATABASE_URL"],
         seed=DEMO_SEED,
-        reference_date=date.today(),
+        reference_date=today_in(),
         progress=False,
         **DEMO_SIZES,
     )
+    with _with_env(env):  # trained offline, as `kefu run` does: requests never train
+        from kefu.recommender import train_from_db
+
+        train_from_db(env["KEFU_DATABASE_URL"])
     return env
 
 
@@ -325,7 +331,7 @@ def shop_cases(bot_env: dict[str, str]) -> dict[str, ShopCase]:
     from kefu.shop import session_scope
     from kefu.shop.models import Order, OrderLine, Refund
 
-    today = date.today()
+    today = today_in()
     cases: dict[str, ShopCase] = {}
     with session_scope(bot_env["KEFU_DATABASE_URL"]) as s:
         newest = select(Order).order_by(Order.ordered_at.desc())
@@ -368,7 +374,6 @@ def new_paid_order(bot_env: dict[str, str], shop_cases: dict[str, ShopCase]) -> 
     run in any order and again.
     """
     import secrets
-    from datetime import datetime
 
     from sqlalchemy import select
 
@@ -387,7 +392,7 @@ def new_paid_order(bot_env: dict[str, str], shop_cases: dict[str, ShopCase]) -> 
                 id=order_id,
                 customer_id=template.customer_id,
                 status="paid",
-                ordered_at=datetime.now().replace(microsecond=0),
+                ordered_at=utcnow(),
                 shipping_address="test address",
                 total=product.price,
             )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kefu.shop.db import session_scope
 from kefu.shop.models import LANGUAGES, Customer, Order
-from kefu.shop.queries.common import guarded
+from kefu.shop.queries.common import guarded, memoized
 
 MAX_EMAIL_CHARS = 320
 MAX_ID_CHARS = 64
@@ -93,6 +93,7 @@ def _info(customer: Customer) -> CustomerInfo:
     return CustomerInfo(customer.id, customer.name, customer.language, customer.city)
 
 
+@memoized
 @guarded
 def get_customer(customer_id: str, *, url: str | None = None) -> CustomerInfo | None:
     """The customer ``customer_id``, or ``None``."""

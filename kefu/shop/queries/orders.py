@@ -3,6 +3,11 @@
 An order is private: it is read only by its verified customer or by someone who gives the
 email or phone number of its customer. Writes are all-or-nothing; a write the shop's rules
 do not allow raises :class:`ShopRefusal` and leaves no trace.
+
+Writes are safe with several workers: a cancellation is a conditional ``UPDATE ... WHERE
+status = 'paid'`` whose row count decides, and unique indexes allow one return per order
+line and one cancellation refund per order. Given an :class:`EffectKey`, a write is done
+at most once per customer message (:func:`kefu.shop.queries.effects.once`).
 """
 
 from __future__ import annotations
@@ -13,14 +18,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kefu.clock import local_date, today_in, utcnow
 from kefu.settings import get_settings
 from kefu.shop.db import session_scope
 from kefu.shop.models import Customer, Order, OrderLine, Product, Refund, ReturnRequest
-from kefu.shop.queries.common import guarded
+from kefu.shop.queries.common import guarded, invalidates, memoized
 from kefu.shop.queries.customers import contact_matches
+from kefu.shop.queries.effects import EffectKey, once
 
 ORDER_ID_RE = re.compile(r"^KF\d{6,12}$")
 CANCELLABLE = ("paid",)
@@ -140,6 +148,7 @@ def _accessible(s: Session, order_id: object, customer_id: str | None, contact: 
     raise ShopRefusal("not_found")
 
 
+@memoized
 @guarded
 def get_order_for_customer(
     order_id: str, customer_id: str | None, *, url: str | None = None
@@ -154,6 +163,7 @@ def get_order_for_customer(
             return None
 
 
+@memoized
 @guarded
 def get_order_for_contact(
     order_id: str, contact: str | None, *, url: str | None = None
@@ -185,6 +195,7 @@ def get_order(
     return None
 
 
+@memoized
 @guarded
 def recent_orders(customer_id: str, n: int = 5, *, url: str | None = None) -> list[OrderInfo]:
     """The ``n`` latest orders of ``customer_id`` (newest first)."""
@@ -203,7 +214,7 @@ def recent_orders(customer_id: str, n: int = 5, *, url: str | None = None) -> li
 
 def return_refusal(order: OrderInfo, today: date | None = None) -> tuple[str, dict] | None:
     """Why ``order`` cannot be returned (reason key and values), or ``None`` when it can."""
-    today = today or date.today()
+    today = today or today_in()
     if order.status in ("paid", "shipped"):
         return "not_delivered", {}
     if order.status == "cancelled":
@@ -213,34 +224,74 @@ def return_refusal(order: OrderInfo, today: date | None = None) -> tuple[str, di
     ):
         return "already_returned", {}
     days = return_window_days()
-    delivered = (order.delivered_at.date() if order.delivered_at else None) or today
+    delivered = local_date(order.delivered_at) if order.delivered_at else today
     deadline = date.fromordinal(delivered.toordinal() + days)
     if today > deadline:
         return "window_closed", {"deadline": deadline.isoformat(), "days": days}
     return None
 
 
+def _refund_outcome(refund: Refund) -> dict[str, Any]:
+    return {
+        "id": int(refund.id),
+        "amount": str(refund.amount),
+        "status": refund.status,
+        "created_at": refund.created_at.isoformat(),
+    }
+
+
+@invalidates
 @guarded
 def cancel_order(
-    order_id: str, customer_id: str | None, contact: str | None, *, url: str | None = None
+    order_id: str,
+    customer_id: str | None,
+    contact: str | None,
+    *,
+    key: EffectKey | None = None,
+    url: str | None = None,
 ) -> RefundInfo:
     """Cancel a paid order and open its refund, in one transaction.
 
+    Only one of several concurrent cancellations wins (conditional update); a repeat of
+    the same request (same ``key``) returns the refund the first one opened.
+
     Raises:
-        ShopRefusal: ``not_found`` (no access), ``not_cancellable`` (wrong status).
+        ShopRefusal: ``not_found`` (no access), ``not_cancellable`` (wrong status, e.g.
+            already cancelled by another request).
     """
-    with session_scope(url) as s:
+
+    def effect(s: Session) -> dict[str, Any]:
         order = _accessible(s, order_id, customer_id, contact)
-        if order.status not in CANCELLABLE:
-            raise ShopRefusal("not_cancellable", status=order.status)
-        now = datetime.now().replace(microsecond=0)
-        order.status = "cancelled"
-        refund = Refund(order_id=order.id, amount=order.total, status="pending", created_at=now)
+        changed = s.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status.in_(CANCELLABLE))
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            status = s.scalar(select(Order.status).where(Order.id == order.id))
+            raise ShopRefusal("not_cancellable", status=status)
+        refund = Refund(
+            order_id=order.id, amount=order.total, status="pending", created_at=utcnow()
+        )
         s.add(refund)
-        s.flush()
-        return RefundInfo(refund.id, Decimal(refund.amount), refund.status, now, None)
+        try:
+            s.flush()
+        except IntegrityError as exc:  # uq_refund_cancellation: refunded already
+            raise ShopRefusal("not_cancellable", status="cancelled") from exc
+        return _refund_outcome(refund)
+
+    outcome = once(key, effect, url=url).outcome
+    return RefundInfo(
+        int(outcome["id"]),
+        Decimal(outcome["amount"]),
+        str(outcome["status"]),
+        datetime.fromisoformat(outcome["created_at"]),
+        None,
+    )
 
 
+@invalidates
 @guarded
 def create_return(
     order_id: str,
@@ -249,9 +300,13 @@ def create_return(
     customer_id: str | None,
     contact: str | None,
     *,
+    key: EffectKey | None = None,
     url: str | None = None,
 ) -> int:
     """Create a return request for one line of a delivered order; returns its id.
+
+    One return per order line, whatever the concurrency (unique index); a repeat of the
+    same request (same ``key``) returns the id of the return the first one created.
 
     Raises:
         ShopRefusal: ``no_reason``, ``not_found``, ``not_delivered``, ``cancelled``,
@@ -260,7 +315,8 @@ def create_return(
     reason = (reason or "").strip()[:MAX_RETURN_REASON_CHARS]
     if not reason:
         raise ShopRefusal("no_reason")
-    with session_scope(url) as s:
+
+    def effect(s: Session) -> dict[str, Any]:
         order = _accessible(s, order_id, customer_id, contact)
         info = _order_info(s, order)
         refusal = return_refusal(info)
@@ -275,13 +331,19 @@ def create_return(
             order_line_id=line_id,
             reason=reason,
             status="requested",
-            created_at=datetime.now().replace(microsecond=0),
+            created_at=utcnow(),
         )
         s.add(request)
-        s.flush()
-        return int(request.id)
+        try:
+            s.flush()
+        except IntegrityError as exc:  # uq_return_line: a concurrent request won
+            raise ShopRefusal("already_returned") from exc
+        return {"id": int(request.id)}
+
+    return int(once(key, effect, url=url).outcome["id"])
 
 
+@memoized
 @guarded
 def refunds_for(order_id: str, *, url: str | None = None) -> list[RefundInfo]:
     """Refunds of an order (the caller has checked access), oldest first."""
