@@ -15,8 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
-from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order
+from actions import form_values
+from actions.common import CANCEL_PREFIX, PENDING_SLOT, RETURN_PREFIX, language
+from actions.forms import FAILURES_SLOT, MAX_FAILURES, NOTE_SLOT, accessible_order, chosen_line
 from actions.services import identity, texts
 from kefu.shop import queries as shop
 
@@ -100,10 +101,25 @@ def perform_cancel(
     return [SlotSet(PENDING_SLOT, None), SlotSet("resolved", True)]
 
 
-def create_return(
+def return_summary(
+    tracker: Tracker, order: shop.OrderInfo, lang: str
+) -> tuple[shop.LineInfo, str] | None:
+    """The line and the reason text (label plus the customer's words) the form collected."""
+    line = chosen_line(order, tracker.get_slot("return_item"))
+    code = tracker.get_slot("return_reason")
+    if line is None or not code:
+        return None
+    reason = form_values.reason_label(str(code), lang)
+    note = tracker.get_slot(NOTE_SLOT)
+    if note and str(note).strip().lower() != reason.lower():
+        reason = texts.template(lang, "reason_with_note").format(reason=reason, note=note)
+    return line, reason[: shop.MAX_RETURN_REASON_CHARS]
+
+
+def ask_return(
     dispatcher: CollectingDispatcher, tracker: Tracker, order: shop.OrderInfo, lang: str
 ) -> list[EventType]:
-    """Create the return the form collected, or refuse with the reason."""
+    """Repeat the return (order, item, reason, refund) and ask to confirm it; or refuse."""
     refusal = shop.return_refusal(order)
     if refusal is not None:
         reason, values = refusal
@@ -111,16 +127,48 @@ def create_return(
             response=f"utter_return_refused_{reason}", order_id=order.id, **values
         )
         return []
-    item, reason = tracker.get_slot("return_item"), tracker.get_slot("return_reason")
-    line = next((ln for ln in order.lines if str(ln.id) == str(item)), None)
-    if line is None or not reason:
+    summary = return_summary(tracker, order, lang)
+    if summary is None:
         dispatcher.utter_message(response="utter_return_incomplete")
         return []
+    line, reason = summary
+    dispatcher.utter_message(
+        response="utter_confirm_return",
+        order_id=order.id,
+        item=texts.template(lang, "order_line").format(
+            name=line.name(lang), quantity=line.quantity
+        ),
+        reason=reason,
+        amount=money(line.unit_price * line.quantity, lang),
+    )
+    return [SlotSet(PENDING_SLOT, f"{RETURN_PREFIX}{order.id}")]
+
+
+def perform_return(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+) -> list[EventType]:
+    """Create the return the customer confirmed; access is checked again."""
+    lang = language(tracker)
+    done: list[EventType] = [
+        SlotSet(PENDING_SLOT, None),
+        SlotSet("return_item", None),
+        SlotSet("return_reason", None),
+        SlotSet(NOTE_SLOT, None),
+    ]
+    order = accessible_order(tracker, order_id)
+    if order is None:
+        dispatcher.utter_message(response="utter_order_not_verified")
+        return done
+    summary = return_summary(tracker, order, lang)
+    if summary is None:
+        dispatcher.utter_message(response="utter_return_incomplete")
+        return done
+    line, reason = summary
     try:
         return_id = shop.create_return(
             order.id,
             line.id,
-            str(reason),
+            reason,
             identity.verified_customer(tracker),
             tracker.get_slot("order_contact"),
         )
@@ -128,15 +176,16 @@ def create_return(
         dispatcher.utter_message(
             response=f"utter_return_refused_{exc.reason}", order_id=order.id, **exc.values
         )
-        return []
+        return done
     dispatcher.utter_message(
         response="utter_return_created",
         return_id=return_id,
         order_id=order.id,
         item=line.name(lang),
-        reason=str(reason),
+        reason=reason,
+        amount=money(line.unit_price * line.quantity, lang),
     )
-    return [SlotSet("resolved", True)]
+    return done + [SlotSet("resolved", True)]
 
 
 def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang: str) -> None:
@@ -171,11 +220,16 @@ class ActionSubmitOrderForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Check access again, then answer; clears the item and reason for the next time."""
+        """Check access again, then answer (a return and a cancellation are confirmed first)."""
         lang = language(tracker)
         goal = tracker.get_slot("order_goal")
         goal = goal if goal in GOALS else "status"
-        events: list[EventType] = [SlotSet("return_item", None), SlotSet("return_reason", None)]
+        # a return keeps its item and reason until the customer confirms it
+        events: list[EventType] = (
+            []
+            if goal == "return"
+            else [SlotSet("return_item", None), SlotSet("return_reason", None)]
+        )
         try:
             order = accessible_order(tracker)
             if order is None:
@@ -189,7 +243,7 @@ class ActionSubmitOrderForm(Action):
             elif goal == "cancel":
                 events += ask_cancel(dispatcher, order, lang)
             elif goal == "return":
-                events += create_return(dispatcher, tracker, order, lang)
+                events += ask_return(dispatcher, tracker, order, lang)
             else:
                 answer_refund(dispatcher, order, lang)
                 events.append(SlotSet("resolved", True))

@@ -19,6 +19,7 @@ from actions.common import (
     CANCEL_PREFIX,
     HANDOFF,
     PENDING_SLOT,
+    RETURN_PREFIX,
     entity_values,
     fallback_streak,
     language,
@@ -26,11 +27,17 @@ from actions.common import (
     latest_text,
     transcript,
 )
-from actions.orders import perform_cancel
+from actions.orders import perform_cancel, perform_return
 from actions.services import faq, identity, texts
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
+
+RETURN_RESET = [
+    SlotSet("return_item", None),
+    SlotSet("return_reason", None),
+    SlotSet("return_note", None),
+]
 
 FAQ_INTENTS = ("shipping_info", "payment_methods", "account_help")
 # the quick replies offered after the second message the bot did not understand
@@ -156,6 +163,8 @@ class ActionHandleAffirm(Action):
             return hand_off(dispatcher, tracker)
         if pending.startswith(CANCEL_PREFIX):
             return perform_cancel(dispatcher, tracker, pending[len(CANCEL_PREFIX) :])
+        if pending.startswith(RETURN_PREFIX):
+            return perform_return(dispatcher, tracker, pending[len(RETURN_PREFIX) :])
         dispatcher.utter_message(response="utter_how_can_help")
         return []
 
@@ -178,6 +187,11 @@ class ActionHandleDeny(Action):
             dispatcher.utter_message(
                 response="utter_cancel_kept", order_id=pending[len(CANCEL_PREFIX) :]
             )
+        elif pending.startswith(RETURN_PREFIX):
+            dispatcher.utter_message(
+                response="utter_return_not_filed", order_id=pending[len(RETURN_PREFIX) :]
+            )
+            return [SlotSet(PENDING_SLOT, None), *RETURN_RESET]
         else:
             dispatcher.utter_message(response="utter_how_can_help")
         return [SlotSet(PENDING_SLOT, None)] if pending else []

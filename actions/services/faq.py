@@ -62,3 +62,18 @@ def answer(topic: str, language: str, message: str = "") -> str | None:
         if hits > best_hits:
             best, best_hits = item, hits
     return str(best["answer"]).strip() if best else entry["answer"].strip()
+
+
+def entry_answer(topic: str, language: str, message: str) -> str | None:
+    """The answer of the entry of ``topic`` whose keywords ``message`` contains; ``None``
+    when no entry matches (never the topic's general answer)."""
+    entry = faq(language)["topics"].get(topic)
+    if entry is None:
+        return None
+    text = (message or "")[:2000].lower()
+    best, best_hits = None, 0
+    for item in entry.get("entries") or []:
+        hits = sum(1 for kw in item.get("keywords") or [] if str(kw).lower() in text)
+        if hits > best_hits:
+            best, best_hits = item, hits
+    return str(best["answer"]).strip() if best else None

@@ -13,14 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kefu.settings import get_settings
 from kefu.shop.db import session_scope
 from kefu.shop.models import Customer, Order, OrderLine, Product, Refund, ReturnRequest
 from kefu.shop.queries.common import guarded
-from kefu.shop.queries.customers import contact_matches
+from kefu.shop.queries.customers import contact_matches, normalize_contact
 
 ORDER_ID_RE = re.compile(r"^KF\d{6,12}$")
 CANCELLABLE = ("paid",)
@@ -195,6 +195,39 @@ def recent_orders(customer_id: str, n: int = 5, *, url: str | None = None) -> li
         orders = s.scalars(
             select(Order)
             .where(Order.customer_id == customer_id)
+            .order_by(Order.ordered_at.desc(), Order.id.desc())
+            .limit(n)
+        ).all()
+        return [_order_info(s, o) for o in orders]
+
+
+@guarded
+def recent_orders_for_contact(
+    contact: str, n: int = 5, *, url: str | None = None
+) -> list[OrderInfo]:
+    """The ``n`` latest orders of the customer whose email or phone is ``contact``.
+
+    For a visitor who does not know the order number: the same proof (email or phone of
+    the customer) that opens one order opens the list of that customer's latest orders.
+    """
+    given = normalize_contact(contact)
+    if given is None:
+        return []
+    n = max(1, min(int(n), 20))
+    with session_scope(url) as s:
+        if "@" in given:
+            candidates = s.scalars(
+                select(Customer).where(func.lower(Customer.email) == given)
+            ).all()
+        else:
+            tail = given[-7:]
+            candidates = s.scalars(select(Customer).where(Customer.phone.like(f"%{tail}"))).all()
+        matches = [c.id for c in candidates if contact_matches(given, c)]
+        if len(matches) != 1:  # nobody, or ambiguous: show nothing
+            return []
+        orders = s.scalars(
+            select(Order)
+            .where(Order.customer_id == matches[0])
             .order_by(Order.ordered_at.desc(), Order.id.desc())
             .limit(n)
         ).all()
