@@ -36,16 +36,18 @@ def _shape(index: int, colour: str) -> str:
     return shapes[index % len(shapes)]
 
 
+def _hex(hue: float, light: float, sat: float) -> str:
+    r, g, b = (int(c * 255) for c in colorsys.hls_to_rgb(hue, light, sat))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
 def render(noun_zh: str, noun_en: str, hue: float, index: int) -> str:
     """The SVG of one product type."""
-    light = "#%02x%02x%02x" % tuple(int(c * 255) for c in colorsys.hls_to_rgb(hue, 0.93, 0.6))
-    dark = "#%02x%02x%02x" % tuple(int(c * 255) for c in colorsys.hls_to_rgb(hue, 0.42, 0.55))
+    light, dark = _hex(hue, 0.93, 0.6), _hex(hue, 0.42, 0.55)
     # a second tone per type so two types of a category never look alike
     digest = int(hashlib.sha1(noun_en.encode("utf-8")).hexdigest()[:4], 16)
     accent_hue = (hue + 0.08 + (digest % 7) / 40) % 1.0
-    accent = "#%02x%02x%02x" % tuple(
-        int(c * 255) for c in colorsys.hls_to_rgb(accent_hue, 0.6, 0.6)
-    )
+    accent = _hex(accent_hue, 0.6, 0.6)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 320" role="img" '
         f'aria-label="{escape(noun_en)}">'
