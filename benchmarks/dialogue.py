@@ -47,7 +47,7 @@ def run(out: Path | None = None) -> dict:
             text=True,
         )
         if not results.is_file():
-            raise SystemExit("the conversations did not run:\n" + proc.stdout[-3000:])
+            raise RuntimeError("the conversations did not run:\n" + proc.stdout[-3000:])
         data = json.loads(results.read_text(encoding="utf-8"))
     figures = {
         "conversations": len(data["results"]),

@@ -26,7 +26,10 @@ def _load(path: str) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():
         raise FaqError(f"FAQ file missing: {file}")
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FaqError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("topics"), dict):
         raise FaqError(f"{file}: expected a mapping with 'topics'")
     for key, topic in data["topics"].items():
