@@ -24,7 +24,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language, latest_intent, latest_text
-from actions.form_values import says
+from actions.form_values import forgot_order_id, says
 from actions.forms import NOTE_SLOT, order_buttons
 from actions.services import faq, identity
 from kefu.shop import queries as shop
@@ -80,7 +80,7 @@ class ActionFormRestate(Action):
         """Help find the order, answer a return-policy question, or say what the form does."""
         intent = latest_intent(tracker) or ""
         text = latest_text(tracker)
-        if says(text, "forgot_order_id") and not tracker.get_slot("order_id"):
+        if forgot_order_id(text) and not tracker.get_slot("order_id"):
             return help_find_order(dispatcher, tracker)
         if intent == "return_request":
             try:
@@ -125,8 +125,11 @@ class ActionFormDeny(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Clear the latest form value (the form asks again), or deactivate the form."""
+        text = latest_text(tracker)
+        if forgot_order_id(text) and not tracker.get_slot("order_id"):
+            return help_find_order(dispatcher, tracker)
         latest = _latest_value(tracker)
-        if latest is not None and says(latest_text(tracker), "corrections"):
+        if latest is not None and says(text, "corrections"):
             dispatcher.utter_message(response="utter_form_correct")
             events: list[EventType] = [SlotSet(latest, None)]
             if latest == "order_id":
@@ -151,3 +154,26 @@ class ActionFormLeft(Action):
         """Say the order request is put aside; forget its unfinished item and reason."""
         dispatcher.utter_message(response="utter_form_paused")
         return _reset()
+
+
+def correction_followup(tracker: Tracker) -> list[EventType] | None:
+    """A corrected order number after an order answer ("不对，是 KF10000124", "sorry, wrong
+    number, it's KF..."): run the same request again for the new number.
+
+    Returns:
+        The events that restart ``order_form`` (the ``order_id`` slot already holds the new
+        number), or ``None`` when the message is no such correction.
+    """
+    from rasa_sdk.events import FollowupAction
+
+    goal = tracker.get_slot("order_goal")
+    new_ids = [
+        e.get("value")
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if isinstance(e, dict) and e.get("entity") == "order_id"
+    ]
+    if goal not in GOALS or not new_ids or tracker.active_loop_name:
+        return None
+    if latest_intent(tracker) != "deny" and not says(latest_text(tracker), "corrections"):
+        return None
+    return [SlotSet("pending_confirmation", None), *_reset(), FollowupAction("order_form")]

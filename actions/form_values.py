@@ -162,3 +162,16 @@ def says(text: str, group: str) -> bool:
         if any(str(w).lower() in low for w in words):
             return True
     return False
+
+
+_FORGOT = re.compile(
+    r"(不知道|忘了|忘记|不记得|记不得|记不清|没有|找不到|don'?t know|do not know|forgot|lost|"
+    r"can'?t find|cannot find|no idea|don'?t have|do not have|don'?t remember)"
+    r"[^。.!?？！]{0,12}?(订单号|单号|订单编号|order ?number|order ?no|order ?#|order ?id)",
+    re.IGNORECASE,
+)
+
+
+def forgot_order_id(text: str) -> bool:
+    """Whether the customer says they do not know their order number."""
+    return bool(_FORGOT.search(text or "")) or says(text, "forgot_order_id")

@@ -88,7 +88,8 @@ def _item_slots(tracker: Tracker, order: shop.OrderInfo | None) -> dict[str, Any
 def _fresh(tracker: Tracker) -> bool:
     """Whether the form runs right after a customer message (not after an interruption)."""
     for event in reversed(tracker.events or []):
-        if event.get("event") == "action":
+        # the form's own run is logged before it calls the validation action
+        if event.get("event") == "action" and event.get("name") != FORM:
             return event.get("name") == "action_listen"
         if event.get("event") == "user":
             return True

@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import form_values
-from actions.common import CANCEL_PREFIX, PENDING_SLOT, RETURN_PREFIX, language
+from actions.common import CANCEL_PREFIX, PENDING_SLOT, RETURN_PREFIX, language, latest_intent
 from actions.forms import FAILURES_SLOT, MAX_FAILURES, NOTE_SLOT, accessible_order, chosen_line
 from actions.services import identity, texts
 from kefu.shop import queries as shop
@@ -210,6 +210,14 @@ def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang:
     dispatcher.utter_message(response="utter_refund_status", order_id=order.id, refunds=lines)
 
 
+def _confirms(tracker: Tracker, prefix: str, order: shop.OrderInfo, intent: str) -> bool:
+    """Whether the customer answered "cancel order X?" with the request itself ("嗯 取消吧",
+    "yes cancel it", "确认退货") rather than with a plain yes."""
+    return (
+        tracker.get_slot(PENDING_SLOT) == f"{prefix}{order.id}" and latest_intent(tracker) == intent
+    )
+
+
 class ActionSubmitOrderForm(Action):
     """Answer the goal of a completed ``order_form`` (status, cancel, return or refund)."""
 
@@ -240,8 +248,12 @@ class ActionSubmitOrderForm(Action):
             if goal == "status":
                 answer_status(dispatcher, order, lang)
                 events.append(SlotSet("resolved", True))
+            elif goal == "cancel" and _confirms(tracker, CANCEL_PREFIX, order, "cancel_order"):
+                events += perform_cancel(dispatcher, tracker, order.id)
             elif goal == "cancel":
                 events += ask_cancel(dispatcher, order, lang)
+            elif goal == "return" and _confirms(tracker, RETURN_PREFIX, order, "return_request"):
+                events += perform_return(dispatcher, tracker, order.id)
             elif goal == "return":
                 events += ask_return(dispatcher, tracker, order, lang)
             else:

@@ -27,6 +27,7 @@ from actions.common import (
     latest_text,
     transcript,
 )
+from actions.form_turns import correction_followup
 from actions.orders import perform_cancel, perform_return
 from actions.services import faq, identity, texts
 from kefu.shop import queries as shop
@@ -180,6 +181,9 @@ class ActionHandleDeny(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Keep the order / stay with the bot, or ask what the customer needs."""
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         pending = tracker.get_slot(PENDING_SLOT) or ""
         if pending == HANDOFF:
             dispatcher.utter_message(response="utter_handoff_declined")
@@ -312,6 +316,9 @@ class ActionHandleInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Offer what can be done with the order, search the product, or ask."""
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         order_ids = [shop.normalize_order_id(v) for v in entity_values(tracker, "order_id")]
         order_ids = [o for o in order_ids if o]
         if order_ids:

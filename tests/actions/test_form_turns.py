@@ -71,3 +71,40 @@ def test_leaving_for_another_request_confirms_it(domain):
     messages, events = run(ActionFormLeft(), make_tracker("推荐点东西", intent="recommend"), domain)
     assert responses(messages) == ["utter_form_paused"]
     assert slot_events(events)["return_reason"] is None
+
+
+def test_the_form_reads_values_only_right_after_a_message():
+    from actions.forms import _fresh
+
+    listen = {"event": "action", "name": "action_listen"}
+    user = {"event": "user", "text": "x"}
+    form = {"event": "action", "name": "order_form"}
+
+    def tracker(events):
+        t = make_tracker("x")
+        t.events = events
+        return t
+
+    assert _fresh(tracker([listen, user, form]))  # the form's own run comes first
+    assert not _fresh(
+        tracker([listen, user, {"event": "action", "name": "action_answer_faq"}, form])
+    )
+
+
+def test_a_corrected_number_after_an_answer_runs_the_request_again(domain):
+    from actions.form_turns import correction_followup
+
+    entities = [{"entity": "order_id", "value": "KF10000124"}]
+    tracker = make_tracker(
+        "不对，是 KF10000124", intent="deny", entities=entities, slots={"order_goal": "status"}
+    )
+    events = correction_followup(tracker)
+    assert {"event": "followup", "name": "order_form", "timestamp": None} in events
+    inform = make_tracker(
+        "KF10000124", intent="inform", entities=entities, slots={"order_goal": "status"}
+    )
+    assert correction_followup(inform) is None  # a new number alone is not a correction
+    assert (
+        correction_followup(make_tracker("不对", intent="deny", slots={"order_goal": "status"}))
+        is None
+    )

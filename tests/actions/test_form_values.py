@@ -78,3 +78,18 @@ def test_reason_labels_exist_in_both_languages():
     assert len(codes) >= 5
     for code in codes:
         assert form_values.reason_label(code, "zh") != form_values.reason_label(code, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "forgot"),
+    [
+        ("I don't know my order number", True),
+        ("我不知道 order number", True),
+        ("订单号忘了", True),
+        ("i have no idea what the order no is", True),
+        ("KF10000123", False),
+        ("我的订单到哪了", False),
+    ],
+)
+def test_a_forgotten_order_number_is_recognised(text, forgot):
+    assert form_values.forgot_order_id(text) is forgot
