@@ -175,3 +175,14 @@ _FORGOT = re.compile(
 def forgot_order_id(text: str) -> bool:
     """Whether the customer says they do not know their order number."""
     return bool(_FORGOT.search(text or "")) or says(text, "forgot_order_id")
+
+
+_QUESTION = re.compile(
+    r"[?？]\s*$|吗|谁|多少|怎么|几天|多久|什么时候|^(who|what|how|when|where|why|can|do|does|is|are)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks something (a side question rather than an answer)."""
+    return bool(_QUESTION.search((text or "").strip()))

@@ -163,6 +163,8 @@ class ValidateOrderForm(FormValidationAction):
         asked = tracker.get_slot("requested_slot") == "return_reason"
         if form_values.match_reason(text) is not None:
             return {"return_reason": text}
+        if form_values.is_question(text):
+            return {}  # "who pays for return shipping?": answered by the rules, then back here
         if asked and latest_intent(tracker) in REASON_INTENTS:
             return {"return_reason": text}
         return {}

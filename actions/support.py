@@ -212,6 +212,9 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Escalate with each message in a row the bot did not understand."""
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         streak = fallback_streak(tracker)
         if streak <= 1:
             dispatcher.utter_message(response="utter_rephrase")
