@@ -34,6 +34,7 @@ MAX_FAILURES = 3
 FAILURES_SLOT = "lookup_failures"
 NOTE_SLOT = "return_note"
 LINE_PREFIX = "line:"
+NOTE_CHARS = 120
 # messages that may be an answer in the customer's own words (not another request)
 FREE_TEXT_INTENTS = frozenset(
     {"inform", "nlu_fallback", "out_of_scope", "product_search", "recommend", "csat_score"}
@@ -161,8 +162,10 @@ class ValidateOrderForm(FormValidationAction):
         if not text or text.startswith("/"):
             return {}
         asked = tracker.get_slot("requested_slot") == "return_reason"
-        if form_values.match_reason(text) is not None:
-            return {"return_reason": text}
+        code = form_values.match_reason(text)
+        if code is not None:
+            # the customer's words are kept as a note only when they answer the question
+            return {"return_reason": text if asked else code}
         if form_values.is_question(text):
             return {}  # "who pays for return shipping?": answered by the rules, then back here
         if asked and latest_intent(tracker) in REASON_INTENTS:
@@ -270,7 +273,7 @@ class ValidateOrderForm(FormValidationAction):
         value = str(_single(slot_value) or "").strip()[: shop.MAX_RETURN_REASON_CHARS]
         code = form_values.match_reason(value)
         labels = {form_values.reason_label(code or "", lang).lower() for lang in texts.LANGUAGES}
-        own_words = value if value.lower() not in labels and value != code else None
+        own_words = value[:NOTE_CHARS] if value.lower() not in labels and value != code else None
         if code is None:
             dispatcher.utter_message(response="utter_return_reason_pick")
             return {"return_reason": None, NOTE_SLOT: own_words}
