@@ -52,6 +52,8 @@ class Result:
     lang: str
     behaviour: str
     ok: bool
+    # some turn expects product cards (suggestions and searches, another piece of work)
+    needs_products: bool = False
     failures: list[str] = field(default_factory=list)
     transcript: list[dict[str, Any]] = field(default_factory=list)
 
@@ -379,6 +381,7 @@ def play(
     )
     sender = f"dialogue-{conv['id']}-{uuid.uuid4().hex[:8]}"
     result = Result(conv["id"], conv["lang"], conv["behaviour"], ok=True)
+    result.needs_products = any("products" in (t.get("expect") or {}) for t in conv["turns"])
     history: list[list[str]] = []
     for turn in conv["turns"]:
         text = fill(str(turn["user"]), values)
@@ -396,17 +399,27 @@ def play(
 
 
 def rates(results: list[Result]) -> dict[str, Any]:
-    """Task success per language and per behaviour tag, with products apart."""
+    """Task success per language and per behaviour tag, with products apart.
+
+    ``without_products``: conversations whose behaviour tag is not about products;
+    ``no_product_cards_expected``: conversations where no turn expects product cards
+    (some form conversations end with a product request).
+    """
     out: dict[str, Any] = {"by_language": {}, "by_behaviour": {}}
     for lang in ("zh", "en"):
         mine = [r for r in results if r.lang == lang]
         core = [r for r in mine if not r.behaviour.startswith(PRODUCT_TAGS)]
         prod = [r for r in mine if r.behaviour.startswith(PRODUCT_TAGS)]
+        apart = [r for r in mine if not r.needs_products]
         out["by_language"][lang] = {
             "conversations": len(mine),
             "success_rate": _rate(mine),
             "without_products": {"conversations": len(core), "success_rate": _rate(core)},
             "products": {"conversations": len(prod), "success_rate": _rate(prod)},
+            "no_product_cards_expected": {
+                "conversations": len(apart),
+                "success_rate": _rate(apart),
+            },
         }
     tags = sorted({r.behaviour for r in results})
     for tag in tags:
