@@ -14,7 +14,7 @@ got a reply and met all its expectations.
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import re
 import statistics
 import uuid
@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "dialogue"
 PRODUCT_TAGS = ("constraint.", "refine.", "nothing_matches")
 Send = Callable[[str, str, dict[str, Any] | None], list[dict[str, Any]]]
-_counter = itertools.count(1)
 
 
 def load(lang: str) -> list[dict[str, Any]]:
@@ -65,15 +64,20 @@ def _brand_zh() -> dict[str, str]:
     return {en: zh for c in catalog["categories"].values() for zh, en in c["brands"]}
 
 
-def make_fixture(url: str, lang: str) -> dict[str, str]:
-    """A new customer with a fresh order in each state; returns the placeholder values."""
+def make_fixture(url: str, lang: str, key: str) -> dict[str, str]:
+    """A new customer with a fresh order in each state; returns the placeholder values.
+
+    The numbers and addresses come from ``key`` (the conversation id), so a run is
+    repeatable: the same conversation always meets the same order numbers.
+    """
     from sqlalchemy import select
 
     from kefu.shop import session_scope
     from kefu.shop.models import Customer, Order, OrderLine, Product, Refund, ReturnRequest
 
-    n = next(_counter)
-    tag = uuid.uuid4().hex[:6]
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
+    n = int(digest[6:10], 16) % 9973 + 1
+    tag = digest[:6]
     now = datetime.now().replace(microsecond=0)
     with session_scope(url) as s:
         products = s.scalars(select(Product).where(Product.stock > 0).order_by(Product.id)).all()
@@ -95,7 +99,7 @@ def make_fixture(url: str, lang: str) -> dict[str, str]:
         )
         s.add(customer)
         ids = {}
-        base = 70000000 + int(tag, 16) % 9000000 * 3 + n * 7
+        base = 70000000 + int(tag, 16) % 4_000_000 * 5
         plan = [
             ("paid", "paid", [pick[0]], timedelta(hours=3)),
             ("shipped", "shipped", [pick[1]], timedelta(days=9)),
@@ -167,7 +171,7 @@ def make_fixture(url: str, lang: str) -> dict[str, str]:
             "some_order_email": customer.email,
             "some_order_phone": phone,
             "wrong_email": f"not.me.{tag}@example.org",
-            "unknown_order": f"KF{base + 5_000_000}",
+            "unknown_order": f"KF{base + 4}",
         }
 
 
@@ -373,7 +377,7 @@ def play(
     conv: dict[str, Any], send: Send, checker: Checker, token_for: Callable[[str], str]
 ) -> Result:
     """Play one conversation; a fresh customer and orders are written first."""
-    values = make_fixture(checker.url, conv["lang"])
+    values = make_fixture(checker.url, conv["lang"], conv["id"])
     metadata = (
         {"customer_token": token_for(values["customer_id"])}
         if conv.get("login") == "customer"
