@@ -17,6 +17,7 @@ LANGUAGE_SLOT = "language"
 PENDING_SLOT = "pending_confirmation"
 HANDOFF = "handoff"
 CANCEL_PREFIX = "cancel:"
+RETURN_PREFIX = "return:"
 
 
 def language(tracker: Any) -> str:

@@ -6,19 +6,24 @@ order (buttons list their latest orders) and only their own orders are accepted;
 anonymous visitor must also give the email or phone on the order. A return also asks
 which item and why, but only once the order is known to be returnable: the refusal and
 its reason come from ``action_submit_order_form``.
+
+The item and the reason are read from the customer's own words (``extract_*`` methods,
+:mod:`actions.form_values`) as well as from the buttons. A message that fills nothing
+makes the form reject, so the rules in ``bot/data/rules_forms.yml`` answer it (side
+questions, restated requests, corrections, giving up) and come back to the form.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language
+from actions import form_values
+from actions.common import HANDOFF, PENDING_SLOT, language, latest_intent, latest_text
 from actions.services import identity, texts
 from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
@@ -28,6 +33,15 @@ logger = logging.getLogger(__name__)
 FORM = "order_form"
 MAX_FAILURES = 3
 FAILURES_SLOT = "lookup_failures"
+NOTE_SLOT = "return_note"
+LINE_PREFIX = "line:"
+NOTE_CHARS = 120
+# messages that may be an answer in the customer's own words (not another request)
+FREE_TEXT_INTENTS = frozenset(
+    {"inform", "nlu_fallback", "out_of_scope", "product_search", "recommend", "csat_score"}
+)
+# at the reason step a complaint ("it broke after two days") is a reason, too
+REASON_INTENTS = FREE_TEXT_INTENTS | {"complaint", "return_request"}
 
 
 def _failures(tracker: Tracker) -> int:
@@ -48,6 +62,10 @@ def lookup_locked(tracker: Tracker) -> bool:
         return True
 
 
+def _single(value: Any) -> Any:
+    return value[-1] if isinstance(value, list) and value else value
+
+
 def accessible_order(tracker: Tracker, order_id: str | None = None) -> shop.OrderInfo | None:
     """The order of the form, if the latest message's sender may see it."""
     order_id = order_id or tracker.get_slot("order_id")
@@ -60,45 +78,37 @@ def accessible_order(tracker: Tracker, order_id: str | None = None) -> shop.Orde
     )
 
 
-def _match_line(order: shop.OrderInfo, value: str) -> shop.LineInfo | None:
-    lines = [ln for ln in order.lines if ln.id not in order.returned_line_ids]
-    if not lines:
-        return None
-    text = value.strip()
-    if len(lines) == 1 and not text:
-        return lines[0]
-    for ln in lines:
-        if text.upper() == ln.product_id.upper() or text == str(ln.id):
-            return ln
-    # the customer may answer in either language, whatever the reply language is
-    ordinals = {
-        word: index
-        for language in texts.LANGUAGES
-        for word, index in (texts.labels(language).get("parse", {}).get("ordinals") or {}).items()
-    }
-    for word, index in sorted(ordinals.items(), key=lambda kv: -len(kv[0])):
-        if word.lower() in text.lower():
-            return lines[index - 1] if 0 < index <= len(lines) else lines[-1]
-    digits = re.fullmatch(r"\D{0,3}(\d{1,2})\D{0,3}", text)
-    if digits and 0 < int(digits.group(1)) <= len(lines):
-        return lines[int(digits.group(1)) - 1]
-    low = text.lower()
-    for ln in lines:
-        for name in (ln.name_zh, ln.name_en):
-            words = [w for w in re.split(r"\s+", name.lower()) if len(w) > 1]
-            if name.lower() in low or any(w in low for w in words[1:]):
-                return ln
-    return None
+def open_lines(order: shop.OrderInfo) -> list[shop.LineInfo]:
+    """Lines of ``order`` that have no return yet."""
+    return [ln for ln in order.lines if ln.id not in order.returned_line_ids]
+
+
+def chosen_line(order: shop.OrderInfo, value: object) -> shop.LineInfo | None:
+    """The line a ``return_item`` slot value (``line:<id>``) names."""
+    text = str(value or "")
+    line_id = text[len(LINE_PREFIX) :] if text.startswith(LINE_PREFIX) else text
+    return next((ln for ln in order.lines if str(ln.id) == line_id), None)
 
 
 def _item_slots(tracker: Tracker, order: shop.OrderInfo | None) -> dict[str, Any]:
     """Reset item and reason for a new order; pick the item when only one can be returned."""
-    slots: dict[str, Any] = {"return_item": None, "return_reason": None}
+    slots: dict[str, Any] = {"return_item": None, "return_reason": None, NOTE_SLOT: None}
     if order is not None and tracker.get_slot("order_goal") == "return":
-        lines = [ln for ln in order.lines if ln.id not in order.returned_line_ids]
+        lines = open_lines(order)
         if len(lines) == 1:
-            slots["return_item"] = str(lines[0].id)
+            slots["return_item"] = f"{LINE_PREFIX}{lines[0].id}"
     return slots
+
+
+def _fresh(tracker: Tracker) -> bool:
+    """Whether the form runs right after a customer message (not after an interruption)."""
+    for event in reversed(tracker.events or []):
+        # the form's own run is logged before it calls the validation action
+        if event.get("event") == "action" and event.get("name") != FORM:
+            return event.get("name") == "action_listen"
+        if event.get("event") == "user":
+            return True
+    return False
 
 
 @shop_action
@@ -131,6 +141,52 @@ class ValidateOrderForm(FormValidationAction):
                 slots += ["return_item", "return_reason"]
         return slots
 
+    async def extract_return_item(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The line the customer's words name ("the shoes", "第二个", a brand); when the
+        item was asked and the words name none, the text itself (validation says so)."""
+        if not _fresh(tracker):
+            return {}
+        asked = tracker.get_slot("requested_slot") == "return_item"
+        if tracker.get_slot("return_item") and not asked:
+            return {}
+        text = latest_text(tracker)
+        if not text or text.startswith("/"):
+            return {}
+        try:
+            order = accessible_order(tracker)
+        except shop.ShopUnavailable:
+            return {}
+        if order is None:
+            return {}
+        line = form_values.match_line(open_lines(order), text)
+        if line is not None:
+            return {"return_item": f"{LINE_PREFIX}{line.id}"}
+        if asked and latest_intent(tracker) in FREE_TEXT_INTENTS:
+            return {"return_item": text}
+        return {}
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A reason named in the customer's words ("太小了", "it arrived broken")."""
+        if not _fresh(tracker) or tracker.get_slot("return_reason"):
+            return {}
+        text = latest_text(tracker)
+        if not text or text.startswith("/"):
+            return {}
+        asked = tracker.get_slot("requested_slot") == "return_reason"
+        code = form_values.match_reason(text)
+        if code is not None:
+            # the customer's words are kept as a note only when they answer the question
+            return {"return_reason": text if asked else code}
+        if form_values.is_question(text):
+            return {}  # "who pays for return shipping?": answered by the rules, then back here
+        if asked and latest_intent(tracker) in REASON_INTENTS:
+            return {"return_reason": text}
+        return {}
+
     def validate_order_id(
         self,
         slot_value: Any,
@@ -139,8 +195,7 @@ class ValidateOrderForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         """Accept a well-formed order number; for a customer, only one of their orders."""
-        value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        order_id = shop.normalize_order_id(value)
+        order_id = shop.normalize_order_id(_single(slot_value))
         if order_id is None:
             dispatcher.utter_message(response="utter_order_id_invalid")
             return {"order_id": None}
@@ -150,14 +205,16 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_id": None, "order_contact": None}
         if customer_id is None:
             contact = tracker.get_slot("order_contact")
-            if contact and shop.get_order_for_contact(order_id, contact) is None:
-                return self._contact_failure(dispatcher, tracker, order_id)
+            given_now = "order_contact" in tracker.slots_to_validate()
+            if contact and not given_now and shop.get_order_for_contact(order_id, contact) is None:
+                # the contact was proven wrong or right before: this number is the suspect
+                return self._failure(dispatcher, tracker, order_id, "order_id")
             order = shop.get_order_for_contact(order_id, contact) if contact else None
             return {"order_id": order_id, **_item_slots(tracker, order)}
         order = shop.get_order_for_customer(order_id, customer_id)
         if order is None:
             dispatcher.utter_message(response="utter_order_not_in_account", order_id=order_id)
-            return {"order_id": None, FAILURES_SLOT: _failures(tracker) + 1}
+            return self._count(dispatcher, tracker, {"order_id": None})
         return {"order_id": order_id, **_item_slots(tracker, order)}
 
     def validate_order_contact(
@@ -168,8 +225,7 @@ class ValidateOrderForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         """Accept the email or phone only when it is the one on the order."""
-        value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        contact = shop.normalize_contact(value)
+        contact = shop.normalize_contact(_single(slot_value))
         if contact is None:
             dispatcher.utter_message(response="utter_contact_invalid")
             return {"order_contact": None}
@@ -181,11 +237,11 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_contact": contact}
         order = shop.get_order_for_contact(order_id, contact)
         if order is None:
-            return self._contact_failure(dispatcher, tracker, order_id)
+            return self._failure(dispatcher, tracker, order_id, "order_contact")
         return {"order_contact": contact, **_item_slots(tracker, order)}
 
-    def _contact_failure(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+    def _count(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
     ) -> dict[str, Any]:
         failures = _failures(tracker) + 1
         try:
@@ -194,9 +250,23 @@ class ValidateOrderForm(FormValidationAction):
             logger.warning("shop database unavailable: a failed lookup was not recorded")
         if failures >= MAX_FAILURES:
             dispatcher.utter_message(response="utter_lookup_locked")
-        else:
-            dispatcher.utter_message(response="utter_contact_mismatch", order_id=order_id)
-        return {"order_contact": None, "order_id": None, FAILURES_SLOT: failures}
+            dispatcher.utter_message(response="utter_offer_handoff")
+            return {**slots, FAILURES_SLOT: failures, PENDING_SLOT: HANDOFF}
+        return {**slots, FAILURES_SLOT: failures}
+
+    def _failure(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, wrong: str
+    ) -> dict[str, Any]:
+        """A contact check failed: forget only the value that is wrong, keep the other."""
+        if _failures(tracker) + 1 < MAX_FAILURES:
+            response = (
+                "utter_contact_mismatch" if wrong == "order_contact" else "utter_order_mismatch"
+            )
+            dispatcher.utter_message(response=response, order_id=order_id)
+        slots: dict[str, Any] = {wrong: None}
+        if wrong == "order_contact":
+            slots["order_id"] = order_id
+        return self._count(dispatcher, tracker, slots)
 
     def validate_return_item(
         self,
@@ -205,16 +275,17 @@ class ValidateOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        """Map a product id, a position ("2", "第二个") or a name to a line of the order."""
+        """Map a chosen line, a product id, a position or a name to a line of the order."""
         order = accessible_order(tracker)
         if order is None:
             return {"return_item": None}
-        value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        line = _match_line(order, str(value or "")[:200])
-        if line is None:
+        value = str(_single(slot_value) or "")[:200]
+        line = chosen_line(order, value) if value.startswith(LINE_PREFIX) else None
+        line = line or form_values.match_line(open_lines(order), value)
+        if line is None or line.id in order.returned_line_ids:
             dispatcher.utter_message(response="utter_return_item_unknown")
             return {"return_item": None}
-        return {"return_item": str(line.id)}
+        return {"return_item": f"{LINE_PREFIX}{line.id}"}
 
     def validate_return_reason(
         self,
@@ -223,17 +294,37 @@ class ValidateOrderForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        """Accept a non-empty reason of at most 500 characters."""
-        value = slot_value[-1] if isinstance(slot_value, list) and slot_value else slot_value
-        reason = str(value or "").strip()
-        if not reason or reason.startswith("/"):
-            return {"return_reason": None}
-        return {"return_reason": reason[: shop.MAX_RETURN_REASON_CHARS]}
+        """Accept one of the listed reasons; the customer's own words are kept as a note."""
+        value = str(_single(slot_value) or "").strip()[: shop.MAX_RETURN_REASON_CHARS]
+        code = form_values.match_reason(value)
+        labels = {form_values.reason_label(code or "", lang).lower() for lang in texts.LANGUAGES}
+        own_words = value[:NOTE_CHARS] if value.lower() not in labels and value != code else None
+        if code is None:
+            dispatcher.utter_message(response="utter_return_reason_pick")
+            return {"return_reason": None, NOTE_SLOT: own_words}
+        note = own_words or tracker.get_slot(NOTE_SLOT)
+        return {"return_reason": code, NOTE_SLOT: note}
+
+
+def order_buttons(orders: list[shop.OrderInfo], lang: str, items: bool = True) -> list[dict]:
+    """One button per order (number, first item or date, status)."""
+    buttons = []
+    for order in orders:
+        first = order.lines[0].name(lang) if order.lines and items else ""
+        if not items:
+            first = order.ordered_at.strftime("%Y-%m-%d") if order.ordered_at else ""
+        title = texts.template(lang, "order_button").format(
+            order_id=order.id,
+            first_item=first,
+            status=texts.label(lang, "order_statuses", order.status),
+        )
+        buttons.append({"title": title, "payload": f'/inform{{"order_id":"{order.id}"}}'})
+    return buttons
 
 
 @shop_action
 class ActionAskOrderId(Action):
-    """Ask for the order number; a verified customer gets their latest orders as buttons."""
+    """Ask for the order number, with the customer's latest orders as buttons."""
 
     def name(self) -> str:
         """Action name."""
@@ -242,23 +333,31 @@ class ActionAskOrderId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Send ``utter_ask_order_id`` (with order buttons for a verified customer)."""
-        customer_id = identity.verified_customer(tracker)
-        orders = shop.recent_orders(customer_id, 5) if customer_id else []
-        if not orders:
-            dispatcher.utter_message(response="utter_ask_order_id")
-            return []
+        """Send ``utter_ask_order_id``; buttons with the recent orders for a verified
+        customer only (a visitor is told where to find the number)."""
         lang = language(tracker)
-        buttons = []
-        for order in orders:
-            first = order.lines[0].name(lang) if order.lines else ""
-            title = texts.template(lang, "order_button").format(
-                order_id=order.id,
-                first_item=first,
-                status=texts.label(lang, "order_statuses", order.status),
-            )
-            buttons.append({"title": title, "payload": f'/inform{{"order_id":"{order.id}"}}'})
-        dispatcher.utter_message(response="utter_ask_order_id_customer", buttons=buttons)
+        customer_id = identity.verified_customer(tracker)
+        contact = tracker.get_slot("order_contact")
+        if (
+            customer_id is None
+            and not contact
+            and form_values.says(latest_text(tracker), "forgot_order_id")
+        ):
+            dispatcher.utter_message(response="utter_find_order_visitor")
+            return []
+        try:
+            if customer_id:
+                orders = shop.recent_orders(customer_id, 5)
+                if orders:
+                    dispatcher.utter_message(
+                        response="utter_ask_order_id_customer", buttons=order_buttons(orders, lang)
+                    )
+                    return []
+            # a visitor's email or phone alone proves nothing: anyone may know it, so it
+            # never lists that customer's orders (the number + the contact open one order)
+        except shop.ShopUnavailable:
+            logger.warning("shop database unavailable: asking for the number without buttons")
+        dispatcher.utter_message(response="utter_ask_order_id")
         return []
 
 
@@ -286,8 +385,30 @@ class ActionAskReturnItem(Action):
                 ),
                 "payload": f'/inform{{"product":"{ln.product_id}"}}',
             }
-            for ln in order.lines
-            if ln.id not in order.returned_line_ids
+            for ln in open_lines(order)
         ]
         dispatcher.utter_message(response="utter_ask_return_item", buttons=buttons)
+        return []
+
+
+class ActionAskReturnReason(Action):
+    """Ask why, with the short list of reasons as buttons (either language's words work)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_return_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send ``utter_ask_return_reason`` with one button per reason."""
+        lang = language(tracker)
+        buttons = [
+            {
+                "title": form_values.reason_label(code, lang),
+                "payload": f'/inform{{"return_reason":"{code}"}}',
+            }
+            for code in form_values.reason_codes()
+        ]
+        dispatcher.utter_message(response="utter_ask_return_reason", buttons=buttons)
         return []

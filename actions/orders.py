@@ -15,8 +15,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import CANCEL_PREFIX, PENDING_SLOT, language
-from actions.forms import FAILURES_SLOT, MAX_FAILURES, accessible_order, lookup_locked
+from actions import form_values
+from actions.common import CANCEL_PREFIX, PENDING_SLOT, RETURN_PREFIX, language, latest_intent
+from actions.forms import (
+    FAILURES_SLOT,
+    MAX_FAILURES,
+    NOTE_SLOT,
+    accessible_order,
+    chosen_line,
+    lookup_locked,
+)
 from actions.services import identity, texts
 from actions.services.runtime import effect_key, shop_action
 from kefu.shop import queries as shop
@@ -104,10 +112,25 @@ def perform_cancel(
     return [SlotSet(PENDING_SLOT, None), SlotSet("resolved", True)]
 
 
-def create_return(
+def return_summary(
+    tracker: Tracker, order: shop.OrderInfo, lang: str
+) -> tuple[shop.LineInfo, str] | None:
+    """The line and the reason text (label plus the customer's words) the form collected."""
+    line = chosen_line(order, tracker.get_slot("return_item"))
+    code = tracker.get_slot("return_reason")
+    if line is None or not code:
+        return None
+    reason = form_values.reason_label(str(code), lang)
+    note = tracker.get_slot(NOTE_SLOT)
+    if note and str(note).strip().lower() != reason.lower():
+        reason = texts.template(lang, "reason_with_note").format(reason=reason, note=note)
+    return line, reason[: shop.MAX_RETURN_REASON_CHARS]
+
+
+def ask_return(
     dispatcher: CollectingDispatcher, tracker: Tracker, order: shop.OrderInfo, lang: str
 ) -> list[EventType]:
-    """Create the return the form collected, or refuse with the reason."""
+    """Repeat the return (order, item, reason, refund) and ask to confirm it; or refuse."""
     refusal = shop.return_refusal(order)
     if refusal is not None:
         reason, values = refusal
@@ -115,16 +138,48 @@ def create_return(
             response=f"utter_return_refused_{reason}", order_id=order.id, **values
         )
         return []
-    item, reason = tracker.get_slot("return_item"), tracker.get_slot("return_reason")
-    line = next((ln for ln in order.lines if str(ln.id) == str(item)), None)
-    if line is None or not reason:
+    summary = return_summary(tracker, order, lang)
+    if summary is None:
         dispatcher.utter_message(response="utter_return_incomplete")
         return []
+    line, reason = summary
+    dispatcher.utter_message(
+        response="utter_confirm_return",
+        order_id=order.id,
+        item=texts.template(lang, "order_line").format(
+            name=line.name(lang), quantity=line.quantity
+        ),
+        reason=reason,
+        amount=money(line.unit_price * line.quantity, lang),
+    )
+    return [SlotSet(PENDING_SLOT, f"{RETURN_PREFIX}{order.id}")]
+
+
+def perform_return(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+) -> list[EventType]:
+    """Create the return the customer confirmed; access is checked again."""
+    lang = language(tracker)
+    done: list[EventType] = [
+        SlotSet(PENDING_SLOT, None),
+        SlotSet("return_item", None),
+        SlotSet("return_reason", None),
+        SlotSet(NOTE_SLOT, None),
+    ]
+    order = accessible_order(tracker, order_id)
+    if order is None:
+        dispatcher.utter_message(response="utter_order_not_verified")
+        return done
+    summary = return_summary(tracker, order, lang)
+    if summary is None:
+        dispatcher.utter_message(response="utter_return_incomplete")
+        return done
+    line, reason = summary
     try:
         return_id = shop.create_return(
             order.id,
             line.id,
-            str(reason),
+            reason,
             identity.verified_customer(tracker),
             tracker.get_slot("order_contact"),
             key=effect_key(tracker, "create_return"),
@@ -133,15 +188,16 @@ def create_return(
         dispatcher.utter_message(
             response=f"utter_return_refused_{exc.reason}", order_id=order.id, **exc.values
         )
-        return []
+        return done
     dispatcher.utter_message(
         response="utter_return_created",
         return_id=return_id,
         order_id=order.id,
         item=line.name(lang),
-        reason=str(reason),
+        reason=reason,
+        amount=money(line.unit_price * line.quantity, lang),
     )
-    return [SlotSet("resolved", True)]
+    return done + [SlotSet("resolved", True)]
 
 
 def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang: str) -> None:
@@ -166,6 +222,14 @@ def answer_refund(dispatcher: CollectingDispatcher, order: shop.OrderInfo, lang:
     dispatcher.utter_message(response="utter_refund_status", order_id=order.id, refunds=lines)
 
 
+def _confirms(tracker: Tracker, prefix: str, order: shop.OrderInfo, intent: str) -> bool:
+    """Whether the customer answered "cancel order X?" with the request itself ("嗯 取消吧",
+    "yes cancel it", "确认退货") rather than with a plain yes."""
+    return (
+        tracker.get_slot(PENDING_SLOT) == f"{prefix}{order.id}" and latest_intent(tracker) == intent
+    )
+
+
 @shop_action
 class ActionSubmitOrderForm(Action):
     """Answer the goal of a completed ``order_form`` (status, cancel, return or refund)."""
@@ -177,11 +241,16 @@ class ActionSubmitOrderForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Check access again, then answer; clears the item and reason for the next time."""
+        """Check access again, then answer (a return and a cancellation are confirmed first)."""
         lang = language(tracker)
         goal = tracker.get_slot("order_goal")
         goal = goal if goal in GOALS else "status"
-        events: list[EventType] = [SlotSet("return_item", None), SlotSet("return_reason", None)]
+        # a return keeps its item and reason until the customer confirms it
+        events: list[EventType] = (
+            []
+            if goal == "return"
+            else [SlotSet("return_item", None), SlotSet("return_reason", None)]
+        )
         try:
             if identity.verified_customer(tracker) is None and lookup_locked(tracker):
                 dispatcher.utter_message(response="utter_lookup_locked")
@@ -195,10 +264,14 @@ class ActionSubmitOrderForm(Action):
             if goal == "status":
                 answer_status(dispatcher, order, lang)
                 events.append(SlotSet("resolved", True))
+            elif goal == "cancel" and _confirms(tracker, CANCEL_PREFIX, order, "cancel_order"):
+                events += perform_cancel(dispatcher, tracker, order.id)
             elif goal == "cancel":
                 events += ask_cancel(dispatcher, order, lang)
+            elif goal == "return" and _confirms(tracker, RETURN_PREFIX, order, "return_request"):
+                events += perform_return(dispatcher, tracker, order.id)
             elif goal == "return":
-                events += create_return(dispatcher, tracker, order, lang)
+                events += ask_return(dispatcher, tracker, order, lang)
             else:
                 answer_refund(dispatcher, order, lang)
                 events.append(SlotSet("resolved", True))

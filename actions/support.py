@@ -19,6 +19,7 @@ from actions.common import (
     CANCEL_PREFIX,
     HANDOFF,
     PENDING_SLOT,
+    RETURN_PREFIX,
     entity_values,
     fallback_streak,
     language,
@@ -26,12 +27,19 @@ from actions.common import (
     latest_text,
     transcript,
 )
-from actions.orders import perform_cancel
+from actions.form_turns import correction_followup
+from actions.orders import perform_cancel, perform_return
 from actions.services import faq, identity, texts
 from actions.services.runtime import effect_key, shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
+
+RETURN_RESET = [
+    SlotSet("return_item", None),
+    SlotSet("return_reason", None),
+    SlotSet("return_note", None),
+]
 
 FAQ_INTENTS = ("shipping_info", "payment_methods", "account_help")
 # the quick replies offered after the second message the bot did not understand
@@ -162,6 +170,8 @@ class ActionHandleAffirm(Action):
             return hand_off(dispatcher, tracker)
         if pending.startswith(CANCEL_PREFIX):
             return perform_cancel(dispatcher, tracker, pending[len(CANCEL_PREFIX) :])
+        if pending.startswith(RETURN_PREFIX):
+            return perform_return(dispatcher, tracker, pending[len(RETURN_PREFIX) :])
         dispatcher.utter_message(response="utter_how_can_help")
         return []
 
@@ -178,6 +188,9 @@ class ActionHandleDeny(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Keep the order / stay with the bot, or ask what the customer needs."""
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         pending = tracker.get_slot(PENDING_SLOT) or ""
         if pending == HANDOFF:
             dispatcher.utter_message(response="utter_handoff_declined")
@@ -185,6 +198,11 @@ class ActionHandleDeny(Action):
             dispatcher.utter_message(
                 response="utter_cancel_kept", order_id=pending[len(CANCEL_PREFIX) :]
             )
+        elif pending.startswith(RETURN_PREFIX):
+            dispatcher.utter_message(
+                response="utter_return_not_filed", order_id=pending[len(RETURN_PREFIX) :]
+            )
+            return [SlotSet(PENDING_SLOT, None), *RETURN_RESET]
         else:
             dispatcher.utter_message(response="utter_how_can_help")
         return [SlotSet(PENDING_SLOT, None)] if pending else []
@@ -206,6 +224,9 @@ class ActionHandleFallback(Action):
 
         if refers_to_last_list(tracker):  # "more expensive", "换个牌子" after a product list
             return answer_products(dispatcher, tracker, "search")
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         streak = fallback_streak(tracker)
         if streak <= 1:
             dispatcher.utter_message(response="utter_rephrase")
@@ -319,6 +340,9 @@ class ActionHandleInform(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Offer what can be done with the order, search the product, or ask."""
+        restart = correction_followup(tracker)
+        if restart is not None:
+            return restart
         order_ids = [shop.normalize_order_id(v) for v in entity_values(tracker, "order_id")]
         order_ids = [o for o in order_ids if o]
         if order_ids:

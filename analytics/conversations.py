@@ -10,6 +10,10 @@ through the same URL) one sender at a time, and the shop database's ``tickets`` 
   during the conversation);
 * a message is *not understood* when its intent is ``nlu_fallback`` or the bot answered
   it with a fallback action;
+* a *form fallback* is a message not understood while a form (an active loop) waited for
+  a value, or one the form said it could not use (an unknown item, a reason not in the
+  list); an *unanswered* message got no bot message at all before the next one (except
+  while the bot is paused for an agent);
 * the language is the conversation's last ``language`` slot, else that of its messages;
 * sentiment comes from the parse data (``sentiment: {label, confidence}``) written by the
   bot's sentiment component.
@@ -48,6 +52,8 @@ class _Bucket:
     user_messages: int = 0
     fallbacks: int = 0
     with_fallback: int = 0
+    form_fallbacks: int = 0
+    unanswered: int = 0
 
     def add(self, conv: Conversation) -> None:
         self.conversations += 1
@@ -56,6 +62,8 @@ class _Bucket:
         self.user_messages += len(conv.texts)
         self.fallbacks += conv.fallbacks
         self.with_fallback += conv.fallbacks > 0
+        self.form_fallbacks += len(conv.form_fallbacks)
+        self.unanswered += len(conv.unanswered)
 
     def figures(self) -> dict:
         return {
@@ -67,6 +75,8 @@ class _Bucket:
             "fallback_messages": self.fallbacks,
             "fallback_rate": _rate(self.fallbacks, self.user_messages),
             "conversations_with_fallback": self.with_fallback,
+            "form_fallback_messages": self.form_fallbacks,
+            "unanswered_messages": self.unanswered,
         }
 
 
@@ -82,6 +92,8 @@ class ConversationStats:
         self.sentiment_by_day: dict[date, Counter] = defaultdict(Counter)
         self.sentiment: Counter[str] = Counter()
         self.not_understood: dict[str, Counter] = defaultdict(Counter)
+        self.form_fallbacks: dict[str, Counter] = defaultdict(Counter)
+        self.unanswered: dict[str, Counter] = defaultdict(Counter)
         self.examples: dict[str, str] = {}
         self.redact = redact
 
@@ -99,8 +111,15 @@ class ConversationStats:
                 self.sentiment[label] += 1
                 if day is not None:
                     self.sentiment_by_day[day][label] += 1
-        counter = self.not_understood[language]
-        for text in conv.not_understood:
+        for table, texts in (
+            (self.not_understood, conv.not_understood),
+            (self.form_fallbacks, conv.form_fallbacks),
+            (self.unanswered, conv.unanswered),
+        ):
+            self._count(table[language], texts)
+
+    def _count(self, counter: Counter, texts: list[str]) -> None:
+        for text in texts:
             if self.redact:  # the report lists these messages: no personal data
                 text = redact_text(text)
             key = normalise_message(text)
@@ -111,6 +130,16 @@ class ConversationStats:
             kept = dict(counter.most_common(MAX_DISTINCT_MESSAGES // 2))
             counter.clear()
             counter.update(kept)
+
+    def _top(self, table: dict[str, Counter]) -> dict[str, list[dict]]:
+        return {
+            lang: [
+                {"text": self.examples.get(key, key), "count": n}
+                for key, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[: self.top_messages]
+            ]
+            for lang, c in sorted(table.items())
+            if c
+        }
 
     def summary(self) -> dict:
         total_intents = sum(self.intents.values())
@@ -135,16 +164,9 @@ class ConversationStats:
                 }
                 for day, c in sorted(self.sentiment_by_day.items())
             ],
-            "not_understood": {
-                lang: [
-                    {"text": self.examples.get(key, key), "count": n}
-                    for key, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[
-                        : self.top_messages
-                    ]
-                ]
-                for lang, c in sorted(self.not_understood.items())
-                if c
-            },
+            "not_understood": self._top(self.not_understood),
+            "form_fallbacks": self._top(self.form_fallbacks),
+            "unanswered": self._top(self.unanswered),
         }
 
 

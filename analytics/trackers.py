@@ -37,6 +37,10 @@ FALLBACK_ACTIONS = frozenset(
         "utter_fallback",
     }
 )
+# what the bot says when a form could not use a message (kefu's order form)
+FORM_MISS_RESPONSES = frozenset(
+    {"utter_form_not_understood", "utter_return_item_unknown", "utter_return_reason_pick"}
+)
 HANDOFF_PREFIXES = ("action_handoff", "action_human_handoff", "action_handover")
 SESSION_START = "action_session_start"
 IGNORED_ACTIONS = frozenset({"action_listen", SESSION_START})
@@ -59,6 +63,10 @@ class Conversation:
     intents: list[str] = field(default_factory=list)
     fallbacks: int = 0
     not_understood: list[str] = field(default_factory=list)
+    # messages not understood while a form (an active loop) waited for a value
+    form_fallbacks: list[str] = field(default_factory=list)
+    # messages the bot answered with nothing at all (outside a pause for an agent)
+    unanswered: list[str] = field(default_factory=list)
     handoff: bool = False
     sentiments: list[str] = field(default_factory=list)
 
@@ -151,8 +159,14 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
     """
     current: Conversation | None = None
     waiting_user = False  # a user message the bot has not answered yet
+    loop: str | None = None  # the active form
+    replied = True  # the latest user message got at least one bot message
+    paused = False  # the bot is paused for an agent (by design silent)
+    form_miss = False  # the latest user message already counted as a form fallback
 
     def finish(conv: Conversation | None) -> Iterator[Conversation]:
+        if conv is not None and not replied and not paused and conv.texts:
+            conv.unanswered.append(conv.texts[-1])
         if conv is not None and conv.texts:
             yield conv
 
@@ -160,7 +174,7 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
         if current is None or sender != current.sender_id:
             yield from finish(current)
             current = Conversation(sender)
-            waiting_user = False
+            waiting_user, loop, replied, paused, form_miss = False, None, True, False, False
         if type_name in ("action", "session_started") and (
             action_name == SESSION_START or type_name == "session_started"
         ):
@@ -169,7 +183,10 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
                 language = current.language
                 current = Conversation(sender)
                 current.language = language  # a slot carried over into the new session
-            waiting_user = False
+            waiting_user, loop, replied, form_miss = False, None, True, False
+            continue
+        if type_name in ("pause", "resume"):
+            paused = type_name == "pause"
             continue
         if type_name == "user":
             try:
@@ -178,6 +195,8 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
                 if bad is not None:
                     bad["unreadable user event"] += 1
                 continue
+            if not replied and not paused and current.texts:
+                current.unanswered.append(current.texts[-1])
             text, intent, label = _user_event(data if isinstance(data, dict) else {})
             intent = intent or intent_name
             if ts is not None:
@@ -186,18 +205,43 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
             current.texts.append(text)
             current.intents.append(intent or "")
             current.sentiments.append(label or "")
+            replied, form_miss = False, False
             if intent in FALLBACK_INTENTS:
                 current.fallbacks += 1
                 current.not_understood.append(text)
                 waiting_user = False
+                if loop:
+                    current.form_fallbacks.append(text)
+                    form_miss = True
             else:
                 waiting_user = True
+        elif type_name == "bot":
+            replied = True
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                data = {}
+            meta = data.get("metadata") if isinstance(data, dict) else None
+            utter = meta.get("utter_action") if isinstance(meta, dict) else None
+            if utter in FORM_MISS_RESPONSES and loop and not form_miss and current.texts:
+                current.form_fallbacks.append(current.texts[-1])
+                form_miss = True
+        elif type_name == "active_loop":
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                data = {}
+            name = data.get("name") if isinstance(data, dict) else None
+            loop = name if isinstance(name, str) and name else None
         elif type_name == "action":
             if _is_handoff(action_name):
                 current.handoff = True
             if action_name in FALLBACK_ACTIONS and waiting_user and current.texts:
                 current.fallbacks += 1
                 current.not_understood.append(current.texts[-1])
+                if loop and not form_miss:
+                    current.form_fallbacks.append(current.texts[-1])
+                    form_miss = True
             if action_name not in IGNORED_ACTIONS:
                 waiting_user = False
             if ts is not None and current.first_ts is not None:

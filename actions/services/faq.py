@@ -26,7 +26,10 @@ def _load(path: str) -> dict[str, Any]:
     file = Path(path)
     if not file.is_file():
         raise FaqError(f"FAQ file missing: {file}")
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FaqError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("topics"), dict):
         raise FaqError(f"{file}: expected a mapping with 'topics'")
     for key, topic in data["topics"].items():
@@ -62,3 +65,18 @@ def answer(topic: str, language: str, message: str = "") -> str | None:
         if hits > best_hits:
             best, best_hits = item, hits
     return str(best["answer"]).strip() if best else entry["answer"].strip()
+
+
+def entry_answer(topic: str, language: str, message: str) -> str | None:
+    """The answer of the entry of ``topic`` whose keywords ``message`` contains; ``None``
+    when no entry matches (never the topic's general answer)."""
+    entry = faq(language)["topics"].get(topic)
+    if entry is None:
+        return None
+    text = (message or "")[:2000].lower()
+    best, best_hits = None, 0
+    for item in entry.get("entries") or []:
+        hits = sum(1 for kw in item.get("keywords") or [] if str(kw).lower() in text)
+        if hits > best_hits:
+            best, best_hits = item, hits
+    return str(best["answer"]).strip() if best else None

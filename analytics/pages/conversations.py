@@ -21,6 +21,8 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
                 (label("containment"), fmt(overall["containment_rate"], True)),
                 (label("handoff_rate"), fmt(overall["handoff_rate"], True)),
                 (label("fallback_rate"), fmt(overall["fallback_rate"], True)),
+                (label("form_fallback_messages"), fmt(overall["form_fallback_messages"])),
+                (label("unanswered_messages"), fmt(overall["unanswered_messages"])),
                 (label("csat_average"), fmt(summary["csat"]["average"])),
             ]
         ),
@@ -114,8 +116,15 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
                 )
             ),
         )
+    for key in ("not_understood", "form_fallbacks", "unanswered"):
+        _messages_section(report, key, summary.get(key) or {})
+    return report.render(created_at)
+
+
+def _messages_section(report: HtmlReport, key: str, by_language: dict) -> None:
+    """Top messages per language of one kind (not understood, form fallbacks, no reply)."""
     blocks = []
-    for lang, items in summary["not_understood"].items():
+    for lang, items in by_language.items():
         blocks.append(HtmlReport.heading(f"{label('language')}: {lang}"))
         blocks.append(
             HtmlReport.table(
@@ -124,5 +133,6 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
                 numeric=(1,),
             )
         )
-    report.section(label("not_understood"), *blocks, note=label("not_understood_note"))
-    return report.render(created_at)
+    if not blocks:
+        blocks.append(HtmlReport.paragraph(label("none_found")))
+    report.section(label(key), *blocks, note=label(f"{key}_note"))

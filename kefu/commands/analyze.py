@@ -192,6 +192,10 @@ def cmd_conversations(args: argparse.Namespace) -> int:
         f"containment {_pct(o['containment_rate'])}, fallback {_pct(o['fallback_rate'])}, "
         f"hand-off {_pct(o['handoff_rate'])}"
     )
+    print(
+        f"{o['form_fallback_messages']:,} messages not understood inside a form, "
+        f"{o['unanswered_messages']:,} without any reply"
+    )
     print(f"report: {directory / 'report.html'}")
     return 0
 

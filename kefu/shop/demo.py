@@ -23,6 +23,8 @@ from kefu.clock import today_in
 from kefu.settings import get_settings
 from kefu.shop.demo_catalog import load_vocab, make_customers, make_products, pick
 from kefu.shop.demo_reviews import make_reviews
+from kefu.shop.demo_showcase import LINES as SHOWCASE_LINES
+from kefu.shop.demo_showcase import showcase_customers, showcase_orders
 
 RETURN_REASONS = {
     "zh": ["尺码不合适", "质量问题", "与描述不符", "不想要了", "收到时已损坏"],
@@ -100,7 +102,9 @@ def generate(
 
     activity = rng.lognormal(0, 0.9, customers)
     activity[rng.random(customers) < 0.05] = 0  # signed up, never bought: cold start
-    counts = rng.multinomial(order_lines, activity / activity.sum())
+    # the demo accounts' showcase orders (every state, recent) come out of the same budget
+    n_showcase = SHOWCASE_LINES * len(showcase_customers(custs))
+    counts = rng.multinomial(order_lines - n_showcase, activity / activity.sum())
 
     orders, lines, returns, refunds = [], [], [], []
     affinities: dict[tuple[int, int], float] = {}
@@ -232,6 +236,24 @@ def generate(
     review_rows = make_reviews(
         rng, review_bank, custs, products, quality, lines, affinities, reviews, ref
     )
+    extra = showcase_orders(
+        seed,
+        ref_dt,
+        custs,
+        addresses,
+        products,
+        10000001 + len(pending),
+        line_id,
+        catalog["carriers"],
+    )
+    return_ids = {}
+    for row in extra["returns"]:
+        return_ids[row["id"]] = len(returns) + 1
+        returns.append({**row, "id": len(returns) + 1})
+    for row in extra["refunds"]:
+        refunds.append({**row, "id": len(refunds) + 1, "return_id": return_ids[row["return_id"]]})
+    orders += extra["orders"]
+    lines += extra["order_lines"]
     clean = [{k: v for k, v in row.items() if not k.startswith("_")} for row in custs]
     data = ShopData(
         tables={

@@ -37,6 +37,11 @@ def _price(rng: np.random.Generator, low: float, high: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
+def product_slug(noun_en: str) -> str:
+    """File name of a product type's picture: ``"Bluetooth Earbuds"`` -> ``bluetooth-earbuds``."""
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in noun_en.lower()).split())
+
+
 def make_products(
     rng: np.random.Generator, catalog: dict
 ) -> tuple[list[dict], np.ndarray, np.ndarray]:
@@ -79,11 +84,11 @@ def make_products(
                     "name_en": name_en,
                     "category": key,
                     "brand": brand[1],
-                    "price": _price(rng, *cat["price"]),
+                    "price": _price(rng, *cat["noun_prices"].get(noun[1], cat["price"])),
                     "stock": int(rng.integers(5, 500)) if in_stock else 0,
                     "description_zh": f"{name_zh}：{f1[0]}，{f2[0]}。",
                     "description_en": f"{name_en}: {f1[1]}, {f2[1]}.",
-                    "image": f"/static/img/{key}.svg",
+                    "image": f"/static/img/products/{product_slug(noun[1])}.svg",
                     "url": f"/products/{pid}",
                     "_noun": noun,
                     "_features": cat["features"],

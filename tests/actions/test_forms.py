@@ -83,7 +83,8 @@ def test_contact_must_match_the_order_and_three_failures_lock(domain, shop_cases
     bad, messages = _validate(
         "order_contact", "someone@example.com", make_tracker("x", slots=slots), domain
     )
-    assert bad == {"order_contact": None, "order_id": None, "lookup_failures": 1}
+    # the order number is kept: only the contact was wrong
+    assert bad == {"order_contact": None, "order_id": case.order_id, "lookup_failures": 1}
     assert responses(messages) == ["utter_contact_mismatch"]
     locked, messages = _validate(
         "order_contact",
@@ -92,7 +93,9 @@ def test_contact_must_match_the_order_and_three_failures_lock(domain, shop_cases
         domain,
     )
     assert locked["lookup_failures"] == 3
-    assert responses(messages) == ["utter_lookup_locked"]
+    # after three failures a human is offered ("yes" hands off)
+    assert responses(messages) == ["utter_lookup_locked", "utter_offer_handoff"]
+    assert locked["pending_confirmation"] == "handoff"
     assert _required(make_tracker("x", slots={"lookup_failures": 3}), domain) == []
 
 
@@ -107,7 +110,7 @@ def test_return_item_matches_ids_positions_and_names(domain, shop_cases, token_f
     for value in (second.product_id, "2", "第二个", "the second one", second.name_en):
         tracker = make_tracker(value, slots=slots, metadata=meta)
         result, _ = _validate("return_item", value, tracker, domain)
-        assert result == {"return_item": str(second.id)}, value
+        assert result == {"return_item": f"line:{second.id}"}, value
     result, messages = _validate(
         "return_item", "a garden gnome", make_tracker("x", slots=slots, metadata=meta), domain
     )

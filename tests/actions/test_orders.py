@@ -128,36 +128,65 @@ def test_shipped_or_delivered_orders_cannot_be_cancelled(domain, shop_cases, tok
         assert "pending_confirmation" not in slot_events(events)
 
 
-def test_return_is_created_for_a_delivered_order(domain, shop_cases, token_for):
+def _count_returns() -> int:
+    from kefu.shop import session_scope
+    from kefu.shop.models import ReturnRequest
+
+    with session_scope() as s:
+        return int(s.scalar(select(func.count(ReturnRequest.id))))
+
+
+def test_return_is_repeated_and_created_only_once_confirmed(domain, shop_cases, token_for):
+    from actions.support import ActionHandleDeny
     from kefu.shop import session_scope
     from kefu.shop.models import ReturnRequest
 
     case = shop_cases["delivered_multi"]
     order = shop.get_order(case.order_id, customer_id=case.customer_id)
     line = order.lines[0]
-    messages, events = _submit(
+    slots = {"return_item": f"line:{line.id}", "return_reason": "size", "return_note": "too big"}
+    before = _count_returns()
+    messages, events = _submit(domain, case, "return", contact=case.email, language="en", **slots)
+    # the return is repeated (order, item, reason, refund) and nothing is written yet
+    assert responses(messages) == ["utter_confirm_return"]
+    assert messages[0]["order_id"] == order.id and line.name_en in messages[0]["item"]
+    assert messages[0]["reason"] == "wrong size (too big)"
+    assert messages[0]["amount"] == f"¥{(line.unit_price * line.quantity):.2f}"
+    assert slot_events(events) == {"pending_confirmation": f"return:{order.id}"}
+    assert _count_returns() == before
+    pending = {**slots, "pending_confirmation": f"return:{order.id}"}
+    base = {"order_id": order.id, "order_contact": case.email, "language": "en"}
+    # "no": nothing is filed and the collected item and reason are forgotten
+    messages, events = run(
+        ActionHandleDeny(), make_tracker("no", intent="deny", slots={**base, **pending}), domain
+    )
+    assert responses(messages) == ["utter_return_not_filed"]
+    assert slot_events(events)["return_item"] is None and _count_returns() == before
+    # "yes": the return is created with the reason label and the customer's words
+    messages, events = run(
+        ActionHandleAffirm(),
+        make_tracker("yes", intent="affirm", slots={**base, **pending}),
         domain,
-        case,
-        "return",
-        contact=case.email,
-        language="en",
-        return_item=str(line.id),
-        return_reason="wrong size",
     )
     assert responses(messages) == ["utter_return_created"]
     assert messages[0]["item"] == line.name_en
     with session_scope() as s:
         row = s.get(ReturnRequest, messages[0]["return_id"])
-        assert (row.order_id, row.order_line_id, row.reason) == (order.id, line.id, "wrong size")
+        assert (row.order_id, row.order_line_id, row.reason) == (
+            order.id,
+            line.id,
+            "wrong size (too big)",
+        )
+    assert slot_events(events)["pending_confirmation"] is None
     # the same item again: refused, nothing written
-    with session_scope() as s:
-        before = s.scalar(select(func.count(ReturnRequest.id)))
-    messages, _ = _submit(
-        domain, case, "return", contact=case.email, return_item=str(line.id), return_reason="x"
+    before = _count_returns()
+    messages, _ = run(
+        ActionHandleAffirm(),
+        make_tracker("yes", intent="affirm", slots={**base, **pending}),
+        domain,
     )
     assert responses(messages) == ["utter_return_refused_already_returned"]
-    with session_scope() as s:
-        assert s.scalar(select(func.count(ReturnRequest.id))) == before
+    assert _count_returns() == before
 
 
 def test_return_refusals_give_the_reason(domain, shop_cases, token_for):

@@ -140,3 +140,22 @@ def test_report_and_cli(tracker_db, shop_url, tmp_path, capsys, monkeypatch):
     assert main(["analyze", "conversations", "--tracker-url", f"sqlite:///{tmp_path}/none.db",
                  "--out", str(tmp_path / "c")]) == 1  # fmt: skip
     assert "no tracker store at" in capsys.readouterr().err
+
+
+def test_form_fallbacks_and_messages_without_reply(tmp_path):
+    from analytics.pages.conversations import conversations_page
+    from tests.analytics.trackers import build_tracker_store, form_conversations
+
+    url = build_tracker_store(str(tmp_path / "forms.db"), form_conversations())
+    s = analyse_conversations(url)
+    assert s["overall"]["form_fallback_messages"] == 2
+    assert s["overall"]["unanswered_messages"] == 2
+    assert s["form_fallbacks"] == {
+        "zh": [{"text": "那个蓝色的", "count": 1}, {"text": "阿巴阿巴", "count": 1}]
+    }
+    assert s["unanswered"] == {
+        "en": [{"text": "anyone?", "count": 1}],
+        "zh": [{"text": "我的订单到哪了", "count": 1}],
+    }
+    page = conversations_page(s, "t", "2026-03-02")
+    assert "那个蓝色的" in page and "anyone?" in page and "hello?" not in page

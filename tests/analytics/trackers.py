@@ -25,10 +25,66 @@ def _action(name: str, ts: float):
     return ActionExecuted(name, timestamp=ts)
 
 
-def _bot(text: str, ts: float):
+def _bot(text: str, ts: float, utter_action: str | None = None):
     from rasa.shared.core.events import BotUttered
 
-    return BotUttered(text, timestamp=ts)
+    metadata = {"utter_action": utter_action} if utter_action else {}
+    return BotUttered(text, metadata=metadata, timestamp=ts)
+
+
+def form_conversations() -> dict[str, list]:
+    """Conversations in and out of the order form. Known answers:
+
+    * form-1: "阿巴阿巴" (nlu_fallback) and "那个蓝色的" (the form could not use it) got
+      fallbacks inside the form; "我的订单到哪了" outside it got no reply at all;
+    * form-2: "hello?" after the hand-off pause gets no reply by design (not counted),
+      "anyone?" before the pause got none (counted).
+    """
+    from rasa.shared.core.events import ActiveLoop, ConversationPaused, SessionStarted
+
+    def start(ts):
+        return [
+            _action("action_session_start", ts),
+            SessionStarted(timestamp=ts),
+            _action("action_listen", ts),
+        ]
+
+    return {
+        "form-1": [
+            *start(DAY1),
+            _user("我要退货", "return_request", DAY1 + 1),
+            _action("order_form", DAY1 + 2),
+            ActiveLoop("order_form", timestamp=DAY1 + 2),
+            _bot("请告诉我您的订单号", DAY1 + 2, "utter_ask_order_id"),
+            _action("action_listen", DAY1 + 2),
+            _user("阿巴阿巴", "nlu_fallback", DAY1 + 3),
+            _action("action_form_restate", DAY1 + 4),
+            _bot("抱歉，这句我没太明白。", DAY1 + 4, "utter_form_not_understood"),
+            _action("action_listen", DAY1 + 4),
+            _user("那个蓝色的", "inform", DAY1 + 5),
+            _action("order_form", DAY1 + 6),
+            _bot("没有找到", DAY1 + 6, "utter_return_item_unknown"),
+            _action("action_listen", DAY1 + 6),
+            _user("算了", "deny", DAY1 + 7),
+            _action("action_form_deny", DAY1 + 8),
+            ActiveLoop(None, timestamp=DAY1 + 8),
+            _bot("好的，不退了", DAY1 + 8, "utter_form_left_return"),
+            _action("action_listen", DAY1 + 8),
+            _user("我的订单到哪了", "order_status", DAY1 + 9),
+            _action("action_listen", DAY1 + 10),
+        ],
+        "form-2": [
+            *start(DAY1 + 100),
+            _user("anyone?", "greet", DAY1 + 101),
+            _action("action_listen", DAY1 + 102),
+            _user("human please", "human_handoff", DAY1 + 103),
+            _action("action_offer_handoff", DAY1 + 104),
+            _bot("Transferring you", DAY1 + 104),
+            ConversationPaused(timestamp=DAY1 + 104),
+            _action("action_listen", DAY1 + 104),
+            _user("hello?", "greet", DAY1 + 105),
+        ],
+    }
 
 
 def conversations() -> dict[str, list]:
@@ -95,11 +151,12 @@ def conversations() -> dict[str, list]:
     }
 
 
-def build_tracker_store(url_or_path: str) -> str:
-    """Write the :func:`conversations` into a SQL tracker store; return its URL.
+def build_tracker_store(url_or_path: str, convs: dict[str, list] | None = None) -> str:
+    """Write the :func:`conversations` (or ``convs``) into a SQL tracker store; return its URL.
 
     Args:
         url_or_path: a SQLite file path, or a PostgreSQL URL.
+        convs: sender id -> events, instead of :func:`conversations`.
     """
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
@@ -122,7 +179,7 @@ def build_tracker_store(url_or_path: str) -> str:
     else:
         store = SQLTrackerStore(domain, dialect="sqlite", db=url_or_path)
         url = f"sqlite:///{url_or_path}"
-    for sender, events in conversations().items():
+    for sender, events in (convs if convs is not None else conversations()).items():
         tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
         asyncio.run(store.save(tracker))
     store.engine.dispose()

@@ -41,11 +41,13 @@ def test_product_list_filter_search_and_pages(offline_site):
     r = requests.get(offline_site.url + "/", headers={"Accept-Language": "en"}, timeout=10)
     assert r.status_code == 200
     assert r.text.count('class="product-card"') == 24
-    assert 'src="/static/img/electronics.svg"' in r.text
+    # every product type has its own picture (web/static/img/products/<type>.svg)
+    assert len(set(re.findall(r'src="/static/img/products/([a-z-]+)\.svg"', r.text))) >= 3
     books = requests.get(offline_site.url + "/?category=books", timeout=10).text
     cards = re.findall(r'<li class="product-card" data-product-id="(P\d+)"', books)
-    assert cards and 'src="/static/img/books.svg"' in books
-    assert "/static/img/electronics.svg" not in books
+    book_types = {"novel", "picture-book", "dictionary", "history-book", "programming-guide"}
+    pictures = set(re.findall(r'src="/static/img/products/([a-z-]+)\.svg"', books))
+    assert cards and pictures and pictures <= book_types
     # unknown category, junk page numbers and a hostile query are handled, query escaped
     for query in ("?category=nope", "?page=abc", "?page=-3", "?page=99999999", "?q=%25_%5C"):
         assert requests.get(offline_site.url + "/" + query, timeout=10).status_code == 200
@@ -284,6 +286,7 @@ def test_everything_is_served_by_the_site_itself():
         assert not pattern.search(path.read_text(encoding="utf-8")), path
     for category in "electronics appliances clothing shoes beauty food books sports home baby pets kitchen".split():
         assert (WEB / "static" / "img" / f"{category}.svg").is_file()
+    assert len(list((WEB / "static" / "img" / "products").glob("*.svg"))) >= 60
 
 
 def test_static_assets_are_served(offline_site):

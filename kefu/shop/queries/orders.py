@@ -212,6 +212,7 @@ def recent_orders(customer_id: str, n: int = 5, *, url: str | None = None) -> li
         return [_order_info(s, o) for o in orders]
 
 
+@guarded
 def return_refusal(order: OrderInfo, today: date | None = None) -> tuple[str, dict] | None:
     """Why ``order`` cannot be returned (reason key and values), or ``None`` when it can."""
     today = today or today_in()

@@ -31,3 +31,13 @@ def test_a_malformed_faq_file_is_reported(tmp_path):
         faq.faq("zh", data_dir=tmp_path)
     with pytest.raises(faq.FaqError):
         faq.faq("en", data_dir=tmp_path)
+    # not YAML at all ("answer: a: b"): a FaqError the action turns into a reply, never a crash
+    (tmp_path / "faq" / "en.yml").write_text("topics:\n  x:\n    answer: a: b\n", "utf-8")
+    with pytest.raises(faq.FaqError, match="YAML"):
+        faq.faq("en", data_dir=tmp_path)
+
+
+def test_return_policy_entries_answer_only_when_asked():
+    assert "30" in faq.entry_answer("return_policy", "zh", "退货政策是几天")
+    assert "cost" in faq.entry_answer("return_policy", "en", "who pays for return shipping?")
+    assert faq.entry_answer("return_policy", "en", "I want to return my shoes") is None

@@ -169,3 +169,63 @@ def test_build_demo_on_postgresql(postgres_url):
     with session_scope(postgres_url) as session:
         ids = session.execute(select(ReturnRequest.id)).scalars().all()
     assert len(ids) == len(set(ids))
+
+
+def test_prices_are_plausible_for_each_product_type(full):
+    import json
+
+    from kefu.settings import get_settings
+
+    catalog = json.loads((get_settings().data_dir / "demo" / "catalog.json").read_text("utf-8"))
+    ranges = {
+        noun: bounds
+        for cat in catalog["categories"].values()
+        for noun, bounds in cat["noun_prices"].items()
+    }
+    prices = defaultdict(list)
+    for p in full.tables["products"]:
+        noun = next(n for n in ranges if p["name_en"].endswith(n) or f" {n} " in p["name_en"])
+        low, high = ranges[noun]
+        assert low * 0.9 <= float(p["price"]) <= high * 1.05, (p["name_en"], p["price"])
+        prices[noun].append(float(p["price"]))
+    # the example of the issue: earbuds are not dearer than tablets, cables stay cheap
+    assert max(prices["Charging Cable"]) < 100
+    assert max(prices["Bluetooth Earbuds"]) < min(prices["Tablet"])
+
+
+def test_each_product_type_has_its_own_picture(full):
+    from kefu.shop.demo_images import ROOT
+
+    by_type = defaultdict(set)
+    for p in full.tables["products"]:
+        by_type[p["image"]].add(p["category"])
+        assert (ROOT / "web" / p["image"].lstrip("/")).is_file(), p["image"]
+    files = {(ROOT / "web" / image.lstrip("/")).read_text("utf-8") for image in by_type}
+    assert len(by_type) >= 60 and len(files) == len(by_type)  # one distinct picture per type
+
+
+def test_demo_accounts_have_recent_orders_in_every_state(full):
+    from datetime import timedelta
+
+    from kefu.shop.demo_showcase import showcase_customers
+
+    t = full.tables
+    customers = t["customers"]
+    accounts = [customers[i]["id"] for i in showcase_customers(customers)]
+    # they are the first customers of each language with orders: the login page's list
+    buyers = {o["customer_id"] for o in t["orders"]}
+    for lang in ("zh", "en"):
+        first = [c["id"] for c in customers if c["language"] == lang and c["id"] in buyers][:3]
+        assert set(first) <= set(accounts)
+    refunded = {r["order_id"] for r in t["refunds"] if r["status"] == "completed"}
+    for cid in accounts:
+        mine = [o for o in t["orders"] if o["customer_id"] == cid]
+        recent = REF_DATE - timedelta(days=10)
+        assert any(o["status"] == "paid" and o["ordered_at"].date() >= recent for o in mine)
+        assert any(
+            o["status"] == "shipped" and o["expected_delivery"] < REF_DATE for o in mine
+        ), "a late parcel"
+        assert any(
+            o["status"] == "delivered" and o["delivered_at"].date() >= recent for o in mine
+        ), "a return inside the window"
+        assert any(o["id"] in refunded and o["status"] == "returned" for o in mine)
