@@ -11,7 +11,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
-from web import api, pages, session, staff
+from web import agent_pages, api, pages, session, staff
 from web.chat import RasaClient
 from web.config import WebConfig
 from web.credentials import session_key
@@ -109,6 +109,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.blueprint(pages.blueprint())
     app.blueprint(api.blueprint())
     app.blueprint(staff.blueprint())
+    app.blueprint(agent_pages.blueprint())
     app.static("/static", str(STATIC_DIR), name="static")
 
     async def _error(request: Request, exception: Exception) -> HTTPResponse:
