@@ -80,7 +80,7 @@
       rebuild();
       document.querySelector(".ag-lang").focus();
     });
-    lang.setAttribute("aria-label", t("lang_toggle_label"));
+    lang.title = t("lang_toggle_label");
     lang.lang = kit.lang === "zh" ? "en" : "zh";
     var shop = el("a", "ag-link", t("shop"));
     shop.href = "/";

@@ -112,7 +112,6 @@
   var langLink = el("a", "kefu-lang", T.lang_switch);
   langLink.href = root.getAttribute("data-lang-url") || "#";
   langLink.title = T.lang_switch_title;
-  langLink.setAttribute("aria-label", T.lang_switch_title);
   var restartButton = el("button", "kefu-restart", T.restart);
   restartButton.type = "button";
   var closeButton = el("button", "kefu-close", "\u00d7");
