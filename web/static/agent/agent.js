@@ -172,11 +172,11 @@
         return sum + (Number(i.unread) || 0);
       }, 0);
       kit.clear(b);
-      b.append(el("span", null, t("view_" + view)), el("span", "ag-count", String(items.length)));
+      b.append(el("span", null, t("view_" + view)), el("span", "ag-count", String(items.length), { "aria-hidden": "true" }));
       if (unread) {
-        b.append(el("span", "ag-unread", String(unread)));
+        b.append(el("span", "ag-unread", String(unread), { "aria-hidden": "true" }));
       }
-      b.setAttribute("aria-label", t("view_" + view) + ", " + t("count_label", { count: items.length, unread: unread }));
+      b.append(el("span", "ag-sr", ", " + t("count_label", { count: items.length, unread: unread })));
       b.setAttribute("aria-pressed", view === state.view ? "true" : "false");
     });
     kit.clear(ui.list);
@@ -326,6 +326,9 @@
           el("span", "ag-sentiment ag-sentiment-" + m.sentiment.label, t("sentiment", { label: label, score: kit.number(m.sentiment.score) }))
         );
       }
+      Array.prototype.slice.call(nlu.childNodes, 1).forEach(function (span) {
+        nlu.insertBefore(document.createTextNode(" · "), span);
+      });
       if (nlu.childNodes.length) {
         li.append(nlu);
       }
@@ -341,7 +344,7 @@
       state.seen[m.id] = true;
     }
     ui.transcript.append(messageItem(m));
-    ui.transcript.scrollTop = ui.transcript.scrollHeight;
+    ui.transcript.parentNode.scrollTop = ui.transcript.parentNode.scrollHeight;
   }
 
   function actionBar(d) {
@@ -521,9 +524,11 @@
     }));
     ui.conv.append(trail);
     ui.conv.append(el("h3", "ag-h3", t("transcript"), { id: "ag-transcript-h" }));
-    ui.transcript = el("ol", "ag-transcript", null, { role: "log", "aria-live": "off", "aria-labelledby": "ag-transcript-h", tabindex: "0" });
+    var logBox = el("div", "ag-log", null, { role: "log", "aria-live": "off", "aria-labelledby": "ag-transcript-h", tabindex: "0" });
+    ui.transcript = el("ol", "ag-transcript");
+    logBox.append(ui.transcript);
     state.seen = {};
-    ui.conv.append(ui.transcript);
+    ui.conv.append(logBox);
     (d.messages || []).forEach(appendMessage);
     ui.customerTyping = el("p", "ag-typing", t("customer_typing"));
     ui.customerTyping.hidden = true;
