@@ -450,6 +450,22 @@
     });
     canned.append(send, note);
     form.append(canned);
+    var product = el("div", "ag-canned ag-product-by-id");
+    var productId = el("input", "ag-input ag-product-id");
+    productId.maxLength = 32;
+    productId.setAttribute("aria-label", t("product_id"));
+    productId.placeholder = t("product_id");
+    product.append(productId, kit.button(t("send_card"), "ag-btn ag-send-card", function () {
+      var id = productId.value.trim();
+      if (id) {
+        sendProducts([id]).then(function (ok) {
+          if (ok) {
+            productId.value = "";
+          }
+        });
+      }
+    }));
+    form.append(product);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = box.value.trim();
