@@ -662,7 +662,7 @@
           }, failed);
         },
         deleteCanned: function (c) {
-          kit.api("DELETE", API + "/canned/" + encodeURIComponent(c.id)).then(function () {
+          kit.api("DELETE", API + "/canned", { shortcut: c.shortcut }).then(function () {
             toast(t("saved"));
             return loadCanned();
           }, failed);
