@@ -87,12 +87,18 @@ def schema_revision(url: str | None = None) -> str | None:
 
 
 def is_initialised(url: str | None = None) -> bool:
-    """Whether the database has every shop table."""
+    """Whether the database holds a shop (the tables of the first revision, maybe older).
+
+    A shop at an older revision is initialised; ``kefu db upgrade`` (or any start of the
+    app) brings its schema up to date.
+    """
+    from kefu.shop.migrate import BASELINE_TABLES
+
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...
         return False
-    return set(Base.metadata.tables) <= names
+    return set(BASELINE_TABLES) <= names
 
 
 @contextmanager
