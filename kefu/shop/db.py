@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.settings import get_settings
 from kefu.shop import migrate
 from kefu.shop.errors import DatabaseError
-from kefu.shop.models import Base
 
 __all__ = [
     "DatabaseError",
@@ -92,13 +91,11 @@ def is_initialised(url: str | None = None) -> bool:
     A shop at an older revision is initialised; ``kefu db upgrade`` (or any start of the
     app) brings its schema up to date.
     """
-    from kefu.shop.migrate import BASELINE_TABLES
-
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...
         return False
-    return set(BASELINE_TABLES) <= names
+    return set(migrate.BASELINE_TABLES) <= names
 
 
 @contextmanager
