@@ -66,7 +66,9 @@ def _rows(s: Any, tickets: list[Ticket]) -> list[dict[str, Any]]:
     )
     customer_ids = {t.customer_id for t in tickets if t.customer_id}
     customers = (
-        dict(s.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))))
+        dict(
+            s.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all()
+        )
         if customer_ids
         else {}
     )
