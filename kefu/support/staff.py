@@ -105,20 +105,26 @@ def authenticate(email: object, password: object, *, url: str | None = None) -> 
     return info
 
 
-def ensure_first_admin(*, url: str | None = None) -> StaffInfo | None:
-    """Create the admin of ``KEFU_STAFF_PASSWORD`` (``KEFU_STAFF_EMAIL``) when missing.
+def ensure_first_admin(generated: str | None = None, *, url: str | None = None) -> StaffInfo | None:
+    """Create the first admin (``KEFU_STAFF_EMAIL``, default ``admin@localhost``) when missing.
+
+    Its password is ``KEFU_STAFF_PASSWORD``; without it, ``generated`` (the password
+    ``kefu run`` generated into ``var/``) is used, but only while no account exists at all.
 
     Returns:
-        The account (new or existing), or ``None`` when no staff password is set.
+        The account (new or existing), or ``None`` when there is no password to use.
     """
     settings = get_settings()
-    if not settings.staff_password:
-        return None
+    password = settings.staff_password
+    if not password:
+        if not generated or rows.count_staff(url=url):
+            return None
+        password = generated
     found = rows.staff_by_email(settings.staff_email, url=url)
     if found is not None:
         return found[0]
     try:
-        return add_account(settings.staff_email, "Admin", "admin", settings.staff_password, url=url)
+        return add_account(settings.staff_email, "Admin", "admin", password, url=url)
     except StaffExists:  # another process created it at the same moment
         found = rows.staff_by_email(settings.staff_email, url=url)
         return found[0] if found else None
