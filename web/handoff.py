@@ -25,6 +25,8 @@ from web.transcript import messages, parse_id
 logger = logging.getLogger(__name__)
 RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
+# the bot's turn ends listening: rules match the next message only after this event
+LISTEN = {"event": "action", "name": "action_listen"}
 
 
 def _url(app: Sanic) -> str:
@@ -43,6 +45,20 @@ async def handoff_state(app: Sanic, conversation_id: str, lang: str) -> dict[str
         "agent": {"name": agent} if agent and status.status == "open" else None,
         "text": support_texts.queue_status(status, lang, agent),
     }
+
+
+def _find_own(events: list[dict[str, Any]], event: dict[str, Any]) -> int:
+    """Index of the newest event like ``event`` (the agent's reply just appended)."""
+    for n in range(len(events) - 1, -1, -1):
+        found = events[n]
+        if (
+            isinstance(found, dict)
+            and found.get("event") == "bot"
+            and found.get("text") == event["text"]
+            and (found.get("metadata") or {}).get("agent") == event["metadata"]["agent"]
+        ):
+            return n
+    return len(events) - 1
 
 
 def _last_user_index(events: list[dict[str, Any]]) -> int:
@@ -116,9 +132,16 @@ async def agent_reply(
         "data": {"custom": {"products": products}} if products else {},
         "metadata": {"agent": {"id": staff.id, "name": staff.name}},
     }
-    events = await app.ctx.rasa.append(conv, [event])
-    index = len(events) - 1
-    sent = messages(conv, events, after=(index - 1, 999))
+    await app.ctx.rasa.append(conv, [event])
+    # ids index the full event list (the append answers with the latest session only)
+    events = await app.ctx.rasa.events(conv)
+    index = _find_own(events, event)
+    own = f"{conv}:{index}"
+    sent = [
+        m
+        for m in messages(conv, events, after=(index - 1, 999))
+        if m["id"] == own or m["id"].startswith(own + ".")
+    ]
     for message in sent:
         await realtime.to_widget(app, conv, "message", message)
         await realtime.to_agents(
@@ -168,12 +191,15 @@ async def back_to_bot(
         resume: list[dict[str, Any]] = [{"event": "resume"}]
         if staff is None:
             resume.append({"event": "bot", "text": support_texts.text(lang, "back_to_bot")})
-        events = await app.ctx.rasa.append(conv, resume)
-        last = len(events) - len(resume)
+        start = len(await app.ctx.rasa.events(conv))
+        if staff is None:
+            resume.append(LISTEN)
+        await app.ctx.rasa.append(conv, resume)
         if staff is not None:
             await app.ctx.rasa.execute(conv, RESOLVED_ACTION)
-            events = await app.ctx.rasa.events(conv)
-        new = messages(conv, events, after=(last, 999))
+            await app.ctx.rasa.append(conv, [LISTEN])
+        events = await app.ctx.rasa.events(conv)
+        new = messages(conv, events, after=(start - 1, 999))
     except ChatError:
         logger.exception("could not resume the bot in %s", conv)
         raise

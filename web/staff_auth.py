@@ -38,6 +38,8 @@ def refuse(request: Request, admin: bool = False) -> HTTPResponse | None:
     """A 401 (not signed in as staff) or 403 (not an admin) JSON answer, or ``None``."""
     staff = current_staff(request)
     if staff is None:
+        if request.ctx.session.customer_id:  # a signed-in customer is no staff member
+            return json({"error": "staff only", "code": "forbidden"}, status=403)
         return json({"error": "staff sign-in required", "code": "unauthorized"}, status=401)
     if admin and staff.role != "admin":
         return json({"error": "admins only", "code": "forbidden"}, status=403)
