@@ -13,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_RETURN_WINDOW_DAYS = 30
+DEFAULT_SUPPORT_TZ = "Asia/Shanghai"
+DEFAULT_AGENT_MAX_OPEN = 5
 
 
 def _env(name: str) -> str:
@@ -42,6 +44,11 @@ def _env_days(name: str, default: int) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else default
 
 
+def _env_count(name: str, default: int, top: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= top else default
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and URLs of a kefu installation.
@@ -64,6 +71,16 @@ class Settings:
             (``1``, ``true`` or ``yes``).
         return_window_days: days after delivery during which a return is accepted; env
             ``KEFU_RETURN_WINDOW_DAYS`` (1 to 3650; anything else means 30).
+        staff_email: e-mail of the first admin created from ``KEFU_STAFF_PASSWORD``; env
+            ``KEFU_STAFF_EMAIL`` (default ``admin@localhost``).
+        support_hours: when agents answer, e.g. ``mon-fri 09:00-18:00; sat 10:00-16:00``;
+            env ``KEFU_SUPPORT_HOURS`` (empty: no fixed hours, agents on duty decide).
+        support_tz: the time zone of ``support_hours``; env ``KEFU_SUPPORT_TZ``
+            (default ``Asia/Shanghai``).
+        agent_max_open: open conversations auto-assigned to one agent at most; env
+            ``KEFU_AGENT_MAX_OPEN`` (1 to 100; anything else means 5).
+        redis_url: Redis shared by several site processes (socket rooms); env
+            ``KEFU_REDIS_URL`` (empty: one process).
     """
 
     root: Path = ROOT
@@ -82,6 +99,15 @@ class Settings:
     return_window_days: int = field(
         default_factory=lambda: _env_days("KEFU_RETURN_WINDOW_DAYS", DEFAULT_RETURN_WINDOW_DAYS)
     )
+    staff_email: str = field(
+        default_factory=lambda: (_env("KEFU_STAFF_EMAIL") or "admin@localhost").lower()
+    )
+    support_hours: str = field(default_factory=lambda: _env("KEFU_SUPPORT_HOURS"))
+    support_tz: str = field(default_factory=lambda: _env("KEFU_SUPPORT_TZ") or DEFAULT_SUPPORT_TZ)
+    agent_max_open: int = field(
+        default_factory=lambda: _env_count("KEFU_AGENT_MAX_OPEN", DEFAULT_AGENT_MAX_OPEN, 100)
+    )
+    redis_url: str = field(default_factory=lambda: _env("KEFU_REDIS_URL"))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -25,6 +25,8 @@ class WebConfig:
         rasa_timeout: seconds to wait for the bot's reply; env ``KEFU_RASA_TIMEOUT``.
         secure_cookies: mark cookies ``Secure`` (behind HTTPS); env ``KEFU_SECURE_COOKIES=1``.
         max_message_chars: longest chat message accepted.
+        redis_url: Redis for the socket rooms of several site processes; env
+            ``KEFU_REDIS_URL`` (empty: one process).
     """
 
     rasa_url: str = DEFAULT_RASA_URL
@@ -35,6 +37,7 @@ class WebConfig:
     rasa_timeout: float = 30.0
     secure_cookies: bool = False
     max_message_chars: int = 2000
+    redis_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -56,6 +59,7 @@ class WebConfig:
             "secure_cookies": settings.secure_cookies,
             "database_url": settings.database_url,
             "var_dir": settings.var_dir,
+            "redis_url": settings.redis_url,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

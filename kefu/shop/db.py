@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.settings import get_settings
 from kefu.shop import migrate
 from kefu.shop.errors import DatabaseError
-from kefu.shop.models import Base
 
 __all__ = [
     "DatabaseError",
@@ -87,12 +86,16 @@ def schema_revision(url: str | None = None) -> str | None:
 
 
 def is_initialised(url: str | None = None) -> bool:
-    """Whether the database has every shop table."""
+    """Whether the database holds a shop (the tables of the first revision, maybe older).
+
+    A shop at an older revision is initialised; ``kefu db upgrade`` (or any start of the
+    app) brings its schema up to date.
+    """
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...
         return False
-    return set(Base.metadata.tables) <= names
+    return set(migrate.BASELINE_TABLES) <= names
 
 
 @contextmanager

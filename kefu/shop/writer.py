@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from kefu.shop.models import Base
@@ -64,10 +64,12 @@ def sync_sequences(conn: Connection, names: Iterable[str]) -> None:
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
-    """Rows per shop table."""
+    """Rows per shop table present (a database at an older revision lacks the newer ones)."""
+    present = set(inspect(conn).get_table_names())
     return {
         name: conn.execute(select(func.count()).select_from(table)).scalar_one()
         for name, table in Base.metadata.tables.items()
+        if name in present
     }
 
 

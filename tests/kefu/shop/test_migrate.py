@@ -77,6 +77,14 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
     return tables
 
 
+def _build_like_kefu_0_1(url: str) -> None:
+    """The schema ``create_all`` of kefu 0.1 made: revision 0001, without a revision table."""
+    engine = get_engine(url)
+    migrate.upgrade(engine, migrate.BASELINE_REVISION)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+
+
 def _fill(url: str) -> dict[str, int]:
     data = generate(seed=7, reference_date=date(2026, 11, 1), **TINY)
     with get_engine(url).begin() as conn:
@@ -128,7 +136,7 @@ def test_upgrade_across_a_schema_change_keeps_every_row(any_url, tmp_path):
 
 def test_a_database_built_before_migrations_is_adopted_and_kept(any_url):
     engine = get_engine(any_url)
-    Base.metadata.create_all(engine)  # what kefu 0.1 did
+    _build_like_kefu_0_1(any_url)
     _fill(any_url)
     before = _snapshot(any_url)
     assert schema_revision(any_url) is None
@@ -142,7 +150,7 @@ def test_the_cli_upgrades_a_database_built_before_migrations(tmp_path, monkeypat
     url = f"sqlite:///{tmp_path / 'old.db'}"
     monkeypatch.setenv("KEFU_DATABASE_URL", url)
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path / "var"))
-    Base.metadata.create_all(get_engine(url))
+    _build_like_kefu_0_1(url)
     _fill(url)
     before = _snapshot(url)
     assert main(["db", "info"]) == 0
@@ -168,7 +176,7 @@ def test_a_database_with_only_some_shop_tables_is_refused(tmp_path, capsys, monk
 
 def test_a_pre_migration_table_with_other_columns_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'odd.db'}"
-    Base.metadata.create_all(get_engine(url))
+    _build_like_kefu_0_1(url)
     with get_engine(url).begin() as conn:
         conn.execute(text("ALTER TABLE csat ADD COLUMN mood TEXT"))
     with pytest.raises(DatabaseError, match="'csat'.*mood"):
