@@ -166,8 +166,15 @@
           actions.order(order.id, "return");
         });
       });
-      bar.append(cancel, ret);
-      li.append(bar);
+      if (order.cancellable !== false) {
+        bar.append(cancel);
+      }
+      if (order.returnable !== false) {
+        bar.append(ret);
+      }
+      if (bar.childNodes.length) {
+        li.append(bar);
+      }
     }
     return li;
   }
@@ -186,8 +193,9 @@
     field(dl, "Email", profile.email);
     field(dl, "ID", customer.id || profile.id);
     field(dl, t("segment"), customer.rfm_segment || customer.segment);
-    if (customer.lifetime_value !== undefined) {
-      field(dl, t("lifetime_value"), "¥" + kit.number(customer.lifetime_value));
+    var value = customer.lifetime_value !== undefined ? customer.lifetime_value : customer.lifetime_value_recent;
+    if (value !== undefined && value !== null) {
+      field(dl, t("lifetime_value"), "¥" + kit.number(value));
     }
     if (customer.propensity !== undefined && customer.propensity !== null) {
       var p = Number(customer.propensity);

@@ -567,7 +567,7 @@
       ui.conv.append(composer(d));
     }
     ui.conv.append(notes);
-    panels.renderCustomer(ui.customer, d.customer, d.status === "resolved" ? null : { order: orderAction, products: sendProducts });
+    panels.renderCustomer(ui.customer, d.customer_panel || d.customer, d.status === "resolved" ? null : { order: orderAction, products: sendProducts });
   }
 
   function openTicket(id) {
@@ -597,18 +597,25 @@
 
   function post(path, body, done) {
     var url = API + "/conversations/" + encodeURIComponent(state.ticketId) + "/" + path;
-    return kit.api("POST", url, body === undefined ? {} : body).then(
-      function () {
-        toast(done || t("saved"));
-        return Promise.all([loadTicket(), refreshInbox()]).then(function () {
-          return true;
-        });
-      },
-      function (error) {
-        failed(error);
-        return false;
-      }
-    );
+    /* busy until the conversation is shown again as the server has it now */
+    app.setAttribute("data-busy", "true");
+    return kit
+      .api("POST", url, body === undefined ? {} : body)
+      .then(
+        function () {
+          toast(done || t("saved"));
+          return Promise.all([loadTicket(), refreshInbox()]).then(function () {
+            return true;
+          });
+        },
+        function (error) {
+          failed(error);
+          return false;
+        }
+      )
+      .finally(function () {
+        app.removeAttribute("data-busy");
+      });
   }
 
   function act(name, body, done) {
