@@ -598,9 +598,14 @@
         if (typed) {
           storageSet("sessionStorage", DRAFT_KEY, null);
         }
-        if (data && typeof data.user_id === "string") {
-          bubble.setAttribute("data-id", data.user_id);
-          remember(data.user_id);
+        /* the id of the customer's own message, when the site says it */
+        var ownId = data && (typeof data.user_id === "string" ? data.user_id : data.id);
+        if (typeof ownId === "string" && !seen[ownId]) {
+          bubble.setAttribute("data-id", ownId);
+          remember(ownId);
+          provisional = provisional.filter(function (p) {
+            return p.row !== bubble;
+          });
         }
         messagesOf(data).forEach(function (m) {
           receive(Object.assign({ sender: "bot" }, m), true);
