@@ -22,6 +22,7 @@ from actions.common import (
     RETURN_PREFIX,
     entity_values,
     fallback_streak,
+    is_negative,
     language,
     latest_intent,
     latest_text,
@@ -32,6 +33,9 @@ from actions.orders import perform_cancel, perform_return
 from actions.services import faq, identity, texts
 from actions.services.runtime import effect_key, shop_action
 from kefu.shop import queries as shop
+from kefu.shop.queries import queue
+from kefu.support import queue as support_queue
+from kefu.support import texts as support_texts
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +127,37 @@ class ActionOfferHandoff(Action):
         return offer_handoff(dispatcher)
 
 
+def escalation_reason(tracker: Tracker) -> str:
+    """Why the bot offered a human: ``asked``, ``fallbacks`` or ``negative_sentiment``.
+
+    Read from the customer message that led to the offer (the last one before the
+    ``pending_confirmation=handoff`` slot was set).
+    """
+    events = list(tracker.events or [])
+    offered = next(
+        (
+            i
+            for i in range(len(events) - 1, -1, -1)
+            if events[i].get("event") == "slot"
+            and events[i].get("name") == PENDING_SLOT
+            and events[i].get("value") == HANDOFF
+        ),
+        len(events),
+    )
+    for event in reversed(events[:offered]):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent == "human_handoff":
+            return "asked"
+        if intent == "nlu_fallback":
+            return "fallbacks"
+        return "negative_sentiment" if is_negative(event.get("parse_data") or {}) else "asked"
+    return "asked"
+
+
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Write a ticket with the transcript and pause the bot for this conversation."""
+    """Queue the conversation for an agent (one ticket), say where the customer stands, pause."""
     lang = language(tracker)
     reason = next(
         (
@@ -137,20 +170,35 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTy
         "",
     )
     try:
-        ticket_id = shop.create_ticket(
+        status = support_queue.hand_off(
             tracker.sender_id,
             identity.verified_customer(tracker),
             lang,
             reason,
             transcript(tracker),
-            key=effect_key(tracker, "create_ticket"),
+            escalation_reason(tracker),
         )
+        assignee = None
+        if status.status != "pending":
+            ticket = queue.get_ticket(status.ticket_id)
+            assignee = ((ticket or {}).get("assignee") or {}).get("name")
+        queue_status = support_texts.queue_status(status, lang, assignee)
     except shop.ShopUnavailable:
         logger.exception("could not write the hand-off ticket")
         dispatcher.utter_message(response="utter_shop_unavailable")
         return [SlotSet(PENDING_SLOT, None)]
-    dispatcher.utter_message(response="utter_handoff_done", ticket_id=ticket_id)
-    return [SlotSet(PENDING_SLOT, None), SlotSet("ticket_id", str(ticket_id)), ConversationPaused()]
+    dispatcher.utter_message(
+        response="utter_handoff_done",
+        ticket_id=status.ticket_id,
+        queue_status=queue_status,
+        position=status.position,
+        expected_wait_s=status.expected_wait_s,
+    )
+    return [
+        SlotSet(PENDING_SLOT, None),
+        SlotSet("ticket_id", str(status.ticket_id)),
+        ConversationPaused(),
+    ]
 
 
 @shop_action
@@ -326,6 +374,22 @@ class ActionStoreCsat(Action):
             return []
         dispatcher.utter_message(response="utter_csat_thanks", score=score)
         return [SlotSet("csat_requested", True), SlotSet("resolved", False)]
+
+
+@shop_action
+class ActionAskCsatAfterAgent(Action):
+    """Run by the site when an agent resolves a hand-off: back with the bot, ask for a score."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_csat_after_agent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the 1-5 score of the agent's help (stored with the agent)."""
+        dispatcher.utter_message(response="utter_ask_csat_after_agent")
+        return [SlotSet("csat_requested", True), SlotSet(PENDING_SLOT, None)]
 
 
 @shop_action

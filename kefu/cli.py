@@ -27,6 +27,7 @@ COMMANDS = [
     "kefu.commands.run",
     "kefu.commands.shell",
     "kefu.commands.rasa",
+    "kefu.commands.staff",
 ]
 
 

@@ -19,6 +19,8 @@ DEFAULT_LOCK_LIFETIME = 60.0
 # seconds of a turn besides its action call (NLU, policies, tracker store)
 TURN_MARGIN = 10.0
 DEFAULT_SHOP_TZ = "UTC"
+DEFAULT_SUPPORT_TZ = "Asia/Shanghai"
+DEFAULT_AGENT_MAX_OPEN = 5
 
 
 def _env(name: str) -> str:
@@ -64,6 +66,11 @@ def _env_retention(name: str) -> int | None:
     if not raw.isdigit() or not 0 < int(raw) <= 36500:
         raise ValueError(f"{name} must be a number of days (1 to 36500), got {raw!r}")
     return int(raw)
+
+
+def _env_count(name: str, default: int, top: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= top else default
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,14 @@ class Settings:
         shop_tz: the shop's time zone for calendar dates (return windows, "today"); env
             ``KEFU_SHOP_TZ``, an IANA name (default ``UTC``). Stored times are always UTC
             (:mod:`kefu.clock`).
+        staff_email: e-mail of the first admin created from ``KEFU_STAFF_PASSWORD``; env
+            ``KEFU_STAFF_EMAIL`` (default ``admin@localhost``).
+        support_hours: when agents answer, e.g. ``mon-fri 09:00-18:00; sat 10:00-16:00``;
+            env ``KEFU_SUPPORT_HOURS`` (empty: no fixed hours, agents on duty decide).
+        support_tz: the time zone of ``support_hours``; env ``KEFU_SUPPORT_TZ``
+            (default ``Asia/Shanghai``).
+        agent_max_open: open conversations auto-assigned to one agent at most; env
+            ``KEFU_AGENT_MAX_OPEN`` (1 to 100; anything else means 5).
     """
 
     root: Path = ROOT
@@ -161,6 +176,14 @@ class Settings:
         default_factory=lambda: _env_seconds("KEFU_LOCK_LIFETIME", DEFAULT_LOCK_LIFETIME)
     )
     shop_tz: str = field(default_factory=lambda: _env("KEFU_SHOP_TZ") or DEFAULT_SHOP_TZ)
+    staff_email: str = field(
+        default_factory=lambda: (_env("KEFU_STAFF_EMAIL") or "admin@localhost").lower()
+    )
+    support_hours: str = field(default_factory=lambda: _env("KEFU_SUPPORT_HOURS"))
+    support_tz: str = field(default_factory=lambda: _env("KEFU_SUPPORT_TZ") or DEFAULT_SUPPORT_TZ)
+    agent_max_open: int = field(
+        default_factory=lambda: _env_count("KEFU_AGENT_MAX_OPEN", DEFAULT_AGENT_MAX_OPEN, 100)
+    )
 
     def __post_init__(self) -> None:
         if not self.database_url:

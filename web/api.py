@@ -10,13 +10,16 @@ import hashlib
 import hmac
 import logging
 import math
+from dataclasses import replace
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from kefu.identity import issue_token
+from web import handoff
 from web.chat import ChatError
-from web.layout import session_of
+from web.layout import run_sync, session_of
+from web.transcript import BadMessageId, messages
 
 logger = logging.getLogger(__name__)
 TOKEN_TTL = 60  # a minute: minted for each message, checked while it is handled
@@ -90,19 +93,55 @@ def blueprint() -> Blueprint:
         }
         if session.customer_id:
             metadata["customer_token"] = issue_token(session.customer_id, TOKEN_TTL)
+        if not session.chatted:
+            request.ctx.session = session = replace(session, chatted=True)
         try:
-            replies = await request.app.ctx.rasa.send(session.conversation_id, text, metadata)
+            answer = await handoff.customer_message(
+                request.app, session.conversation_id, text, metadata, session.lang
+            )
         except ChatError as exc:
             return error(str(exc), exc.status, exc.code)
-        return json({"messages": replies})
+        return json(answer)
 
     @bp.get("/history")
     async def history(request: Request) -> HTTPResponse:
+        session = session_of(request)
+        if not session.chatted:  # never chatted: no tracker to read, no session to start
+            return json({"messages": []})
+        conv = session.conversation_id
         try:
-            messages = await request.app.ctx.rasa.history(session_of(request).conversation_id)
+            after = handoff.check_after(conv, request.args.get("after"))
+            if not request.app.ctx.config.rasa_token:
+                return json({"messages": await request.app.ctx.rasa.history(conv)})
+            events = await request.app.ctx.rasa.events(conv)
+        except BadMessageId as exc:
+            return error(str(exc), 400, "bad_id")
         except ChatError as exc:
             return error(str(exc), exc.status, exc.code)
-        return json({"messages": messages})
+        state = await handoff.handoff_state(request.app, conv, session.lang)
+        return json({"messages": messages(conv, events, after=after), "handoff": state})
+
+    @bp.get("/handoff")
+    async def handoff_status(request: Request) -> HTTPResponse:
+        session = session_of(request)
+        state = await handoff.handoff_state(request.app, session.conversation_id, session.lang)
+        return json({"handoff": state})
+
+    @bp.post("/handoff/end")
+    async def handoff_end(request: Request) -> HTTPResponse:
+        """The customer goes back to the bot (resolves their ticket, resumes the bot)."""
+        from kefu.shop.queries import queue
+
+        session = session_of(request)
+        url = request.app.ctx.config.database_url
+        ticket = await run_sync(queue.unresolved_ticket, session.conversation_id, url=url)
+        if ticket is None:
+            return json({"handoff": None})
+        try:
+            await handoff.back_to_bot(request.app, ticket, None, session.lang)
+        except ChatError as exc:
+            return error(str(exc), exc.status, exc.code)
+        return json({"handoff": {"status": "resolved"}})
 
     @bp.post("/restart")
     async def restart(request: Request) -> HTTPResponse:

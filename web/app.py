@@ -14,12 +14,13 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
 from kefu.shop import queries as shop
-from web import api, pages, session, staff
+from web import agent_api, agent_pages, api, pages, realtime, session, staff
 from web.chat import RasaClient
 from web.config import WebConfig
-from web.credentials import session_key
+from web.credentials import session_key, staff_password
 from web.i18n import preferred_language, texts
 from web.layout import message_page, page, run_sync
+from web.staff_auth import staff_of
 from web.throttle import RateLimit, Throttle
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,11 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _app_numbers = itertools.count(1)
 
 
+NO_STORE_PREFIXES = ("/chat/", "/agent", "/staff", "/analytics")
+
+
 def _is_json_path(request: Request) -> bool:
-    return request.path.startswith(("/chat/", "/healthz", "/openapi.json"))
+    return request.path.startswith(("/chat/", "/healthz", "/openapi.json", "/agent/api/"))
 
 
 def _cross_site(request: Request) -> bool:
@@ -71,6 +75,15 @@ async def _active(session_value: session.Session, database_url: str) -> bool:
         return False
 
 
+def _prepare_staff(config: WebConfig) -> None:
+    """Bring the schema up to date and create the first admin (blocking)."""
+    from kefu.shop.db import upgrade_db
+    from kefu.support.staff import ensure_first_admin
+
+    upgrade_db(config.database_url)
+    ensure_first_admin(staff_password(config.var_dir), url=config.database_url)
+
+
 def create_app(config: WebConfig | None = None) -> Sanic:
     """The site, configured by ``config`` (default: from the environment)."""
     config = config or WebConfig.from_env()
@@ -89,11 +102,17 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.ctx.staff_throttle = Throttle(max_failures=5)
     app.ctx.chat_limit_session = RateLimit(config.chat_rate)
     app.ctx.chat_limit_ip = RateLimit(config.chat_rate * 4)
+    app.ctx.account_throttle = Throttle(max_failures=5)
     key = session_key()
     app.ctx.session_key = key
+    realtime.attach(app, key, config.redis_url)
 
     async def _open(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.start()
+        try:
+            await run_sync(_prepare_staff, config)
+        except Exception:  # noqa: BLE001 - the shop pages still work; staff sign-in will not
+            logger.exception("could not prepare the staff accounts")
 
     async def _close(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.close()
@@ -114,6 +133,11 @@ def create_app(config: WebConfig | None = None) -> Sanic:
             accept = request.headers.get("accept-language")
             current = session.Session(lang=preferred_language(accept))
         request.ctx.session = current
+        request.ctx.staff = None
+        if current.staff:
+            request.ctx.staff = await run_sync(staff_of, current, config.database_url)
+            if request.ctx.staff is None:  # disabled, signed out elsewhere, or forged
+                request.ctx.session = current.with_staff(False)
         if request.method in UNSAFE_METHODS and _cross_site(request):
             return json({"error": "cross-site request refused", "code": "forbidden"}, status=403)
         return None
@@ -137,7 +161,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/chat/"):
+        if request.path.startswith(NO_STORE_PREFIXES):
             headers.setdefault("Cache-Control", "no-store")
 
     @app.get("/healthz")
@@ -151,6 +175,8 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.blueprint(pages.blueprint())
     app.blueprint(api.blueprint())
     app.blueprint(staff.blueprint())
+    app.blueprint(agent_api.blueprint())
+    app.blueprint(agent_pages.blueprint())
     app.static("/static", str(STATIC_DIR), name="static")
 
     async def _error(request: Request, exception: Exception) -> HTTPResponse:

@@ -159,7 +159,7 @@ def events_to_messages(events: object) -> list[dict[str, Any]]:
             if text:
                 messages.append({"sender": "user", "text": titles.get(text, text)})
         elif kind == "bot":
-            data = event["data"] if isinstance(event.get("data"), dict) else {}
+            data: dict[str, Any] = event["data"] if isinstance(event.get("data"), dict) else {}
             for part in _as_sent({**data, "text": event.get("text")}):
                 cleaned = clean_bot_message(part)
                 if cleaned:
@@ -250,3 +250,46 @@ class RasaClient:
         if not isinstance(tracker, dict):
             return []
         return events_to_messages(tracker.get("events"))
+
+    def _conversation_url(self, conversation_id: str, tail: str) -> str:
+        return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
+
+    async def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every event of the conversation (``include_events=ALL``); ids are their indexes."""
+        if not self.token:
+            return []
+        tracker = await self._json(
+            "GET",
+            self._conversation_url(conversation_id, "tracker"),
+            params={"include_events": "ALL", "token": self.token},
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return events if isinstance(events, list) else []
+
+    async def append(
+        self, conversation_id: str, events: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Append ``events`` to the tracker (HTTP API); every event afterwards."""
+        if not self.token:
+            raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
+        tracker = await self._json(
+            "POST",
+            self._conversation_url(conversation_id, "tracker/events"),
+            params={"include_events": "ALL", "token": self.token},
+            json=events,
+        )
+        found = tracker.get("events") if isinstance(tracker, dict) else None
+        if not isinstance(found, list):
+            raise ChatError("the assistant sent an unreadable answer", 502, "bot_error")
+        return found
+
+    async def execute(self, conversation_id: str, action: str) -> None:
+        """Run the bot's ``action`` in the conversation now (its messages land in the tracker)."""
+        if not self.token:
+            raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
+        await self._json(
+            "POST",
+            self._conversation_url(conversation_id, "execute"),
+            params={"token": self.token, "include_events": "NONE"},
+            json={"name": action},
+        )

@@ -30,6 +30,8 @@ class WebConfig:
             ``KEFU_PROXIES_COUNT``. Cookies are ``Secure`` whenever the request is HTTPS.
         chat_rate: chat messages per minute and session (four times that per address);
             env ``KEFU_CHAT_RATE``.
+        redis_url: Redis for the socket rooms of several site processes; env
+            ``KEFU_REDIS_URL`` (empty: one process).
     """
 
     rasa_url: str = DEFAULT_RASA_URL
@@ -43,6 +45,7 @@ class WebConfig:
     channel_secret: str = ""
     proxies_count: int = 0
     chat_rate: int = 30
+    redis_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -66,6 +69,7 @@ class WebConfig:
             "var_dir": settings.var_dir,
             "proxies_count": settings.proxies_count,
             "chat_rate": settings.chat_rate,
+            "redis_url": settings.redis_url,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values.get("channel_secret"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -41,6 +42,14 @@ def local_path(value: object, default: str = "/") -> str:
 def current_path(request: Request) -> str:
     """The request's path and query string."""
     return request.path + (f"?{request.query_string}" if request.query_string else "")
+
+
+def conversation_key(session: Session) -> str:
+    """A short name of the session's conversation for browser storage (drafts).
+
+    A hash, so that the page never carries the conversation id itself.
+    """
+    return hashlib.sha256(session.conversation_id.encode("ascii")).hexdigest()[:16]
 
 
 def session_of(request: Request) -> Session:
@@ -85,6 +94,7 @@ async def page(request: Request, title: str, content: Markup, status: int = 200)
         lang_url=f"/lang/{other}?next={quote(current_path(request), safe='/')}",
         content=content,
         widget_text=t["widget"],
+        conversation_key=conversation_key(session),
     )
     return html(body, status=status)
 

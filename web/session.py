@@ -27,6 +27,8 @@ COOKIE_NAME = "kefu_session"
 MAX_AGE = 14 * 24 * 3600
 MAX_COOKIE_LENGTH = 2048
 _CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
+# fields added after the first release: cookies without them still verify
+OPTIONAL_FIELDS = frozenset({"staff_id", "staff_epoch", "sid", "chatted"})
 _CUSTOMER_ID = re.compile(r"^[\w.-]{1,64}$")
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -51,7 +53,11 @@ class Session:
         staff: whether staff signed in (analytics pages).
         lang: UI language, ``zh`` or ``en``.
         issued_at: when the session started (Unix seconds).
+        staff_id: the signed-in staff account, checked against the database (``active``
+            and ``session_epoch``) on every request.
+        staff_epoch: the account's ``session_epoch`` at sign-in; a bump signs it out.
         sid: the session id (new at every sign-in and sign-out).
+        chatted: whether this browser sent a chat message (history is read only then).
     """
 
     conversation_id: str = field(default_factory=new_conversation_id)
@@ -59,7 +65,10 @@ class Session:
     staff: bool = False
     lang: str = "zh"
     issued_at: int = field(default_factory=lambda: int(time.time()))
+    staff_id: int | None = None
+    staff_epoch: int = 0
     sid: str = field(default_factory=new_session_id)
+    chatted: bool = False
 
     def with_customer(self, customer_id: str | None, lang: str | None = None) -> Session:
         """The session after signing in or out (or changing language when unchanged).
@@ -79,15 +88,28 @@ class Session:
             sid=new_session_id(),
             issued_at=int(time.time()),
             lang=lang,
+            chatted=False,
         )
 
-    def with_staff(self, staff: bool) -> Session:
-        """The session after a staff sign-in (``True``) or sign-out (``False``)."""
-        return replace(self, staff=staff)
+    def with_staff(self, staff: bool, staff_id: int | None = None, epoch: int = 0) -> Session:
+        """The session after a staff sign-in (``True``, with the account) or sign-out.
+
+        A sign-in gets a new session id and issue time (no fixation of an earlier cookie).
+        """
+        if not staff:
+            return replace(self, staff=False, staff_id=None, staff_epoch=0)
+        return replace(
+            self,
+            staff=True,
+            staff_id=staff_id,
+            staff_epoch=epoch,
+            sid=new_session_id(),
+            issued_at=int(time.time()),
+        )
 
     def restarted(self) -> Session:
         """The session with a new, empty conversation."""
-        return replace(self, conversation_id=new_conversation_id())
+        return replace(self, conversation_id=new_conversation_id(), chatted=False)
 
 
 def _b64(data: bytes) -> str:
@@ -119,7 +141,15 @@ def decode(value: object, key: bytes, now: float | None = None) -> Session | Non
         data = json.loads(_unb64(body))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(data, dict) or set(data) != {f for f in Session.__dataclass_fields__}:
+    fields = set(Session.__dataclass_fields__)
+    if not isinstance(data, dict) or not (fields - OPTIONAL_FIELDS) <= set(data) <= fields:
+        return None
+    staff_id, epoch, sid = data.get("staff_id"), data.get("staff_epoch", 0), data.get("sid", "")
+    if staff_id is not None and (not isinstance(staff_id, int) or isinstance(staff_id, bool)):
+        return None
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not isinstance(sid, str):
+        return None
+    if len(sid) > 64 or not isinstance(data.get("chatted", False), bool):
         return None
     conversation, customer = data["conversation_id"], data["customer_id"]
     issued = data["issued_at"]
@@ -129,7 +159,7 @@ def decode(value: object, key: bytes, now: float | None = None) -> Session | Non
         return None
     if data["lang"] not in LANGUAGES or not isinstance(data["staff"], bool):
         return None
-    if not isinstance(data["sid"], str) or not _SESSION_ID.match(data["sid"]):
+    if not _SESSION_ID.match(sid):  # older cookies without one start a fresh session
         return None
     if not isinstance(issued, int) or issued + MAX_AGE < (now or time.time()):
         return None

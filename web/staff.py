@@ -8,10 +8,12 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file, redirect
 
-from web.credentials import password_matches, staff_password
+from kefu.settings import get_settings
+from kefu.support.staff import authenticate
 from web.i18n import texts
-from web.layout import page, session_of
+from web.layout import page, run_sync, session_of
 from web.reports import CONTENT_TYPES, list_reports, report_file
+from web.staff_auth import current_staff
 from web.templating import Markup, join, render
 
 # Reports are static documents: no script runs, nothing is fetched from elsewhere.
@@ -32,7 +34,7 @@ def blueprint() -> Blueprint:
             heading=t["staff_login_title"],
             error=render("form_error.html", text=error) if error else Markup(""),
             action="/staff/login",
-            email_field=Markup(""),
+            email_field=render("email_field.html", label=t["email"], value=""),
             password_label=t["password"],
             button=t["login_button"],
             aside=render("note.html", text=t["staff_note"]),
@@ -47,27 +49,34 @@ def blueprint() -> Blueprint:
     async def staff_login(request: Request) -> HTTPResponse:
         session = session_of(request)
         t = texts(session.lang)
-        throttle = request.app.ctx.staff_throttle
+        config = request.app.ctx.config
+        by_ip, by_account = request.app.ctx.staff_throttle, request.app.ctx.account_throttle
         client = request.remote_addr or request.ip or "?"
-        if throttle.blocked(client):
+        form = request.form or {}
+        email = (form.get("email") or "").strip().lower()[:320] or get_settings().staff_email
+        if by_ip.blocked(client) or by_account.blocked(email):
             return await login_page(request, t["login_throttled"], 429)
-        password = request.form.get("password") if request.form else None
-        if not password_matches(password, staff_password(request.app.ctx.config.var_dir)):
-            throttle.failed(client)
+        staff = await run_sync(authenticate, email, form.get("password"), url=config.database_url)
+        if staff is None:
+            by_ip.failed(client)
+            by_account.failed(email)
             return await login_page(request, t["login_failed"], 401)
-        throttle.reset(client)
-        request.ctx.session = session.with_staff(True)
-        return redirect("/analytics", status=303)
+        by_ip.reset(client)
+        by_account.reset(email)
+        request.ctx.session = session.with_staff(True, staff.id, staff.session_epoch)
+        request.ctx.staff = staff
+        return redirect("/agent", status=303)
 
     @bp.post("/staff/logout")
     async def staff_logout(request: Request) -> HTTPResponse:
         request.ctx.session = session_of(request).with_staff(False)
+        request.ctx.staff = None
         return redirect("/", status=303)
 
     @bp.get("/analytics")
     async def analytics(request: Request) -> HTTPResponse:
         session = session_of(request)
-        if not session.staff:
+        if current_staff(request) is None:
             return redirect("/staff/login", status=303)
         t = texts(session.lang)
         reports = list_reports(request.app.ctx.config.reports_dir)
@@ -108,7 +117,7 @@ def blueprint() -> Blueprint:
 
     @bp.get("/analytics/<name:str>/<filename:str>")
     async def report(request: Request, name: str, filename: str) -> HTTPResponse:
-        if not session_of(request).staff:
+        if current_staff(request) is None:
             return redirect("/staff/login", status=303)
         path = report_file(request.app.ctx.config.reports_dir, name, filename)
         if path is None:

@@ -127,8 +127,11 @@ def schema_revision(url: str | None = None) -> str | None:
 
 
 def is_initialised(url: str | None = None) -> bool:
-    """Whether the database has the shop's data tables (those of the first revision;
-    tables added by later revisions come with ``kefu db upgrade``)."""
+    """Whether the database holds a shop (the tables of the first revision, maybe older).
+
+    A shop at an older revision is initialised; ``kefu db upgrade`` (or any start of the
+    app) brings its schema up to date.
+    """
     try:
         names = set(inspect(get_engine(url)).get_table_names())
     except Exception:  # noqa: BLE001 - unreachable server, bad file...

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -32,7 +34,9 @@ Base: Any = declarative_base()  # SQLAlchemy 1.4 declarative base: untyped witho
 ORDER_STATUSES = ("paid", "shipped", "delivered", "cancelled", "returned")
 RETURN_STATUSES = ("requested", "approved", "rejected", "refunded")
 REFUND_STATUSES = ("pending", "processing", "completed")
-TICKET_STATUSES = ("open", "closed")
+TICKET_STATUSES = ("pending", "open", "snoozed", "resolved")
+ESCALATION_REASONS = ("asked", "negative_sentiment", "fallbacks")
+STAFF_ROLES = ("agent", "admin")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -174,8 +178,27 @@ class Refund(Base):
     )
 
 
+class Staff(Base):
+    """A staff account (agent or admin) of the agent console and the reports."""
+
+    __tablename__ = "staff"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    email = Column(String(320), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    role = Column(String(16), nullable=False, default="agent")
+    password_hash = Column(String(500), nullable=False)
+    active = Column(Boolean, nullable=False, default=True, server_default=text("true"))
+    on_duty = Column(Boolean, nullable=False, default=False, server_default=false())
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
+    created_at = Column(DateTime, nullable=False)
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="ck_staff_role"),)
+
+
 class Ticket(Base):
-    """A hand-off to a human agent, with the conversation transcript so far (JSON)."""
+    """A hand-off to a human agent: its place in the queue and the transcript at hand-off.
+
+    At most one unresolved ticket per conversation (a partial unique index).
+    """
 
     __tablename__ = "tickets"
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -184,13 +207,53 @@ class Ticket(Base):
     language = Column(String(2), nullable=False, default="zh")
     reason = Column(String(200), nullable=False, default="")
     transcript = Column(Text, nullable=False, default="[]")
-    status = Column(String(16), nullable=False, default="open")
+    status = Column(String(16), nullable=False, default="pending")
     created_at = Column(DateTime, nullable=False)
-    __table_args__ = (CheckConstraint(_in("status", TICKET_STATUSES), name="ck_ticket_status"),)
+    assignee_id = Column(Integer, ForeignKey("staff.id"), index=True)
+    snoozed_until = Column(DateTime)
+    waiting_since = Column(DateTime)
+    first_reply_at = Column(DateTime)
+    resolved_at = Column(DateTime)
+    resolved_by = Column(Integer, ForeignKey("staff.id"))
+    escalation_reason = Column(String(32))
+    last_customer_message_at = Column(DateTime)
+    unread_for_agent = Column(Integer, nullable=False, default=0, server_default="0")
+    __table_args__ = (
+        CheckConstraint(_in("status", TICKET_STATUSES), name="ck_ticket_status"),
+        Index(
+            "uq_ticket_unresolved",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text("status <> 'resolved'"),
+            sqlite_where=text("status <> 'resolved'"),
+        ),
+    )
+
+
+class TicketNote(Base):
+    """A private note of an agent on a ticket (never shown to the customer)."""
+
+    __tablename__ = "ticket_notes"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    staff_id = Column(Integer, ForeignKey("staff.id"), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
+class CannedReply(Base):
+    """A reply agents insert with ``/shortcut``, in both languages."""
+
+    __tablename__ = "canned_replies"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    shortcut = Column(String(50), nullable=False, unique=True)
+    text_zh = Column(Text, nullable=False)
+    text_en = Column(Text, nullable=False)
+    created_by = Column(Integer, ForeignKey("staff.id"))
 
 
 class Csat(Base):
-    """A customer-satisfaction score (1-5) given at the end of a conversation."""
+    """A customer-satisfaction score (1-5); ``agent_id`` is null for bot-only conversations."""
 
     __tablename__ = "csat"
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -199,6 +262,8 @@ class Csat(Base):
     language = Column(String(2), nullable=False, default="zh")
     score = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False)
+    agent_id = Column(Integer, ForeignKey("staff.id"))
+    ticket_id = Column(Integer, ForeignKey("tickets.id"))
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_csat_score"),)
 
 

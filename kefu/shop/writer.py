@@ -64,7 +64,7 @@ def sync_sequences(conn: Connection, names: Iterable[str]) -> None:
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
-    """Rows per shop table (those the database has: an old one may lack newer tables)."""
+    """Rows per shop table present (a database at an older revision lacks the newer ones)."""
     present = set(inspect(conn).get_table_names())
     return {
         name: conn.execute(select(func.count()).select_from(table)).scalar_one()

@@ -103,7 +103,7 @@ def test_visitor_gets_product_cards_quick_replies_and_history(browser, live_site
     open_chat(page, live_site.url + "/")
     send(page, "你好")
     title = click_reply(page, "/product_search")
-    assert page.locator(".kefu-log .kefu-user").last.text_content() == title
+    assert page.locator(".kefu-log .kefu-user .kefu-bubble").last.text_content() == title
     send(page, "给我推荐几款热销商品")
     cards = page.locator(".kefu-cards").last.locator(".kefu-card")
     assert cards.count() >= 1, conversation(page)

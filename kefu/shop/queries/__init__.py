@@ -1,8 +1,10 @@
 """The one place that reads and writes the shop database for the bot, the site, the recommender and analytics.
 
 One module per area: ``catalog`` (products, search), ``orders`` (orders, cancellations,
-returns, refunds), ``support`` (tickets, CSAT), ``customers`` (profiles), ``frames``
-(bulk pandas frames for training and analytics).
+returns, refunds), ``support`` (tickets, CSAT, notes, canned replies), ``customers``
+(profiles), ``frames`` (bulk pandas frames for training and analytics). The hand-off
+queue (``queue``) and staff accounts (``staff``) are used as modules:
+``from kefu.shop.queries import queue``.
 
 Shared: ``common`` (:class:`ShopUnavailable`, the one LIKE escape). The public names of
 the area modules are re-exported here: ``from kefu.shop import queries as shop``.
@@ -54,7 +56,16 @@ from kefu.shop.queries.orders import (
     return_refusal,
     return_window_days,
 )
-from kefu.shop.queries.support import create_ticket, store_csat
+from kefu.shop.queries.support import (
+    add_note,
+    canned_replies,
+    create_ticket,
+    delete_canned_reply,
+    notes_for,
+    open_ticket,
+    save_canned_reply,
+    store_csat,
+)
 
 __all__ = [
     "close_site_session",
@@ -74,6 +85,12 @@ __all__ = [
     "RefundInfo",
     "ShopRefusal",
     "ShopUnavailable",
+    "add_note",
+    "canned_replies",
+    "delete_canned_reply",
+    "notes_for",
+    "open_ticket",
+    "save_canned_reply",
     "cancel_order",
     "categories",
     "category_counts",

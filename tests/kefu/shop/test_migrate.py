@@ -77,6 +77,14 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
     return tables
 
 
+def _build_like_kefu_0_1(url: str) -> None:
+    """The schema ``create_all`` of kefu 0.1 made: revision 0001, without a revision table."""
+    engine = get_engine(url)
+    migrate.upgrade(engine, migrate.BASELINE_REVISION)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+
+
 def _fill(url: str) -> dict[str, int]:
     data = generate(seed=7, reference_date=date(2026, 11, 1), **TINY)
     with get_engine(url).begin() as conn:

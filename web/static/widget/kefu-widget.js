@@ -1,9 +1,13 @@
 /*
- * kefu chat widget: plain JavaScript, no dependencies, served by the site.
+ * kefu chat widget: plain JavaScript, served by the site (socket.io client vendored).
  *
- * It talks only to the site (/chat/message, /chat/history, /chat/restart); the site
- * forwards to the Rasa server with the conversation bound to the session cookie.
- * Everything is rendered with textContent: nothing the bot or the user says is HTML.
+ * It talks only to the site: /chat/message, /chat/history, /chat/restart over HTTP, and
+ * the socket.io namespace /widget for what the site pushes (agent replies, typing, the
+ * hand-off status). The site binds the conversation to the session cookie; the browser
+ * never chooses it. Every message has an id ("<conversation>:<n>"); the widget keeps the
+ * last one and, after a reconnect, asks for the messages after it (no gaps, no doubles).
+ * Everything is rendered with textContent: nothing the bot, an agent or the user says is
+ * HTML.
  */
 (function () {
   "use strict";
@@ -14,13 +18,28 @@
     return;
   }
   var T = JSON.parse(i18nNode.textContent);
-  var DRAFT_KEY = "kefu-chat-draft";
+  var CONVERSATION = root.getAttribute("data-conversation") || "default";
+  var DRAFT_KEY = "kefu-chat-draft:" + CONVERSATION;
   var OPEN_KEY = "kefu-chat-open";
+  var CHATTED_KEY = "kefu-chat-active";
   var REQUEST_TIMEOUT_MS = 45000;
   var MAX_CHARS = 2000;
+  var TYPING_EVERY_MS = 2000;
+  var TYPING_IDLE_MS = 3000;
+  var AGENT_TYPING_MAX_MS = 10000;
 
   var busy = false;
   var composing = false;
+  var activated = null;
+  var historyLoaded = false;
+  var lastId = null;
+  var seen = {};
+  var provisional = [];
+  var deferred = [];
+  var socket = null;
+  var lastTypingSent = 0;
+  var typingStopTimer = null;
+  var agentTypingTimer = null;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -31,6 +50,12 @@
       node.textContent = String(text);
     }
     return node;
+  }
+
+  function format(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
   }
 
   /* An http(s) URL (absolute, or a path on this site), or null for anything else. */
@@ -71,14 +96,18 @@
   launcher.type = "button";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "kefu-panel");
+  launcher.setAttribute("aria-haspopup", "dialog");
 
   var panel = el("section", "kefu-panel");
   panel.id = "kefu-panel";
   panel.hidden = true;
-  panel.setAttribute("aria-label", T.title);
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-modal", "false");
+  panel.setAttribute("aria-labelledby", "kefu-title");
 
   var header = el("header", "kefu-header");
   var title = el("h2", "kefu-title", T.title);
+  title.id = "kefu-title";
   var tools = el("div", "kefu-tools");
   var langLink = el("a", "kefu-lang", T.lang_switch);
   langLink.href = root.getAttribute("data-lang-url") || "#";
@@ -91,15 +120,27 @@
   tools.append(langLink, restartButton, closeButton);
   header.append(title, tools);
 
+  var status = el("div", "kefu-handoff");
+  status.hidden = true;
+  status.setAttribute("role", "status");
+
+  /* The log is not a live region: history would be read out again on every load. New
+     messages are announced once, through the announcer below. */
   var log = el("div", "kefu-log");
   log.setAttribute("role", "log");
-  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-live", "off");
+  log.setAttribute("aria-label", T.title);
+  log.tabIndex = 0;
+
+  var announcer = el("div", "kefu-sr");
+  announcer.setAttribute("aria-live", "polite");
+  announcer.setAttribute("aria-atomic", "false");
 
   var typing = el("div", "kefu-typing");
   typing.hidden = true;
-  typing.setAttribute("aria-label", T.typing);
   typing.append(el("span", "kefu-dot"), el("span", "kefu-dot"), el("span", "kefu-dot"));
-  typing.append(el("span", "kefu-typing-text", T.typing));
+  var typingText = el("span", "kefu-typing-text", T.typing);
+  typing.append(typingText);
 
   var notice = el("div", "kefu-notice");
   notice.hidden = true;
@@ -119,7 +160,7 @@
   sendButton.type = "submit";
   form.append(input, sendButton);
 
-  panel.append(header, log, typing, notice, form);
+  panel.append(header, status, log, typing, notice, form, announcer);
   root.append(launcher, panel);
 
   /* ---- rendering ---- */
@@ -127,8 +168,43 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function senderName(message) {
+    if (message.sender === "user") {
+      return T.you;
+    }
+    if (message.sender === "agent") {
+      var agent = message.agent && typeof message.agent.name === "string" ? message.agent.name : "";
+      return agent || T.agent;
+    }
+    return T.bot;
+  }
+
+  function announce(text) {
+    var line = el("p", null, text);
+    announcer.append(line);
+    while (announcer.childNodes.length > 3) {
+      announcer.removeChild(announcer.firstChild);
+    }
+  }
+
+  function announceMessage(message) {
+    var who = senderName(message);
+    if (message.text) {
+      announce(who + ": " + message.text);
+    }
+    if (Array.isArray(message.products) && message.products.length) {
+      var names = message.products
+        .map(function (p) {
+          return p && typeof p.name === "string" ? p.name : "";
+        })
+        .filter(Boolean);
+      announce(format(T.announce_products, { who: who, count: names.length, names: names.join(", ") }));
+    }
+  }
+
   function addUserMessage(text) {
     var row = el("div", "kefu-msg kefu-user");
+    row.append(el("span", "kefu-sr kefu-from", format(T.sr_from, { who: T.you })));
     row.append(el("div", "kefu-bubble", text));
     log.append(row);
     scrollToEnd();
@@ -164,6 +240,8 @@
         var link = el("a", "kefu-card-link", T.view);
         link.href = href;
         link.rel = "noopener noreferrer";
+        /* the visible word is short; the accessible name says which product */
+        link.setAttribute("aria-label", format(T.view_product, { name: p.name }));
         card.append(link);
       }
       row.append(card);
@@ -179,7 +257,14 @@
   }
 
   function addBotMessage(message, live) {
-    var row = el("div", "kefu-msg kefu-bot");
+    var agent = message.sender === "agent";
+    var row = el("div", "kefu-msg kefu-bot" + (agent ? " kefu-agent" : ""));
+    if (agent) {
+      /* the agent's name is visible, and is what a screen reader hears first */
+      row.append(el("span", "kefu-from kefu-agent-name", senderName(message)));
+    } else {
+      row.append(el("span", "kefu-sr kefu-from", format(T.sr_from, { who: T.bot })));
+    }
     if (message.text) {
       row.append(el("div", "kefu-bubble", message.text));
     }
@@ -212,10 +297,20 @@
     }
     log.append(row);
     scrollToEnd();
+    return row;
+  }
+
+  function render(message, live) {
+    var row = message.sender === "user" ? addUserMessage(message.text) : addBotMessage(message, live);
+    if (message.id) {
+      row.setAttribute("data-id", message.id);
+    }
+    return row;
   }
 
   function showWelcome() {
     var row = el("div", "kefu-msg kefu-bot kefu-welcome");
+    row.append(el("span", "kefu-sr kefu-from", format(T.sr_from, { who: T.bot })));
     row.append(el("div", "kefu-bubble", T.welcome));
     log.append(row);
   }
@@ -230,6 +325,119 @@
   function hideNotice() {
     notice.hidden = true;
     retryButton.onclick = null;
+  }
+
+  /* ---- the hand-off status (queue place, expected wait, opening hours) ---- */
+  function hoursText(hours) {
+    if (Array.isArray(hours)) {
+      return hours
+        .filter(function (h) {
+          return typeof h === "string";
+        })
+        .join("; ");
+    }
+    return typeof hours === "string" ? hours : "";
+  }
+
+  function showHandoff(state) {
+    if (!state || typeof state.status !== "string") {
+      return;
+    }
+    var text = "";
+    var hours = hoursText(state.hours);
+    if (state.status === "pending") {
+      if (hours) {
+        text = format(T.handoff_hours, { hours: hours });
+      } else if (typeof state.position === "number") {
+        var wait = Number(state.expected_wait_s);
+        var minutes = isFinite(wait) ? Math.max(1, Math.round(wait / 60)) : 1;
+        text = format(T.handoff_pending, { position: state.position, minutes: minutes });
+      } else {
+        text = T.handoff_pending_no_position;
+      }
+    } else if (state.status === "open") {
+      var name = state.agent && typeof state.agent.name === "string" ? state.agent.name : "";
+      text = name ? format(T.handoff_open, { name: name }) : T.handoff_open_no_name;
+    } else if (state.status === "snoozed") {
+      text = T.handoff_snoozed;
+    } else if (state.status === "resolved") {
+      text = T.handoff_resolved;
+    }
+    status.textContent = text;
+    status.hidden = !text;
+    root.setAttribute("data-handoff", state.status);
+  }
+
+  /* ---- incoming messages: one path for history, replies, pushes and catch-up ---- */
+  function keyOf(message) {
+    var names = (Array.isArray(message.products) ? message.products : [])
+      .map(function (p) {
+        return p && p.name;
+      })
+      .join("|");
+    var side = message.sender === "user" ? "user" : "bot";
+    return side + "\u0000" + (message.text || "") + "\u0000" + names;
+  }
+
+  function remember(id) {
+    seen[id] = true;
+    lastId = id;
+  }
+
+  /*
+   * Show `message` unless it was shown already. A message with an id that matches a
+   * message this tab showed before it knew the id (its own text, or the reply to its
+   * POST) adopts that row instead of being shown twice.
+   */
+  function receive(message, live) {
+    if (!message || typeof message !== "object") {
+      return;
+    }
+    var id = typeof message.id === "string" ? message.id : null;
+    if (id && seen[id]) {
+      return;
+    }
+    if (id) {
+      var key = keyOf(message);
+      for (var i = 0; i < provisional.length; i++) {
+        if (provisional[i].key === key) {
+          provisional[i].row.setAttribute("data-id", id);
+          provisional.splice(0, i + 1);
+          remember(id);
+          return;
+        }
+      }
+      remember(id);
+    }
+    if (message.sender !== "user") {
+      disableOldButtons();
+      if (message.sender === "agent") {
+        setAgentTyping(null);
+      }
+    }
+    var row = render(message, live);
+    if (!id && live) {
+      provisional.push({ key: keyOf(message), row: row });
+    }
+    if (live) {
+      announceMessage(message);
+    }
+  }
+
+  function incoming(message) {
+    if (busy || !historyLoaded) {
+      deferred.push(message);
+    } else {
+      receive(message, true);
+    }
+  }
+
+  function flushDeferred() {
+    var pending = deferred;
+    deferred = [];
+    pending.forEach(function (m) {
+      receive(m, true);
+    });
   }
 
   /* ---- talking to the site ---- */
@@ -260,8 +468,8 @@
             })
             .then(function (data) {
               if (!response.ok) {
-                var error = new Error(data.error || "HTTP " + response.status);
-                error.code = data.code || (response.status >= 500 ? "unreachable" : "failed");
+                var error = new Error((data && data.error) || "HTTP " + response.status);
+                error.code = (data && data.code) || (response.status >= 500 ? "unreachable" : "failed");
                 throw error;
               }
               return data;
@@ -280,6 +488,13 @@
       });
   }
 
+  function messagesOf(data) {
+    if (Array.isArray(data)) {
+      return data;
+    }
+    return data && Array.isArray(data.messages) ? data.messages : [];
+  }
+
   function errorText(code) {
     if (code === "timeout") {
       return T.timeout;
@@ -296,11 +511,59 @@
   function setBusy(value) {
     busy = value;
     root.setAttribute("data-busy", value ? "true" : "false");
+    if (value) {
+      typingText.textContent = T.typing;
+    }
     typing.hidden = !value;
     sendButton.disabled = value;
     if (value) {
       scrollToEnd();
+    } else {
+      flushDeferred();
     }
+  }
+
+  /* ---- typing: ours to the agent (throttled), the agent's to us ---- */
+  function emitTyping(value) {
+    if (socket && socket.connected) {
+      socket.emit("typing", { typing: value });
+    }
+  }
+
+  function customerTyped() {
+    var now = Date.now();
+    if (now - lastTypingSent >= TYPING_EVERY_MS) {
+      lastTypingSent = now;
+      emitTyping(true);
+    }
+    clearTimeout(typingStopTimer);
+    typingStopTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(typingStopTimer);
+    typingStopTimer = null;
+    if (lastTypingSent) {
+      lastTypingSent = 0;
+      emitTyping(false);
+    }
+  }
+
+  function setAgentTyping(name) {
+    clearTimeout(agentTypingTimer);
+    if (name === null) {
+      if (!busy) {
+        typing.hidden = true;
+      }
+      root.removeAttribute("data-agent-typing");
+      return;
+    }
+    typingText.textContent = format(T.agent_typing, { name: name || T.agent });
+    typing.hidden = false;
+    root.setAttribute("data-agent-typing", "true");
+    agentTypingTimer = setTimeout(function () {
+      setAgentTyping(null);
+    }, AGENT_TYPING_MAX_MS);
   }
 
   /*
@@ -312,28 +575,59 @@
     if (busy || !payload) {
       return;
     }
+    if (!historyLoaded) {
+      /* the history replaces the log when it arrives: send once it is there */
+      activate().then(function () {
+        send(payload, shown, typed);
+      });
+      return;
+    }
     hideNotice();
     disableOldButtons();
+    stopTyping();
     var bubble = addUserMessage(shown);
+    provisional.push({ key: keyOf({ sender: "user", text: shown }), row: bubble });
     if (typed) {
-      storageSet("localStorage", DRAFT_KEY, payload);
+      storageSet("sessionStorage", DRAFT_KEY, payload);
       input.value = "";
     }
     setBusy(true);
     request("POST", "/chat/message", { message: payload })
       .then(function (data) {
+        storageSet("localStorage", CHATTED_KEY, "1");
         if (typed) {
-          storageSet("localStorage", DRAFT_KEY, null);
+          storageSet("sessionStorage", DRAFT_KEY, null);
         }
-        (data.messages || []).forEach(function (m) {
-          addBotMessage(m, true);
+        /* the id of the customer's own message, when the site says it */
+        var ownId = data && (typeof data.user_id === "string" ? data.user_id : data.id);
+        if (typeof ownId === "string" && !seen[ownId]) {
+          bubble.setAttribute("data-id", ownId);
+          remember(ownId);
+          provisional = provisional.filter(function (p) {
+            return p.row !== bubble;
+          });
+        }
+        messagesOf(data).forEach(function (m) {
+          receive(Object.assign({ sender: "bot" }, m), true);
         });
+        if (data && data.handoff) {
+          showHandoff(data.handoff);
+        }
+        connect();
       })
       .catch(function (error) {
         bubble.classList.add("kefu-failed");
         bubble.title = T.failed;
+        var label = bubble.querySelector(".kefu-from");
+        if (label) {
+          label.textContent = format(T.sr_not_sent, { who: T.you });
+        }
+        provisional = provisional.filter(function (p) {
+          return p.row !== bubble;
+        });
         if (typed && !input.value) {
           input.value = payload;
+          storageSet("sessionStorage", DRAFT_KEY, payload);
         }
         showNotice(errorText(error.code), function () {
           bubble.remove();
@@ -366,28 +660,97 @@
   }
 
   function loadHistory() {
+    historyLoaded = false;
+    root.setAttribute("data-history", "loading");
     return request("GET", "/chat/history")
       .then(function (data) {
         log.textContent = "";
-        var messages = data.messages || [];
+        seen = {};
+        lastId = null;
+        provisional = [];
+        var messages = messagesOf(data);
         if (!messages.length) {
           showWelcome();
         }
         messages.forEach(function (m, index) {
-          if (m.sender === "user") {
-            addUserMessage(m.text);
-          } else {
-            addBotMessage(m, index === messages.length - 1);
+          receive(m, false);
+          if (index === messages.length - 1 && m.sender !== "user") {
+            var live = log.querySelectorAll(".kefu-msg:last-child .kefu-quick-reply");
+            for (var i = 0; i < live.length; i++) {
+              live[i].disabled = false;
+            }
           }
         });
+        if (messages.length) {
+          storageSet("localStorage", CHATTED_KEY, "1");
+        }
+        if (data && data.handoff) {
+          showHandoff(data.handoff);
+        }
+        historyLoaded = true;
         root.setAttribute("data-history", "loaded");
+        flushDeferred();
+        connect();
       })
       .catch(function () {
         log.textContent = "";
         showWelcome();
         showNotice(T.history_failed, loadHistory);
+        historyLoaded = true;
         root.setAttribute("data-history", "failed");
       });
+  }
+
+  /* ---- the live channel ---- */
+  function catchUp() {
+    if (socket && socket.connected) {
+      socket.emit("catch_up", { after: lastId });
+    }
+  }
+
+  /* The socket.io client is loaded only when the widget goes live. */
+  var clientLoading = false;
+  function connect() {
+    if (socket) {
+      return;
+    }
+    if (typeof window.io !== "function") {
+      if (!clientLoading) {
+        clientLoading = true;
+        var script = document.createElement("script");
+        script.src = root.getAttribute("data-socket-client") || "/static/vendor/socket.io.min.js";
+        script.async = true;
+        script.onload = connect;
+        document.head.append(script);
+      }
+      return;
+    }
+    socket = window.io("/widget", { path: "/socket.io", withCredentials: true });
+    socket.on("connect", function () {
+      root.setAttribute("data-live", "true");
+      catchUp();
+    });
+    socket.on("disconnect", function () {
+      root.setAttribute("data-live", "false");
+    });
+    socket.on("message", incoming);
+    socket.on("typing", function (data) {
+      if (data && data.who === "agent") {
+        setAgentTyping(data.typing ? (typeof data.name === "string" ? data.name : "") : null);
+      }
+    });
+    socket.on("handoff", showHandoff);
+  }
+
+  /* The widget talks to the site only when it is used, or the browser chatted before. */
+  function activate() {
+    if (!activated) {
+      root.setAttribute("data-ready", "false");
+      activated = loadHistory().then(function () {
+        root.setAttribute("data-ready", "true");
+      });
+    }
+    return activated;
   }
 
   function restart() {
@@ -398,6 +761,17 @@
     request("POST", "/chat/restart", {})
       .then(function () {
         log.textContent = "";
+        seen = {};
+        lastId = null;
+        provisional = [];
+        status.hidden = true;
+        storageSet("sessionStorage", DRAFT_KEY, null);
+        if (socket) {
+          /* the new conversation has another room: join it with the new cookie */
+          socket.disconnect();
+          socket = null;
+          connect();
+        }
         showWelcome();
       })
       .catch(function (error) {
@@ -405,15 +779,18 @@
       });
   }
 
-  function setOpen(open) {
+  function setOpen(open, focusLauncher) {
     panel.hidden = !open;
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     root.classList.toggle("kefu-open", open);
     storageSet("sessionStorage", OPEN_KEY, open ? "1" : null);
     if (open) {
+      activate();
       scrollToEnd();
       input.focus();
+    } else if (focusLauncher) {
+      launcher.focus();
     }
   }
 
@@ -422,7 +799,13 @@
     setOpen(true);
   });
   closeButton.addEventListener("click", function () {
-    setOpen(false);
+    setOpen(false, true);
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !event.isComposing && !composing) {
+      event.preventDefault();
+      setOpen(false, true);
+    }
   });
   restartButton.addEventListener("click", restart);
   form.addEventListener("submit", function (event) {
@@ -449,18 +832,25 @@
     submitTyped();
   });
   input.addEventListener("input", function () {
-    storageSet("localStorage", DRAFT_KEY, input.value);
+    storageSet("sessionStorage", DRAFT_KEY, input.value);
+    if (input.value) {
+      customerTyped();
+    } else {
+      stopTyping();
+    }
   });
+  input.addEventListener("blur", stopTyping);
 
   /* ---- start ---- */
-  var draft = storageGet("localStorage", DRAFT_KEY);
+  var draft = storageGet("sessionStorage", DRAFT_KEY);
   if (draft) {
     input.value = draft;
   }
-  loadHistory().then(function () {
-    root.setAttribute("data-ready", "true");
-  });
   if (storageGet("sessionStorage", OPEN_KEY) === "1") {
     setOpen(true);
+  } else if (storageGet("localStorage", CHATTED_KEY) === "1") {
+    activate();
+  } else {
+    root.setAttribute("data-ready", "true");
   }
 })();

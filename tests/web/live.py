@@ -1,0 +1,120 @@
+"""Helpers of the live hand-off tests: customers, staff and socket.io clients on a real site."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import socketio
+
+from tests.support.site import STAFF_PASSWORD
+
+ADMIN = "admin@localhost"
+
+
+def customer(url: str, lang: str = "en") -> requests.Session:
+    """A browser with a session cookie (it opened the shop's home page)."""
+    s = requests.Session()
+    s.get(f"{url}/lang/{lang}", timeout=10)
+    s.get(url + "/", timeout=10)
+    return s
+
+
+def say(s: requests.Session, url: str, text: str) -> dict[str, Any]:
+    """Send a chat message as this browser; the site's JSON answer."""
+    r = s.post(f"{url}/chat/message", json={"message": text}, timeout=90)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def staff(url: str, email: str = ADMIN, password: str = STAFF_PASSWORD) -> requests.Session:
+    """A signed-in staff browser."""
+    s = requests.Session()
+    r = s.post(
+        f"{url}/staff/login",
+        data={"email": email, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert r.status_code == 303, r.text
+    return s
+
+
+def api(s: requests.Session, url: str, path: str, body: Any = None) -> Any:
+    """Call the console API (GET, or POST ``body`` as JSON); the decoded answer."""
+    if body is None:
+        r = s.get(f"{url}/agent/api{path}", timeout=90)
+    else:
+        r = s.post(f"{url}/agent/api{path}", json=body, timeout=90)
+    assert r.status_code == 200, (path, r.status_code, r.text)
+    return r.json()
+
+
+def hand_off(s: requests.Session, url: str) -> dict[str, Any]:
+    """Ask for a human and accept; the hand-off state the site answered."""
+    offer = say(s, url, "I want to talk to a human agent")
+    assert any(
+        b.get("payload") == "/affirm" for m in offer["messages"] for b in m.get("buttons", [])
+    )
+    done = say(s, url, "/affirm")
+    assert done.get("handoff"), done
+    return done
+
+
+def cookie_header(s: requests.Session) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in s.cookies.items())}
+
+
+class Socket:
+    """A socket.io client (long-polling: python-engineio's websocket client needs aiohttp
+    3.10, newer than Rasa allows) that records every event it gets."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: list[tuple[str, Any]] = []
+        self.namespace = ""
+
+        @self.client.on("*", namespace="*")
+        async def _any(event: str, namespace: str, data: Any = None) -> None:
+            self.events.append((event, data))
+
+    async def connect(
+        self, url: str, namespace: str, headers: dict[str, str], **kwargs: Any
+    ) -> None:
+        self.namespace = namespace
+        await self.client.connect(
+            url,
+            namespaces=[namespace],
+            transports=["polling"],
+            headers=headers,
+            wait_timeout=20,
+            **kwargs,
+        )
+
+    async def emit(self, event: str, data: Any) -> None:
+        await self.client.emit(event, data, namespace=self.namespace)
+
+    def got(self, event: str) -> list[Any]:
+        return [d for e, d in self.events if e == event]
+
+    async def wait_for(
+        self, event: str, match: Callable[[Any], bool] = lambda _d: True, timeout: float = 30
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for d in self.got(event):
+                if match(d):
+                    return d
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no {event!r} event matched in {timeout}s: {self.events[-10:]}")
+
+    async def close(self) -> None:
+        await self.client.disconnect()
+
+
+async def run_blocking(func: Callable[..., Any], *args: Any) -> Any:
+    """A blocking call (an HTTP request) from a test coroutine."""
+    return await asyncio.to_thread(func, *args)

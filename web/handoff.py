@@ -1,0 +1,215 @@
+"""The site's side of a hand-off: customer messages while an agent has the chat, agent
+replies, resolving, going back to the bot. Each pushes what changed through the sockets.
+
+The tracker stays the source of truth for the transcript (agent replies are appended to it
+through Rasa's HTTP API); the queue lives in the shop database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Sanic
+
+from kefu.shop import queries as shop
+from kefu.shop.queries import queue
+from kefu.shop.queries.staff import StaffInfo
+from kefu.support import queue as support_queue
+from kefu.support import texts as support_texts
+from web import realtime
+from web.chat import ChatError
+from web.layout import run_sync
+from web.transcript import messages, parse_id
+
+logger = logging.getLogger(__name__)
+RESOLVED_ACTION = "action_ask_csat_after_agent"
+MAX_CARDS = 10
+# the bot's turn ends listening: rules match the next message only after this event
+LISTEN = {"event": "action", "name": "action_listen"}
+
+
+def _url(app: Sanic) -> str:
+    return app.ctx.config.database_url
+
+
+async def handoff_state(app: Sanic, conversation_id: str, lang: str) -> dict[str, Any] | None:
+    """What the widget shows about the conversation's hand-off, or ``None`` (with the bot)."""
+    status = await run_sync(support_queue.current, conversation_id, url=_url(app))
+    if status is None:
+        return None
+    ticket = await run_sync(queue.get_ticket, status.ticket_id, url=_url(app))
+    agent = ((ticket or {}).get("assignee") or {}).get("name")
+    return {
+        **status.public(),
+        "agent": {"name": agent} if agent and status.status == "open" else None,
+        "text": support_texts.queue_status(status, lang, agent),
+    }
+
+
+def _find_own(events: list[dict[str, Any]], event: dict[str, Any]) -> int:
+    """Index of the newest event like ``event`` (the agent's reply just appended)."""
+    for n in range(len(events) - 1, -1, -1):
+        found = events[n]
+        if (
+            isinstance(found, dict)
+            and found.get("event") == "bot"
+            and found.get("text") == event["text"]
+            and (found.get("metadata") or {}).get("agent") == event["metadata"]["agent"]
+        ):
+            return n
+    return len(events) - 1
+
+
+def _last_user_index(events: list[dict[str, Any]]) -> int:
+    for n in range(len(events) - 1, -1, -1):
+        if isinstance(events[n], dict) and events[n].get("event") == "user":
+            return n
+    return -1
+
+
+async def customer_message(
+    app: Sanic, conversation_id: str, text: str, metadata: dict[str, Any], lang: str
+) -> dict[str, Any]:
+    """Send a customer message; the ``/chat/message`` answer.
+
+    While the conversation is handed off the bot stays silent (Rasa stores the message of
+    a paused conversation): the message goes to the agents at once and the customer is
+    told it reached the queue. Otherwise the bot's replies come back with their ids, and a
+    hand-off the bot just made is announced to the agents.
+    """
+    url = _url(app)
+    before = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
+    replies = await app.ctx.rasa.send(conversation_id, text, metadata)
+    events = await app.ctx.rasa.events(conversation_id)
+    own = _last_user_index(events)
+    if before is not None:
+        ticket = await run_sync(queue.customer_wrote, conversation_id, url=url) or before
+        for message in messages(conversation_id, events, after=(own - 1, 999), for_agent=True):
+            if message["sender"] == "user":
+                await realtime.to_agents(
+                    app,
+                    "message",
+                    {"ticket_id": ticket["ticket_id"], **message},
+                    ticket["ticket_id"],
+                )
+                break
+        await realtime.to_agents(app, "ticket", ticket)
+        state = await handoff_state(app, conversation_id, lang) or {"status": ticket["status"]}
+        state["notice"] = support_texts.text(lang, "received")
+        return {"messages": [], "handoff": state, "id": f"{conversation_id}:{own}"}
+    if not events:  # no HTTP API token: the REST channel's replies, without ids
+        return {"messages": replies}
+    out = [m for m in messages(conversation_id, events, after=(own, 999))]
+    answer: dict[str, Any] = {"messages": out, "id": f"{conversation_id}:{own}"}
+    after = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
+    if after is not None:
+        answer["handoff"] = await handoff_state(app, conversation_id, lang)
+        await realtime.to_agents(app, "ticket", after)
+        await realtime.to_widget(app, conversation_id, "handoff", answer["handoff"])
+    return answer
+
+
+async def agent_reply(
+    app: Sanic,
+    ticket: dict[str, Any],
+    staff: StaffInfo,
+    text: str = "",
+    products: list[dict[str, Any]] | None = None,
+) -> dict[str, Any] | None:
+    """Append an agent's reply (text or product cards) to the tracker and push it.
+
+    Returns:
+        The message as the widget got it, or ``None`` when another agent has the ticket.
+    """
+    owned = await run_sync(queue.agent_replied, ticket["ticket_id"], staff.id, url=_url(app))
+    if owned is None:
+        return None
+    conv = ticket["conversation_id"]
+    event: dict[str, Any] = {
+        "event": "bot",
+        "text": text or None,
+        "data": {"custom": {"products": products}} if products else {},
+        "metadata": {"agent": {"id": staff.id, "name": staff.name}},
+    }
+    await app.ctx.rasa.append(conv, [event])
+    # ids index the full event list (the append answers with the latest session only)
+    events = await app.ctx.rasa.events(conv)
+    index = _find_own(events, event)
+    own = f"{conv}:{index}"
+    sent = [
+        m
+        for m in messages(conv, events, after=(index - 1, 999))
+        if m["id"] == own or m["id"].startswith(own + ".")
+    ]
+    for message in sent:
+        await realtime.to_widget(app, conv, "message", message)
+        await realtime.to_agents(
+            app, "message", {"ticket_id": owned["ticket_id"], **message}, owned["ticket_id"]
+        )
+    await realtime.to_agents(app, "ticket", owned)
+    return sent[0] if sent else {"id": f"{conv}:{index}"}
+
+
+async def product_cards(app: Sanic, product_ids: list[str], lang: str) -> list[dict[str, Any]]:
+    """Cards of the products (same shape as the bot's), in the customer's language."""
+    found = await run_sync(shop.products_by_ids, product_ids[:MAX_CARDS], url=_url(app))
+    cards = []
+    for p in (found[i] for i in product_ids[:MAX_CARDS] if i in found):
+        cards.append(
+            {
+                "id": p.id,
+                "name": p.name(lang),
+                "price": float(p.price),
+                "image": p.image,
+                "url": p.url,
+                "reason": "",
+            }
+        )
+    return cards
+
+
+async def back_to_bot(
+    app: Sanic, ticket: dict[str, Any], staff: StaffInfo | None, lang: str = "zh"
+) -> dict[str, Any] | None:
+    """Resolve the ticket and resume the bot (slots kept).
+
+    After an agent (``staff``), the bot asks for a 1-5 score of the agent's help; when the
+    customer went back on their own (``staff`` is ``None``), the bot says it is back.
+
+    Returns:
+        The resolved ticket, or ``None`` when it was resolved already.
+    """
+    url = _url(app)
+    resolved = await run_sync(
+        queue.resolve, ticket["ticket_id"], staff.id if staff else None, url=url
+    )
+    if resolved is None:
+        return None
+    conv = ticket["conversation_id"]
+    try:
+        resume: list[dict[str, Any]] = [{"event": "resume"}]
+        if staff is None:
+            resume.append({"event": "bot", "text": support_texts.text(lang, "back_to_bot")})
+        start = len(await app.ctx.rasa.events(conv))
+        if staff is None:
+            resume.append(LISTEN)
+        await app.ctx.rasa.append(conv, resume)
+        if staff is not None:
+            await app.ctx.rasa.execute(conv, RESOLVED_ACTION)
+            await app.ctx.rasa.append(conv, [LISTEN])
+        events = await app.ctx.rasa.events(conv)
+        new = messages(conv, events, after=(start - 1, 999))
+    except ChatError:
+        logger.exception("could not resume the bot in %s", conv)
+        raise
+    await realtime.to_widget(app, conv, "handoff", {"status": "resolved"})
+    for message in new:
+        await realtime.to_widget(app, conv, "message", message)
+    await realtime.to_agents(app, "ticket", resolved)
+    return resolved
+
+
+def check_after(conversation_id: str, after: str | None) -> tuple[int, int] | None:
+    """The position of ``after`` (``None`` when absent); :class:`BadMessageId` if foreign."""
+    return parse_id(conversation_id, after) if after else None
