@@ -97,7 +97,8 @@ async def customer_message(
         await realtime.to_agents(app, "ticket", ticket)
         state = await handoff_state(app, conversation_id, lang) or {"status": ticket["status"]}
         state["notice"] = support_texts.text(lang, "received")
-        return {"messages": [], "handoff": state, "id": f"{conversation_id}:{own}"}
+        own_id = f"{conversation_id}:{own}" if own >= 0 else None
+        return {"messages": [], "handoff": state, "id": own_id}
     if not events:  # no HTTP API token: the REST channel's replies, without ids
         return {"messages": replies}
     out = [m for m in messages(conversation_id, events, after=(own, 999))]

@@ -85,11 +85,6 @@ class Socket:
         self, url: str, namespace: str, headers: dict[str, str], **kwargs: Any
     ) -> None:
         self.namespace = namespace
-
-        async def _refused(data: Any = None) -> None:
-            self.events.append(("connect_error", data))
-
-        self.client.on("connect_error", _refused, namespace=namespace)
         kwargs.setdefault("wait_timeout", 20)
         await self.client.connect(
             url, namespaces=[namespace], transports=["polling"], headers=headers, **kwargs

@@ -126,3 +126,30 @@ def test_a_visitor_who_never_chatted_gets_an_empty_history(live_site):
     visitor = customer(live_site.url)
     r = visitor.get(f"{live_site.url}/chat/history", timeout=30)
     assert r.status_code == 200 and r.json()["messages"] == []
+
+
+def test_typing_shows_on_both_sides(live_site):
+    url = live_site.url
+
+    async def scenario() -> None:
+        buyer = customer(url)
+        agent = await run_blocking(staff, url)
+        ticket = await run_blocking(_claimed, url, buyer, agent)
+        widget, console = Socket(), Socket()
+        await widget.connect(url, "/widget", cookie_header(buyer))
+        await console.connect(url, "/agent", cookie_header(agent))
+        try:
+            await console.emit("watch", {"ticket_id": ticket["ticket_id"]})
+            await asyncio.sleep(0.3)
+            await widget.emit("typing", {"typing": True})
+            seen = await console.wait_for("typing")
+            assert seen == {"ticket_id": ticket["ticket_id"], "who": "customer", "typing": True}
+            path = f"/conversations/{ticket['ticket_id']}/typing"
+            await run_blocking(api, agent, url, path, {"typing": True})
+            shown = await widget.wait_for("typing")
+            assert shown["who"] == "agent" and shown["typing"] is True and shown["name"]
+        finally:
+            await widget.close()
+            await console.close()
+
+    asyncio.run(scenario())
