@@ -206,8 +206,7 @@ async def _scenario(site: str, rasa_url: str, token: str, rounds: int) -> dict[s
                 duplicated += max(0, n - 1)
         ids = [d["id"] for _, e, d in client.events if e == "message"]
         socket_dupes += len(ids) - len(set(ids))
-    for _, client in customers + agents:
-        await client.sio.disconnect()
+    await asyncio.gather(*(client.sio.disconnect() for _, client in customers + agents))
     return {
         "new_handoff_to_console": {
             "from_accepting_message": _summary(to_console),

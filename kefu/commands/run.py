@@ -158,9 +158,10 @@ def _print_passwords(settings: Settings) -> None:
     from_env = bool(settings.staff_password)
     print(f"kefu: demo customers sign in with the password {demo_password(settings.var_dir)}")
     print(
-        "kefu: staff password for /analytics: "
+        f"kefu: staff password for /agent and /analytics ({settings.staff_email}): "
         + ("(from KEFU_STAFF_PASSWORD)" if from_env else f"{staff} (kept in var/staff_password)")
     )
+    print("kefu: more staff accounts: kefu staff add EMAIL --name NAME --role agent|admin")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
