@@ -178,9 +178,9 @@ async def _scenario(site: str, rasa_url: str, token: str, rounds: int) -> dict[s
         customer_lat.append((at - start) * 1000)
 
     wall = time.perf_counter()
-    for r in range(rounds):
-        await asyncio.gather(*(agent_says(i, r) for i in range(CUSTOMERS)))
-        await asyncio.gather(*(customer_says(i, r) for i in range(CUSTOMERS)))
+    for round_no in range(rounds):
+        await asyncio.gather(*(agent_says(i, round_no) for i in range(CUSTOMERS)))
+        await asyncio.gather(*(customer_says(i, round_no) for i in range(CUSTOMERS)))
     wall = time.perf_counter() - wall
 
     # count against the tracker store
@@ -199,8 +199,8 @@ async def _scenario(site: str, rasa_url: str, token: str, rounds: int) -> dict[s
         with urllib.request.urlopen(url, timeout=60) as resp:
             events = json.loads(resp.read())["events"]
         texts = [e.get("text") for e in events if e.get("event") in ("user", "bot")]
-        for r in range(rounds):
-            for text in (f"agent-{i}-{r}", f"customer-{i}-{r}"):
+        for round_no in range(rounds):
+            for text in (f"agent-{i}-{round_no}", f"customer-{i}-{round_no}"):
                 n = texts.count(text)
                 lost += n == 0
                 duplicated += max(0, n - 1)

@@ -202,7 +202,9 @@ async def back_to_bot(
         events = await app.ctx.rasa.events(conv)
         new = messages(conv, events, after=(start - 1, 999))
     except ChatError:
+        # the bot could not take the conversation back: it stays with the agents
         logger.exception("could not resume the bot in %s", conv)
+        await run_sync(queue.reopen, ticket["ticket_id"], ticket["status"], url=url)
         raise
     await realtime.to_widget(app, conv, "handoff", {"status": "resolved"})
     for message in new:
