@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from analytics.aggregates import sentiment_name
+from analytics.handoffs import handoff_summary
 from analytics.trackers import Conversation, iter_conversations, normalise_message
 from kefu.clock import to_epoch
 from kefu.settings import redact_url
@@ -96,6 +97,7 @@ class ConversationStats:
         self.unanswered: dict[str, Counter] = defaultdict(Counter)
         self.examples: dict[str, str] = {}
         self.redact = redact
+        self.handed_off_intents: Counter[str] = Counter()
 
     def add(self, conv: Conversation) -> None:
         """Count one conversation (its language must be set)."""
@@ -106,6 +108,8 @@ class ConversationStats:
         if day is not None:
             self.by_day[day].add(conv)
         self.intents.update(i for i in conv.intents if i)
+        if conv.handoff:
+            self.handed_off_intents.update({i for i in conv.intents if i})
         for label in conv.sentiments:
             if label:
                 self.sentiment[label] += 1
@@ -267,6 +271,7 @@ def analyse_conversations(
     summary = stats.summary()
     summary["csat"] = csat
     summary["tickets"] = sum(len(v) for v in tickets.values())
+    summary["handoff"] = handoff_summary(shop_url, stats.handed_off_intents)
     summary["unreadable_events"] = dict(bad)
     summary["tracker"] = redact_url(tracker_url)
     return summary

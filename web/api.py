@@ -106,16 +106,17 @@ def blueprint() -> Blueprint:
     @bp.get("/history")
     async def history(request: Request) -> HTTPResponse:
         session = session_of(request)
-        if not session.chatted:  # never chatted: no tracker to read, no session to start
-            return json({"messages": []})
         conv = session.conversation_id
         try:
             after = handoff.check_after(conv, request.args.get("after"))
+        except BadMessageId as exc:
+            return error(str(exc), 400, "bad_id")
+        if not session.chatted:  # never chatted: no tracker to read, no session to start
+            return json({"messages": []})
+        try:
             if not request.app.ctx.config.rasa_token:
                 return json({"messages": await request.app.ctx.rasa.history(conv)})
             events = await request.app.ctx.rasa.events(conv)
-        except BadMessageId as exc:
-            return error(str(exc), 400, "bad_id")
         except ChatError as exc:
             return error(str(exc), exc.status, exc.code)
         state = await handoff.handoff_state(request.app, conv, session.lang)

@@ -181,7 +181,8 @@ def create_app(config: WebConfig | None = None) -> Sanic:
 
     async def _error(request: Request, exception: Exception) -> HTTPResponse:
         status = exception.status_code if isinstance(exception, SanicException) else 500
-        if status >= 500:
+        if status >= 500 and not request.path.startswith("/socket.io/"):
+            # (a long-poll the client gave up on is cancelled: not an error of the site)
             logger.exception("error on %s %s", request.method, request.path, exc_info=exception)
         if status == 404:
             code, text = "not_found", "not found"

@@ -97,7 +97,8 @@ async def customer_message(
         await realtime.to_agents(app, "ticket", ticket)
         state = await handoff_state(app, conversation_id, lang) or {"status": ticket["status"]}
         state["notice"] = support_texts.text(lang, "received")
-        return {"messages": [], "handoff": state, "id": f"{conversation_id}:{own}"}
+        own_id = f"{conversation_id}:{own}" if own >= 0 else None
+        return {"messages": [], "handoff": state, "id": own_id}
     if not events:  # no HTTP API token: the REST channel's replies, without ids
         return {"messages": replies}
     out = [m for m in messages(conversation_id, events, after=(own, 999))]
@@ -201,7 +202,9 @@ async def back_to_bot(
         events = await app.ctx.rasa.events(conv)
         new = messages(conv, events, after=(start - 1, 999))
     except ChatError:
+        # the bot could not take the conversation back: it stays with the agents
         logger.exception("could not resume the bot in %s", conv)
+        await run_sync(queue.reopen, ticket["ticket_id"], ticket["status"], url=url)
         raise
     await realtime.to_widget(app, conv, "handoff", {"status": "resolved"})
     for message in new:

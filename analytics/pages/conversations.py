@@ -91,6 +91,7 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
             ),
             note=f"{label('responses')}: {fmt(csat['responses'])}",
         )
+    _handoff_section(report, summary.get("handoff") or {})
     mix = summary["intent_mix"]
     if mix:
         report.section(
@@ -136,3 +137,45 @@ def _messages_section(report: HtmlReport, key: str, by_language: dict) -> None:
     if not blocks:
         blocks.append(HtmlReport.paragraph(label("none_found")))
     report.section(label(key), *blocks, note=label(f"{key}_note"))
+
+
+def _handoff_section(report: HtmlReport, handoff: dict) -> None:
+    """Hand-offs: reasons, queue and reply times, CSAT bot-only vs agents, intents."""
+    if not handoff.get("tickets"):
+        return
+    times = [
+        (label("time_in_queue"), handoff["time_in_queue"]),
+        (label("time_to_first_human_reply"), handoff["time_to_first_human_reply"]),
+        (label("resolution_time"), handoff["resolution_time"]),
+    ]
+    csat = handoff["csat"]
+    rows = [[label("bot_only"), csat["bot_only"]["responses"], fmt(csat["bot_only"]["average"])]]
+    rows.append(
+        [
+            label("agent_handled"),
+            csat["agent_handled"]["responses"],
+            fmt(csat["agent_handled"]["average"]),
+        ]
+    )
+    rows += [[name, c["responses"], fmt(c["average"])] for name, c in csat["per_agent"].items()]
+    report.section(
+        label("handoffs"),
+        HtmlReport.table(
+            [label("reason"), label("tickets"), label("share")],
+            [[r, v["tickets"], fmt(v["share"], True)] for r, v in handoff["by_reason"].items()],
+            numeric=(1, 2),
+        ),
+        HtmlReport.table(
+            ["", "n", label("median_s"), label("p90_s")],
+            [[name, t["n"], fmt(t["median_s"]), fmt(t["p90_s"])] for name, t in times],
+            numeric=(1, 2, 3),
+        ),
+        HtmlReport.table(
+            [label("csat"), label("responses"), label("csat_average")], rows, numeric=(1, 2)
+        ),
+        HtmlReport.table(
+            [label("intent"), label("conversations")],
+            [[i["intent"], i["conversations"]] for i in handoff["intents_most_handed_off"]],
+            numeric=(1,),
+        ),
+    )

@@ -167,13 +167,14 @@ def _print_passwords(settings: Settings) -> None:
     staff_password(settings.var_dir)  # generated now when missing, so the file exists
     print(f"kefu: demo customers sign in with the password {demo_password(settings.var_dir)}")
     print(
-        "kefu: staff password for /analytics: "
+        f"kefu: staff password for /agent and /analytics (account {settings.staff_email}): "
         + (
             "the value of KEFU_STAFF_PASSWORD"
             if settings.staff_password
             else f"in {settings.var_dir / 'staff_password'} (readable only by you)"
         )
     )
+    print("kefu: more staff accounts: kefu staff add EMAIL --name NAME --role agent|admin")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

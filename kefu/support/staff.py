@@ -108,8 +108,10 @@ def authenticate(email: object, password: object, *, url: str | None = None) -> 
 def ensure_first_admin(generated: str | None = None, *, url: str | None = None) -> StaffInfo | None:
     """Create the first admin (``KEFU_STAFF_EMAIL``, default ``admin@localhost``) when missing.
 
-    Its password is ``KEFU_STAFF_PASSWORD``; without it, ``generated`` (the password
-    ``kefu run`` generated into ``var/``) is used, but only while no account exists at all.
+    Its password is ``KEFU_STAFF_PASSWORD`` (an existing first admin gets it too, so the
+    setting keeps working as the staff password it was); without it, ``generated`` (the
+    password ``kefu run`` generated into ``var/``) is used, but only while no account
+    exists at all.
 
     Returns:
         The account (new or existing), or ``None`` when there is no password to use.
@@ -122,7 +124,11 @@ def ensure_first_admin(generated: str | None = None, *, url: str | None = None) 
         password = generated
     found = rows.staff_by_email(settings.staff_email, url=url)
     if found is not None:
-        return found[0]
+        info, stored = found
+        if settings.staff_password and not verify_password(settings.staff_password, stored):
+            # the setting stays the first admin's password, as it was before accounts
+            rows.set_password_hash(info.id, hash_password(settings.staff_password), url=url)
+        return info
     try:
         return add_account(settings.staff_email, "Admin", "admin", password, url=url)
     except StaffExists:  # another process created it at the same moment

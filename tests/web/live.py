@@ -85,13 +85,9 @@ class Socket:
         self, url: str, namespace: str, headers: dict[str, str], **kwargs: Any
     ) -> None:
         self.namespace = namespace
+        kwargs.setdefault("wait_timeout", 20)
         await self.client.connect(
-            url,
-            namespaces=[namespace],
-            transports=["polling"],
-            headers=headers,
-            wait_timeout=20,
-            **kwargs,
+            url, namespaces=[namespace], transports=["polling"], headers=headers, **kwargs
         )
 
     async def emit(self, event: str, data: Any) -> None:

@@ -283,3 +283,36 @@ def tickets_and_csat(
             (language, score) for language, score in conn.execute(select(Csat.language, Csat.score))
         ]
     return tickets, csat
+
+
+def handoff_rows(url: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """Every ticket (queue times, reason, who resolved it) and every CSAT score with its
+    agent (``None``: bot only), or ``None`` without an initialised shop database."""
+    from kefu.shop.models import Staff
+
+    if not url or not is_initialised(url):
+        return None
+    with get_engine(url).connect() as conn:
+        names = dict(conn.execute(select(Staff.id, Staff.name)).all())
+        tickets = [
+            dict(row._mapping)
+            for row in conn.execute(
+                select(
+                    Ticket.conversation_id,
+                    Ticket.status,
+                    Ticket.escalation_reason,
+                    Ticket.created_at,
+                    Ticket.waiting_since,
+                    Ticket.first_reply_at,
+                    Ticket.resolved_at,
+                    Ticket.resolved_by,
+                )
+            )
+        ]
+        scores = [
+            {"score": score, "agent": names.get(agent_id) if agent_id else None}
+            for score, agent_id in conn.execute(select(Csat.score, Csat.agent_id))
+        ]
+    for t in tickets:
+        t["resolved_by"] = names.get(t["resolved_by"]) if t["resolved_by"] else None
+    return tickets, scores

@@ -238,6 +238,19 @@ def resolve(
 
 
 @guarded
+def reopen(ticket_id: int, status: str, *, url: str | None = None) -> dict[str, Any] | None:
+    """Undo a resolve that could not reach the bot (back to ``status``, still unresolved)."""
+    if status == "resolved":
+        raise ValueError("reopen into an unresolved state")
+    return _change(
+        ticket_id,
+        [Ticket.status == "resolved"],
+        {"status": status, "resolved_at": None, "resolved_by": None},
+        url,
+    )
+
+
+@guarded
 def customer_wrote(conversation_id: str, *, url: str | None = None) -> dict[str, Any] | None:
     """Count a customer message on the conversation's unresolved ticket (wakes a snoozed one)."""
     with session_scope(url) as s:

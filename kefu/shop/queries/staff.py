@@ -134,3 +134,15 @@ def set_on_duty(staff_id: int, on_duty: bool, *, url: str | None = None) -> Staf
             .execution_options(synchronize_session=False)
         )
     return get_staff(staff_id, url=url)
+
+
+@guarded
+def set_password_hash(staff_id: int, password_hash: str, *, url: str | None = None) -> None:
+    """Replace an account's password hash (its sessions stay valid)."""
+    with session_scope(url) as s:
+        s.execute(
+            update(Staff)
+            .where(Staff.id == staff_id)
+            .values(password_hash=password_hash)
+            .execution_options(synchronize_session=False)
+        )

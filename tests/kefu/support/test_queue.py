@@ -79,6 +79,9 @@ def test_claim_is_won_once_and_transfer_needs_the_owner(support_db):
     resolved = queue.resolve(ticket, b, url=support_db)
     assert resolved["status"] == "resolved" and resolved["resolved_by"] == b
     assert queue.resolve(ticket, b, url=support_db) is None  # once
+    reopened = queue.reopen(ticket, "open", url=support_db)  # the bot could not take it back
+    assert (reopened["status"], reopened["resolved_by"]) == ("open", None)
+    assert queue.resolve(ticket, b, url=support_db)["status"] == "resolved"
     assert service.current("conv", url=support_db) is None
     # a later hand-off of the same conversation opens a new ticket
     assert service.hand_off("conv", None, "zh", "", [], url=support_db).ticket_id != ticket

@@ -72,6 +72,10 @@ def test_the_staff_password_setting_creates_the_first_admin_once(support_db, mon
     assert (admin.email, admin.role) == ("admin@localhost", "admin")
     assert ensure_first_admin(url=support_db).id == admin.id
     assert authenticate("admin@localhost", "first-admin-pass", url=support_db) is not None
+    monkeypatch.setenv("KEFU_STAFF_PASSWORD", "changed-admin-pass")  # the setting wins
+    assert ensure_first_admin(url=support_db).id == admin.id
+    assert authenticate("admin@localhost", "first-admin-pass", url=support_db) is None
+    assert authenticate("admin@localhost", "changed-admin-pass", url=support_db) is not None
 
 
 def test_opening_hours_in_their_time_zone():

@@ -1,0 +1,332 @@
+"""Live hand-off benchmark: 50 handed-off conversations, 5 agents, everything on loopback.
+
+The real action server, Rasa server (HTTP API on) and site run as child processes over a
+fresh demo shop and SQLite tracker store. 50 customers ask for a human at once (their
+widgets connected to ``/widget``); 5 agents (socket clients on ``/agent``) are signed in.
+Measured:
+
+- ``new_handoff_to_console``: from the start of the customer's accepting message to the
+  ``ticket`` event at every agent's socket (this includes the bot's turn), and the same
+  event relative to the moment the customer got the bot's answer;
+- ``agent_to_customer``: from the agent's ``POST .../messages`` to the ``message`` event at
+  the customer's socket (append to the tracker through Rasa's HTTP API, push);
+- ``customer_to_agent``: from the customer's ``POST /chat/message`` to the ``message``
+  event at the watching agent's socket (Rasa stores the message of the paused chat, the
+  site reads what the bot understood, push);
+- lost and duplicated messages, counted against the tracker store (agent replies as bot
+  events with ``metadata.agent``, customer messages as user events) and at the sockets.
+
+The sockets use long-polling: python-engineio's websocket client needs aiohttp 3.10,
+newer than Rasa 3.6 allows (browsers use websockets). Prints JSON;
+``python -m benchmarks.handoff [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+CUSTOMERS = 50
+AGENTS = 5
+ROUNDS = 3
+PASSWORD = "bench-agent-pass"
+START_TIMEOUT = 300
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 1)
+
+
+def _summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "n": len(values),
+        "p50_ms": _pct(values, 50),
+        "p99_ms": _pct(values, 99),
+        "mean_ms": round(statistics.fmean(values), 1) if values else None,
+    }
+
+
+class Client:
+    """A socket.io client that timestamps every event it receives."""
+
+    def __init__(self) -> None:
+        import socketio
+
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: list[tuple[float, str, Any]] = []
+
+        @self.sio.on("*", namespace="*")
+        async def _any(event: str, _namespace: str, data: Any = None) -> None:
+            self.events.append((time.perf_counter(), event, data))
+
+    async def connect(self, url: str, namespace: str, cookies: dict[str, str]) -> None:
+        header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        await self.sio.connect(
+            url,
+            namespaces=[namespace],
+            transports=["polling"],
+            headers={"Cookie": header},
+            wait_timeout=60,
+        )
+        self.namespace = namespace
+
+    async def wait(self, event: str, match: Any, timeout: float = 60) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            for at, name, data in self.events:
+                if name == event and match(data):
+                    return at
+            await asyncio.sleep(0.005)
+        raise TimeoutError(f"no {event} event in {timeout}s")
+
+
+def _post(session: Any, url: str, body: dict[str, Any]) -> Any:
+    r = session.post(url, json=body, timeout=120)
+    r.raise_for_status()
+    return r.json()
+
+
+async def _scenario(site: str, rasa_url: str, token: str, rounds: int) -> dict[str, Any]:
+    import requests
+
+    from kefu.support.staff import add_account
+
+    agents = []
+    for i in range(AGENTS):
+        add_account(f"agent{i}@bench.local", f"Agent {i}", "agent", PASSWORD)
+        s = requests.Session()
+        r = s.post(
+            f"{site}/staff/login",
+            data={"email": f"agent{i}@bench.local", "password": PASSWORD},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert r.status_code == 303, r.text
+        client = Client()
+        await client.connect(site, "/agent", s.cookies.get_dict())
+        agents.append((s, client))
+    customers = []
+    for i in range(CUSTOMERS):
+        s = requests.Session()
+        s.get(f"{site}/lang/{'en' if i % 2 else 'zh'}", timeout=30)
+        s.get(f"{site}/", timeout=30)
+        client = Client()
+        await client.connect(site, "/widget", s.cookies.get_dict())
+        customers.append((s, client))
+
+    async def ask(i: int) -> dict[str, Any]:
+        s, _ = customers[i]
+        await asyncio.to_thread(_post, s, f"{site}/chat/message", {"message": "转人工"})
+        start = time.perf_counter()
+        answer = await asyncio.to_thread(_post, s, f"{site}/chat/message", {"message": "/affirm"})
+        return {"start": start, "answered": time.perf_counter(), "handoff": answer["handoff"]}
+
+    asked = await asyncio.gather(*(ask(i) for i in range(CUSTOMERS)))
+    to_console, after_answer = [], []
+    for a in asked:
+        ticket_id = a["handoff"]["ticket_id"]
+        for _, client in agents:
+            at = await client.wait("ticket", lambda t, tid=ticket_id: t["ticket_id"] == tid)
+            to_console.append((at - a["start"]) * 1000)
+            after_answer.append((at - a["answered"]) * 1000)
+    # each agent claims and watches 10 conversations
+    owner: dict[int, int] = {}
+    for i, a in enumerate(asked):
+        ticket_id = a["handoff"]["ticket_id"]
+        k = i % AGENTS
+        s, client = agents[k]
+        await asyncio.to_thread(_post, s, f"{site}/agent/api/conversations/{ticket_id}/claim", {})
+        await client.sio.emit("watch", {"ticket_id": ticket_id}, namespace="/agent")
+        owner[i] = k
+    await asyncio.sleep(1.0)
+
+    agent_lat: list[float] = []
+    customer_lat: list[float] = []
+
+    async def agent_says(i: int, r: int) -> None:
+        s, _ = agents[owner[i]]
+        ticket_id = asked[i]["handoff"]["ticket_id"]
+        text = f"agent-{i}-{r}"
+        start = time.perf_counter()
+        await asyncio.to_thread(
+            _post, s, f"{site}/agent/api/conversations/{ticket_id}/messages", {"text": text}
+        )
+        at = await customers[i][1].wait("message", lambda m: m.get("text") == text)
+        agent_lat.append((at - start) * 1000)
+
+    async def customer_says(i: int, r: int) -> None:
+        s, _ = customers[i]
+        text = f"customer-{i}-{r}"
+        start = time.perf_counter()
+        await asyncio.to_thread(_post, s, f"{site}/chat/message", {"message": text})
+        client = agents[owner[i]][1]
+        at = await client.wait("message", lambda m: m.get("text") == text)
+        customer_lat.append((at - start) * 1000)
+
+    wall = time.perf_counter()
+    for round_no in range(rounds):
+        await asyncio.gather(*(agent_says(i, round_no) for i in range(CUSTOMERS)))
+        await asyncio.gather(*(customer_says(i, round_no) for i in range(CUSTOMERS)))
+    wall = time.perf_counter() - wall
+
+    # count against the tracker store
+    lost = duplicated = socket_dupes = 0
+    for i, (_s, client) in enumerate(customers):
+        conv = asked[i]["handoff"]  # the ticket's conversation is the session's
+        ticket = await asyncio.to_thread(
+            lambda tid=conv["ticket_id"], k=owner[i]: agents[k][0]
+            .get(f"{site}/agent/api/conversations/{tid}", timeout=60)
+            .json()
+        )
+        url = (
+            f"{rasa_url}/conversations/{ticket['conversation_id']}/tracker"
+            f"?include_events=ALL&token={token}"
+        )
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            events = json.loads(resp.read())["events"]
+        texts = [e.get("text") for e in events if e.get("event") in ("user", "bot")]
+        for round_no in range(rounds):
+            for text in (f"agent-{i}-{round_no}", f"customer-{i}-{round_no}"):
+                n = texts.count(text)
+                lost += n == 0
+                duplicated += max(0, n - 1)
+        ids = [d["id"] for _, e, d in client.events if e == "message"]
+        socket_dupes += len(ids) - len(set(ids))
+    await asyncio.gather(*(client.sio.disconnect() for _, client in customers + agents))
+    return {
+        "new_handoff_to_console": {
+            "from_accepting_message": _summary(to_console),
+            "relative_to_customer_answer": _summary(after_answer),
+        },
+        "agent_to_customer": _summary(agent_lat),
+        "customer_to_agent": _summary(customer_lat),
+        "messages": {
+            "sent": CUSTOMERS * rounds * 2,
+            "lost_in_tracker": lost,
+            "duplicated_in_tracker": duplicated,
+            "duplicated_at_widget_sockets": socket_dupes,
+            "wall_s": round(wall, 1),
+        },
+    }
+
+
+def run(rounds: int = ROUNDS) -> dict[str, Any]:
+    """Start the servers, play the scenario, stop everything; the figures as a dict."""
+    work = Path(tempfile.mkdtemp(prefix="kefu-bench-handoff-"))
+    saved = dict(os.environ)
+    token = secrets.token_urlsafe(24)
+    load_start = round(os.getloadavg()[0], 2)
+    try:
+        var = work / "var"
+        os.environ.update(
+            {
+                "KEFU_VAR_DIR": str(var),
+                "KEFU_DATABASE_URL": f"sqlite:///{var / 'shop.db'}",
+                "KEFU_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
+                "KEFU_TOKEN_SECRET": secrets.token_hex(16),
+                "KEFU_STAFF_PASSWORD": secrets.token_urlsafe(12),
+                "KEFU_RASA_TOKEN": token,
+                "RASA_TELEMETRY_ENABLED": "false",
+            }
+        )
+        for name in ("KEFU_REDIS_URL", "KEFU_SUPPORT_HOURS"):
+            os.environ.pop(name, None)
+        from kefu.bot import rasa_env, server_command, train_bot
+        from kefu.commands.processes import Service, Supervisor, free_port
+        from kefu.commands.run import actions_service, api_args
+        from kefu.settings import ROOT
+        from kefu.shop.demo import build_demo
+
+        build_demo(os.environ["KEFU_DATABASE_URL"], progress=False)
+        cache = Path(saved.get("KEFU_VAR_DIR") or ROOT / "var") / "bench" / "handoff-bot"
+        model = train_bot(out_dir=cache)  # trained once, reused while the bot is unchanged
+        env = dict(os.environ)
+        supervisor = Supervisor()
+        try:
+            actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
+            actions = supervisor.start(actions_service(actions_port, var / "actions.log", env))
+            if not supervisor.wait_ready(actions, START_TIMEOUT):
+                raise RuntimeError(actions.log_tail())
+            renv = {**env, **rasa_env(f"http://127.0.0.1:{actions_port}/webhook", base=env)}
+            rasa = supervisor.start(
+                Service(
+                    "rasa",
+                    [*server_command(model, rasa_port), *api_args(token)],
+                    f"http://127.0.0.1:{rasa_port}/status?token={token}",
+                    var / "rasa.log",
+                    renv,
+                )
+            )
+            if not supervisor.wait_ready(rasa, START_TIMEOUT):
+                raise RuntimeError(rasa.log_tail())
+            rasa_url = f"http://127.0.0.1:{rasa_port}"
+            site = supervisor.start(
+                Service(
+                    "site",
+                    [sys.executable, "-m", "web", "--port", str(site_port)],
+                    f"http://127.0.0.1:{site_port}/healthz",
+                    var / "web.log",
+                    {**env, "KEFU_RASA_URL": rasa_url},
+                )
+            )
+            if not supervisor.wait_ready(site, START_TIMEOUT):
+                raise RuntimeError(site.log_tail())
+            figures = asyncio.run(
+                _scenario(f"http://127.0.0.1:{site_port}", rasa_url, token, rounds)
+            )
+        finally:
+            supervisor.stop_all()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "benchmark": "handoff",
+        "customers": CUSTOMERS,
+        "agents": AGENTS,
+        "rounds": rounds,
+        "transport": "long-polling (python client); site, Rasa, actions on loopback",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_1m": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
+        },
+        **figures,
+        "targets": {
+            "p99_under_100ms": {
+                "agent_to_customer": (figures["agent_to_customer"]["p99_ms"] or 1e9) < 100,
+                "customer_to_agent": (figures["customer_to_agent"]["p99_ms"] or 1e9) < 100,
+            },
+            "nothing_lost_or_duplicated": not (
+                figures["messages"]["lost_in_tracker"]
+                or figures["messages"]["duplicated_in_tracker"]
+                or figures["messages"]["duplicated_at_widget_sockets"]
+            ),
+        },
+    }
+
+
+def main() -> None:
+    """Print the benchmark's JSON."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.handoff", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="messages each way per chat")
+    args = parser.parse_args()
+    print(json.dumps(run(args.rounds), indent=2))
+
+
+if __name__ == "__main__":
+    main()

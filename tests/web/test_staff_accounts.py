@@ -1,0 +1,140 @@
+"""Staff accounts on the real site: sign-in, throttling, disabling, CSRF, who may use the API."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+
+from kefu.cli import main
+from kefu.shop.queries import demo_accounts
+from tests.support.site import DEMO_PASSWORD, STAFF_PASSWORD, start_site
+from tests.web.live import ADMIN, staff
+
+
+@pytest.fixture
+def site_db(site_env, monkeypatch) -> str:
+    """This process works on the site's database (the ``kefu staff`` commands)."""
+    for key in ("KEFU_DATABASE_URL", "KEFU_VAR_DIR", "KEFU_TOKEN_SECRET"):
+        monkeypatch.setenv(key, site_env[key])
+    monkeypatch.delenv("KEFU_STAFF_PASSWORD", raising=False)
+    return site_env["KEFU_DATABASE_URL"]
+
+
+def _add(email: str, role: str, monkeypatch, password: str = "agent-pass-1") -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["staff", "add", email, "--name", email.split("@")[0], "--role", role]) in (0, 1)
+
+
+def test_the_first_admin_signs_in_with_email_and_password(offline_site):
+    s = staff(offline_site.url)
+    me = s.get(f"{offline_site.url}/agent/api/me", timeout=10)
+    assert me.status_code == 200 and me.json()["email"] == ADMIN and me.json()["role"] == "admin"
+    assert me.headers["Cache-Control"] == "no-store"
+    page = requests.get(f"{offline_site.url}/staff/login", timeout=10)
+    assert page.headers["Cache-Control"] == "no-store" and 'name="email"' in page.text
+
+
+def test_a_sign_in_gets_a_new_session(offline_site):
+    browser = requests.Session()
+    browser.get(offline_site.url + "/", timeout=10)
+    before = browser.cookies.get("kefu_session")
+    browser.post(
+        f"{offline_site.url}/staff/login",
+        data={"email": ADMIN, "password": STAFF_PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    after = browser.cookies.get("kefu_session")
+    assert after != before
+    # the cookie from before the sign-in is not a staff session
+    stale = requests.Session()
+    stale.cookies.set("kefu_session", before)
+    assert stale.get(f"{offline_site.url}/agent/api/me", timeout=10).status_code == 401
+
+
+def test_a_disabled_account_is_signed_out_everywhere_and_refused(
+    offline_site, site_db, monkeypatch
+):
+    _add("dora@example.org", "agent", monkeypatch)
+    url = offline_site.url
+    one, two = (
+        staff(url, "dora@example.org", "agent-pass-1"),
+        staff(url, "dora@example.org", "agent-pass-1"),
+    )
+    assert one.get(f"{url}/agent/api/me", timeout=10).status_code == 200
+    # agents use the console but do not manage staff or canned replies
+    assert one.get(f"{url}/agent/api/staff", timeout=10).status_code == 403
+    r = one.post(
+        f"{url}/agent/api/canned", json={"shortcut": "x", "text_zh": "好", "text_en": "ok"}
+    )
+    assert r.status_code == 403
+    assert main(["staff", "disable", "dora@example.org"]) == 0
+    for session in (one, two):
+        assert session.get(f"{url}/agent/api/me", timeout=10).status_code == 401
+        r = session.get(f"{url}/analytics", allow_redirects=False, timeout=10)
+        assert r.status_code == 303
+    again = requests.post(
+        f"{url}/staff/login",
+        data={"email": "dora@example.org", "password": "agent-pass-1"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert again.status_code == 401
+
+
+def test_wrong_passwords_are_throttled_per_account(site_env, site_db, monkeypatch, tmp_path):
+    _add("eve@example.org", "agent", monkeypatch, "right-pass-1")
+    site = start_site(site_env, tmp_path / "throttle.log", KEFU_RASA_URL="http://127.0.0.1:9")
+    try:
+
+        def attempt(password: str) -> int:
+            return requests.post(
+                f"{site.url}/staff/login",
+                data={"email": "eve@example.org", "password": password},
+                allow_redirects=False,
+                timeout=30,
+            ).status_code
+
+        codes = [attempt(f"guess-{i}") for i in range(6)]
+        assert codes == [401] * 5 + [429]
+        assert attempt("right-pass-1") == 429  # blocked for a while, even with the password
+    finally:
+        site.stop()
+
+
+def test_cross_site_and_non_json_posts_are_refused(offline_site):
+    url = offline_site.url
+    s = staff(url)
+    evil = s.post(
+        f"{url}/agent/api/duty", json={"on_duty": True}, headers={"Origin": "https://evil.example"}
+    )
+    assert evil.status_code == 403
+    form = s.post(f"{url}/agent/api/duty", data={"on_duty": "true"}, timeout=10)
+    assert form.status_code == 415
+    login = requests.post(
+        f"{url}/staff/login",
+        data={"email": ADMIN, "password": STAFF_PASSWORD},
+        headers={"Origin": "https://evil.example"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert login.status_code == 403
+    assert s.get(f"{url}/agent/api/me", timeout=10).json()["on_duty"] is False
+
+
+def test_the_console_api_refuses_anonymous_visitors_and_customers(offline_site, site_env):
+    url = offline_site.url
+    for path in ("/me", "/conversations?view=pending", "/overview", "/canned", "/staff"):
+        assert requests.get(f"{url}/agent/api{path}", timeout=10).status_code == 401
+    account = demo_accounts(1, url=site_env["KEFU_DATABASE_URL"])[0]
+    buyer = requests.Session()
+    buyer.post(f"{url}/login", data={"email": account.email, "password": DEMO_PASSWORD}, timeout=10)
+    assert buyer.get(f"{url}/agent/api/me", timeout=10).status_code == 403
+    r = buyer.post(f"{url}/agent/api/conversations/1/resolve", json={}, timeout=10)
+    assert r.status_code == 403
+    anon = requests.post(
+        f"{url}/agent/api/conversations/1/messages", json={"text": "hi"}, timeout=10
+    )
+    assert anon.status_code == 401
