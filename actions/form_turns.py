@@ -24,9 +24,11 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language, latest_intent, latest_text
+from actions.form_questions import order_buttons
 from actions.form_values import forgot_order_id, says
-from actions.forms import NOTE_SLOT, order_buttons
+from actions.forms import NOTE_SLOT
 from actions.services import faq, identity
+from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def help_find_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     return []
 
 
+@shop_action
 class ActionFormRestate(Action):
     """The request again, or an answer that is not the one asked for: say where we are."""
 
@@ -113,6 +116,7 @@ def _latest_value(tracker: Tracker) -> str | None:
     return None
 
 
+@shop_action
 class ActionFormDeny(Action):
     """ "No" while the form waits: a correction ("sorry, wrong number", "不对") forgets the
     latest value; anything else ("算了", "never mind", "不退了") leaves the form."""
@@ -141,6 +145,7 @@ class ActionFormDeny(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset()]
 
 
+@shop_action
 class ActionFormLeft(Action):
     """Confirm that the form was stopped (the next rule step handles the new request)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import logging
 import multiprocessing
 import os
@@ -335,13 +336,13 @@ def analyse_texts(
             aggregates.add_bad(bad)
             bad_writer.writerow((bad.line, bad.reason, "yes" if bad.skipped else "no"))
 
-        stream = _chunks(_chain(head, items), options.chunk_size, on_bad, options.limit)
+        stream = _chunks(itertools.chain(head, items), options.chunk_size, on_bad, options.limit)
         first = next(stream, None)
         # English keyword weights: document frequencies of the first texts (Chinese words
         # use jieba's IDF table).
         _MODELS["keywords"].fit([r.text for r in (first or [])[:IDF_SAMPLE]])
         _MODELS["tokens"].clear()
-        stream = _chain([first] if first else [], stream)
+        stream = itertools.chain([first] if first else [], stream)
         for chunk, results in _map_chunks(stream, workers):
             rows = []
             for record, (lang, label, conf, intent, iconf, keywords) in zip(
@@ -396,8 +397,3 @@ def _redacted(record: Record, keywords: list[str]) -> tuple[Record, list[str]]:
     customer = redact(record.customer) if record.customer else record.customer
     shown = [k for k in keywords if redact(k) == k]
     return record._replace(text=redact(record.text), customer=customer), shown
-
-
-def _chain(head: list, rest: Iterator) -> Iterator:
-    yield from head
-    yield from rest

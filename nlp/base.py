@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from sklearn.exceptions import NotFittedError
 
 from nlp.features import TextVectorizer, check_texts
@@ -152,3 +153,19 @@ def load_classifier(
         raise ModelFormatError(f"inconsistent {cls.__name__} classes in {directory}")
     model.classes_ = classes
     return model, meta, arrays
+
+
+def fit_temperature(jll: np.ndarray, target: np.ndarray) -> float:
+    """Temperature minimising the log-loss of ``softmax(t * jll)`` against ``target`` (the
+    out-of-fold scores of a classifier); 1.0 when there are none."""
+    if not len(target):
+        return 1.0
+
+    def loss(log_t: float) -> float:
+        z = np.exp(log_t) * jll
+        z = z - z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(z).sum(axis=1))
+        return float(np.mean(log_norm - z[np.arange(len(target)), target]))
+
+    result = minimize_scalar(loss, bounds=(np.log(1e-2), np.log(1e4)), method="bounded")
+    return float(np.exp(result.x))

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
 from sklearn.feature_selection import chi2
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
@@ -37,6 +36,7 @@ from sklearn.naive_bayes import MultinomialNB
 from nlp.base import (
     check_fit_input,
     check_fitted,
+    fit_temperature,
     load_classifier,
     make_vectorizer,
     save_classifier,
@@ -200,7 +200,7 @@ class NaiveBayesIntentClassifier:
         classes, y = np.unique(labels, return_inverse=True)
         selected, flp, prior = self._fit_nb(X, y, len(classes))
         oof_jll, oof_target = self._out_of_fold(X, y, len(classes))
-        self.temperature_ = self._fit_temperature(oof_jll, oof_target)
+        self.temperature_ = fit_temperature(oof_jll, oof_target)
         if self.open_set:
             classes, flp, prior = self._fit_open(classes, flp, prior, oof_jll, oof_target)
         self.vectorizer_ = vectorizer
@@ -279,21 +279,6 @@ class NaiveBayesIntentClassifier:
             scores.append(jll[seen])
             targets.append(y[test_idx][seen])
         return np.vstack(scores), np.concatenate(targets)
-
-    @staticmethod
-    def _fit_temperature(jll: np.ndarray, target: np.ndarray) -> float:
-        """Temperature minimising the out-of-fold log-loss (1.0 when there is none)."""
-        if not len(target):
-            return 1.0
-
-        def loss(log_t: float) -> float:
-            z = np.exp(log_t) * jll
-            z = z - z.max(axis=1, keepdims=True)
-            log_norm = np.log(np.exp(z).sum(axis=1))
-            return float(np.mean(log_norm - z[np.arange(len(target)), target]))
-
-        result = minimize_scalar(loss, bounds=(np.log(1e-2), np.log(1e4)), method="bounded")
-        return float(np.exp(result.x))
 
     def _fit_open(self, classes, flp, prior, oof_jll, oof_target):
         """Learn ``open_thresholds_``; add the open class when training lacked it."""

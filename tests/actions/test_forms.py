@@ -6,7 +6,8 @@ import asyncio
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import ActionAskOrderId, ActionAskReturnItem, ValidateOrderForm
+from actions.form_questions import ActionAskOrderId, ActionAskReturnItem
+from actions.forms import ValidateOrderForm
 from tests.actions.conftest import make_tracker, responses, run
 
 

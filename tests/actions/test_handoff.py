@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from actions.support import ActionAskCsatAfterAgent, ActionHandleAffirm, escalation_reason
+from actions.satisfaction import ActionAskCsatAfterAgent
+from actions.support import ActionHandleAffirm, escalation_reason
 from kefu.shop.queries import queue
 from tests.actions.conftest import (
     assert_one_language,

@@ -112,6 +112,11 @@ def _count_queries(url: str):
 
 def test_a_return_form_turn_reads_identity_and_order_once(shop_env, shop_cases, domain, token_for):
     case = shop_cases["delivered_multi"]
+    from kefu.shop import queries as shop
+
+    order = shop.get_order(case.order_id, customer_id=case.customer_id)
+    assert order is not None
+    chosen = f"line:{order.lines[-1].id}"  # the value its button sends
     tracker = make_tracker(
         "2",
         intent="inform",
@@ -119,13 +124,13 @@ def test_a_return_form_turn_reads_identity_and_order_once(shop_env, shop_cases, 
             "order_id": case.order_id,
             "order_goal": "return",
             "requested_slot": "return_item",
-            "return_item": "2",
+            "return_item": chosen,
         },
         metadata={"customer_token": token_for(case.customer_id)},
         active_loop="order_form",
     )
     # Rasa extracted the answer: the form's validation gets it as a slot set this turn
-    tracker.events.append({"event": "slot", "name": "return_item", "value": "2"})
+    tracker.events.append({"event": "slot", "name": "return_item", "value": chosen})
     action = ValidateOrderForm()
     counter, stop = _count_queries(shop_env["KEFU_DATABASE_URL"])
     try:
@@ -204,7 +209,9 @@ def test_the_event_loop_answers_while_a_query_waits(pg_shop, tmp_path, bot_env):
 
             def call_action() -> None:
                 try:
-                    answer["reply"] = http_json(f"{server.url}/webhook", call, timeout=60)
+                    answer["reply"] = http_json(
+                        f"{server.url}/webhook?token={env['KEFU_ACTION_TOKEN']}", call, timeout=60
+                    )
                 except Exception as exc:  # noqa: BLE001 - reported below
                     answer["error"] = exc
 

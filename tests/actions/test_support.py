@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import select
 
+from actions.satisfaction import ActionStoreCsat, ActionWrapUp, parse_score
 from actions.services import faq
 from actions.support import (
     ActionAnswerFaq,
@@ -15,9 +16,6 @@ from actions.support import (
     ActionHandleFallback,
     ActionHandleInform,
     ActionOfferHandoff,
-    ActionStoreCsat,
-    ActionWrapUp,
-    parse_score,
 )
 from tests.actions.conftest import (
     assert_one_language,
