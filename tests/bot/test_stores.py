@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from kefu.bot import rasa_env
+from kefu.lockstore import AtomicRedisLockStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = str(ROOT / "bot" / "endpoints.yml")
@@ -82,14 +83,16 @@ def test_lock_store_is_redis_when_configured(monkeypatch, tmp_path):
     monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("KEFU_REDIS_URL", REDIS_URL)
     store = LockStore.create(_endpoint("lock_store", rasa_env(), monkeypatch))
-    assert isinstance(store, RedisLockStore)
+    # kefu's own Redis store: Rasa's RedisLockStore issues tickets non-atomically (rasa#9213)
+    assert isinstance(store, AtomicRedisLockStore)
     conversation = f"lock-{uuid.uuid4().hex[:8]}"
     ticket = store.issue_ticket(conversation, lock_lifetime=30)
     client = redis.Redis.from_url(REDIS_URL)
     keys = [k.decode() for k in client.keys(f"kefu*{conversation}*")]
     assert keys, "the lock was not written to Redis"
     store.finish_serving(conversation, ticket)
-    assert store.get_or_create_lock(conversation).is_locked(ticket) is False
+    following = store.issue_ticket(conversation, lock_lifetime=30)
+    assert store.get_or_create_lock(conversation).is_locked(following) is False  # served at once
     store.delete_lock(conversation)
     assert not client.keys(f"kefu*{conversation}*")
 
