@@ -45,6 +45,37 @@ def _unresolved(s: Any, conversation_id: str) -> Ticket | None:
     ).first()
 
 
+def _open_in(
+    s: Session,
+    conversation_id: str,
+    customer_id: str | None,
+    language: str,
+    reason: str,
+    payload: str,
+    escalation_reason: str,
+) -> tuple[int, bool]:
+    """:func:`open_ticket` inside the session ``s``."""
+    existing = _unresolved(s, conversation_id)
+    if existing is not None:
+        return int(existing.id), False
+    at = now()
+    ticket = Ticket(
+        conversation_id=conversation_id[:255],
+        customer_id=customer_id,
+        language=_language(language),
+        reason=(reason or "")[:200],
+        transcript=payload,
+        status="pending",
+        created_at=at,
+        waiting_since=at,
+        escalation_reason=escalation_reason,
+        unread_for_agent=0,
+    )
+    s.add(ticket)
+    s.flush()
+    return int(ticket.id), True
+
+
 @invalidates
 @guarded
 def open_ticket(
@@ -72,30 +103,16 @@ def open_ticket(
     for _attempt in range(2):
         try:
             with session_scope(url) as s:
-                existing = _unresolved(s, conversation_id)
-                if existing is not None:
-                    return int(existing.id), False
-                at = now()
-                ticket = Ticket(
-                    conversation_id=conversation_id[:255],
-                    customer_id=customer_id,
-                    language=_language(language),
-                    reason=(reason or "")[:200],
-                    transcript=payload,
-                    status="pending",
-                    created_at=at,
-                    waiting_since=at,
-                    escalation_reason=escalation_reason,
-                    unread_for_agent=0,
+                return _open_in(
+                    s, conversation_id, customer_id, language, reason, payload, escalation_reason
                 )
-                s.add(ticket)
-                s.flush()
-                return int(ticket.id), True
         except IntegrityError:
             continue  # another process opened it at the same moment: read theirs
     raise RuntimeError("could not open a ticket")  # pragma: no cover - index race twice
 
 
+@invalidates
+@guarded
 def create_ticket(
     conversation_id: str,
     customer_id: str | None,
@@ -108,12 +125,21 @@ def create_ticket(
 ) -> int:
     """The id of the conversation's unresolved ticket (see :func:`open_ticket`).
 
-    Idempotent without ``key``: a repeat (a retry, or the customer asking twice) finds the
-    same unresolved ticket; ``key`` is accepted like the other side effects' for one
-    calling convention.
+    A repeat (a retry, or the customer asking twice) finds the same unresolved ticket;
+    with ``key`` the request is also recorded like the other side effects.
     """
-    del key  # one unresolved ticket per conversation already makes a repeat a no-op
-    return open_ticket(conversation_id, customer_id, language, reason, transcript, url=url)[0]
+    if key is None:
+        return open_ticket(conversation_id, customer_id, language, reason, transcript, url=url)[0]
+    payload = json.dumps(transcript, ensure_ascii=False)
+    while len(payload) > MAX_TRANSCRIPT_CHARS and transcript:
+        transcript = transcript[1:]
+        payload = json.dumps(transcript, ensure_ascii=False)
+
+    def effect(s: Session) -> dict[str, Any]:
+        ticket_id, _ = _open_in(s, conversation_id, customer_id, language, reason, payload, "asked")
+        return {"id": ticket_id}
+
+    return int(once(key, effect, url=url).outcome["id"])
 
 
 @invalidates

@@ -81,33 +81,11 @@ def _people(shop):
 
 
 def _ticket_notes(shop, ticket_id, text):
-    """The agent console's notes table (revision 0002) when present, else a stand-in."""
-    engine = sa.create_engine(shop)
-    meta = sa.MetaData()
-    if sa.inspect(engine).has_table("ticket_notes"):
-        table = sa.Table("ticket_notes", meta, autoload_with=engine)
-    else:
-        table = sa.Table(
-            "ticket_notes",
-            meta,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column("ticket_id", sa.Integer, nullable=False),
-            sa.Column("body", sa.Text, nullable=False),
-        )
-        table.create(engine)
-    text_col = next(
-        c for c in table.c if isinstance(c.type, sa.Text | sa.String) and c.name != "id"
-    )
-    required = {
-        c.name: (datetime.now() if isinstance(c.type, sa.DateTime) else "x")
-        for c in table.c
-        if not c.nullable and not c.primary_key and c.name not in ("ticket_id", text_col.name)
-    }
-    with engine.begin() as conn:
-        conn.execute(
-            table.insert().values(ticket_id=ticket_id, **{text_col.name: text}, **required)
-        )
-    engine.dispose()
+    """A private note by an agent on the ticket (the agent console's notes, revision 0002)."""
+    from kefu.shop.queries import staff, support
+
+    agent = staff.add_staff(f"agent-{ticket_id}@example.com", "Agent", "agent", "x", url=shop)
+    support.add_note(ticket_id, agent.id, text, url=shop)
 
 
 def _search(url, needles):
