@@ -11,6 +11,7 @@ from kefu.cli import main
 from kefu.shop.queries import demo_accounts
 from tests.support.site import DEMO_PASSWORD, STAFF_PASSWORD, start_site
 from tests.web.live import ADMIN, staff
+from tests.web.live import browser as new_browser
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_the_first_admin_signs_in_with_email_and_password(offline_site):
 
 
 def test_a_sign_in_gets_a_new_session(offline_site):
-    browser = requests.Session()
+    browser = new_browser()
     browser.get(offline_site.url + "/", timeout=10)
     before = browser.cookies.get("kefu_session")
     browser.post(
@@ -49,7 +50,7 @@ def test_a_sign_in_gets_a_new_session(offline_site):
     after = browser.cookies.get("kefu_session")
     assert after != before
     # the cookie from before the sign-in is not a staff session
-    stale = requests.Session()
+    stale = new_browser()
     stale.cookies.set("kefu_session", before)
     assert stale.get(f"{offline_site.url}/agent/api/me", timeout=10).status_code == 401
 
@@ -75,7 +76,7 @@ def test_a_disabled_account_is_signed_out_everywhere_and_refused(
         assert session.get(f"{url}/agent/api/me", timeout=10).status_code == 401
         r = session.get(f"{url}/analytics", allow_redirects=False, timeout=10)
         assert r.status_code == 303
-    again = requests.post(
+    again = new_browser().post(
         f"{url}/staff/login",
         data={"email": "dora@example.org", "password": "agent-pass-1"},
         allow_redirects=False,
@@ -90,12 +91,16 @@ def test_wrong_passwords_are_throttled_per_account(site_env, site_db, monkeypatc
     try:
 
         def attempt(password: str) -> int:
-            return requests.post(
-                f"{site.url}/staff/login",
-                data={"email": "eve@example.org", "password": password},
-                allow_redirects=False,
-                timeout=30,
-            ).status_code
+            return (
+                browser()
+                .post(
+                    f"{site.url}/staff/login",
+                    data={"email": "eve@example.org", "password": password},
+                    allow_redirects=False,
+                    timeout=30,
+                )
+                .status_code
+            )
 
         codes = [attempt(f"guess-{i}") for i in range(6)]
         assert codes == [401] * 5 + [429]
@@ -113,7 +118,7 @@ def test_cross_site_and_non_json_posts_are_refused(offline_site):
     assert evil.status_code == 403
     form = s.post(f"{url}/agent/api/duty", data={"on_duty": "true"}, timeout=10)
     assert form.status_code == 415
-    login = requests.post(
+    login = new_browser().post(
         f"{url}/staff/login",
         data={"email": ADMIN, "password": STAFF_PASSWORD},
         headers={"Origin": "https://evil.example"},
@@ -129,12 +134,12 @@ def test_the_console_api_refuses_anonymous_visitors_and_customers(offline_site, 
     for path in ("/me", "/conversations?view=pending", "/overview", "/canned", "/staff"):
         assert requests.get(f"{url}/agent/api{path}", timeout=10).status_code == 401
     account = demo_accounts(1, url=site_env["KEFU_DATABASE_URL"])[0]
-    buyer = requests.Session()
+    buyer = new_browser()
     buyer.post(f"{url}/login", data={"email": account.email, "password": DEMO_PASSWORD}, timeout=10)
     assert buyer.get(f"{url}/agent/api/me", timeout=10).status_code == 403
     r = buyer.post(f"{url}/agent/api/conversations/1/resolve", json={}, timeout=10)
     assert r.status_code == 403
-    anon = requests.post(
+    anon = new_browser().post(
         f"{url}/agent/api/conversations/1/messages", json={"text": "hi"}, timeout=10
     )
     assert anon.status_code == 401
