@@ -92,7 +92,7 @@ def test_wrong_passwords_are_throttled_per_account(site_env, site_db, monkeypatc
 
         def attempt(password: str) -> int:
             return (
-                browser()
+                new_browser()
                 .post(
                     f"{site.url}/staff/login",
                     data={"email": "eve@example.org", "password": password},
