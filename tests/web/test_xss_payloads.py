@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -100,8 +99,11 @@ def xss_site(site_env, tmp_path_factory):
     """The site over a copy of the test shop whose product texts are the payloads, with a
     texts report and a conversations report made from the payloads."""
     var = tmp_path_factory.mktemp("xss-var")
-    shutil.copy(Path(site_env["KEFU_VAR_DIR"]) / "shop.db", var / "shop.db")
+    # the backup API: the shop runs in WAL mode, recent rows may still be in shop.db-wal
+    source = sqlite3.connect(Path(site_env["KEFU_VAR_DIR"]) / "shop.db")
     db = sqlite3.connect(var / "shop.db")
+    source.backup(db)
+    source.close()
     ids = [row[0] for row in db.execute("SELECT id FROM products ORDER BY id")]
     needed = -(-len(PAYLOADS) // len(PRODUCT_FIELDS))
     assert len(ids) >= needed
