@@ -110,7 +110,9 @@ def test_a_tracker_database_outage_fails_messages_explicitly_and_recovers(pair: 
             assert status == 503 and body["code"] == "unavailable"
 
         async def through_site() -> ChatError:
-            client = RasaClient(pair.b.url, timeout=60)
+            client = RasaClient(
+                pair.b.url, timeout=60, channel_secret=pair.b.env["KEFU_CHANNEL_SECRET"]
+            )
             await client.start()
             try:
                 with pytest.raises(ChatError) as caught:
