@@ -106,9 +106,12 @@ def generate(
     n_showcase = SHOWCASE_LINES * len(showcase_customers(custs))
     counts = rng.multinomial(order_lines - n_showcase, activity / activity.sum())
 
-    orders, lines, returns, refunds = [], [], [], []
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    returns: list[dict[str, Any]] = []
+    refunds: list[dict[str, Any]] = []
+    pending: list[tuple[datetime, int, list[int]]] = []
     affinities: dict[tuple[int, int], float] = {}
-    pending = []
     for c, cust in enumerate(custs):
         k = int(counts[c])
         if not k:
@@ -133,7 +136,7 @@ def generate(
     pending.sort(key=lambda p: (p[0], p[1]))
     line_id = 0
     ref_dt = datetime.combine(ref, time(0))
-    for number, (when, c, items) in enumerate(pending, start=10000001):
+    for number, (when, c, order_items) in enumerate(pending, start=10000001):
         cust = custs[c]
         age = (ref_dt - when).total_seconds() / 86400
         roll = rng.random()
@@ -155,7 +158,7 @@ def generate(
         oid = f"KF{number}"
         total = Decimal("0")
         first_line = None
-        for line_no, it in enumerate(items, start=1):
+        for line_no, it in enumerate(order_items, start=1):
             line_id += 1
             qty = int(rng.choice([1, 1, 1, 1, 2, 3]))
             price = products[it]["price"]
@@ -192,6 +195,7 @@ def generate(
         )
         if status == "returned":
             rid = len(returns) + 1
+            assert delivered is not None  # a returned order was delivered first
             back = delivered + timedelta(days=int(rng.integers(1, 7)))
             returns.append(
                 {
@@ -299,7 +303,13 @@ def build_demo(
     from kefu.shop.db import get_engine, upgrade_db
     from kefu.shop.writer import empty_tables, write_tables
 
-    data = generate(seed=seed, reference_date=reference_date, **sizes)
+    data = generate(
+        seed=seed,
+        reference_date=reference_date,
+        customers=sizes.get("customers", 2000),
+        order_lines=sizes.get("order_lines", 20000),
+        reviews=sizes.get("reviews", 5000),
+    )
     upgrade_db(url)  # the schema comes from the migrations, never from create_all
     engine = get_engine(url)
     total = sum(data.counts().values())
