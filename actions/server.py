@@ -8,7 +8,8 @@ the same machine can neither call actions nor reach them through DNS rebinding.
 rasa_sdk 3.6.2 answers some malformed action calls with a 500 that echoes the request
 (a JSON list, a missing ``tracker`` or ``sender_id``) or with ``200 null`` (no
 ``next_action``). Here every malformed call gets a 400 with a JSON error before rasa_sdk
-sees it; an unknown action keeps rasa_sdk's 404. Bodies over 64 kB get 413, also once a
+sees it; an unknown action keeps rasa_sdk's 404. Bodies over 1 MiB get 413 (Rasa's calls
+carry the tracker and the domain: the site and the Rasa channel keep 64 kB), also once a
 deflate body inflates past that (it is inflated once, with that bound, and rasa_sdk gets
 the parsed JSON); JSON nested too deeply and text with lone surrogates get 400.
 ``python -m actions.server`` serves it on loopback (``kefu run`` and the tests start it
@@ -38,7 +39,9 @@ from kefu.settings import get_settings, host_allowed, private_umask
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024  # the largest body, and the most a deflate body may inflate to
+# the largest body, and the most a deflate body may inflate to: Rasa's own calls carry the
+# whole tracker and, for the form validator, the domain (over 64 kB in a long conversation)
+MAX_BODY_BYTES = 1024 * 1024
 OPEN_PATHS = ("/health", "/openapi.json")
 SPEC_PATH = Path(__file__).resolve().parent / "openapi.json"
 _OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {

@@ -44,7 +44,7 @@ def test_action_server_refuses_foreign_hosts(guarded_action_server):
 
 def test_action_server_bodies_and_bombs(guarded_action_server):
     url = authorized(guarded_action_server, "/webhook")
-    big = b'{"next_action": "x", "pad": "' + b"x" * (65 * 1024) + b'"}'
+    big = b'{"next_action": "x", "pad": "' + b"x" * (1025 * 1024) + b'"}'
     r = requests.post(url, data=big, headers={"Content-Type": "application/json"}, timeout=30)
     assert r.status_code == 413
     before = _rss_mb(guarded_action_server.proc.pid)
