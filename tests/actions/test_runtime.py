@@ -116,7 +116,8 @@ def test_a_return_form_turn_reads_identity_and_order_once(shop_env, shop_cases, 
 
     order = shop.get_order(case.order_id, customer_id=case.customer_id)
     assert order is not None
-    chosen = f"line:{order.lines[-1].id}"  # the value its button sends
+    line = next(ln for ln in reversed(order.lines) if ln.id not in order.returned_line_ids)
+    chosen = f"line:{line.id}"  # the value its button sends
     tracker = make_tracker(
         "2",
         intent="inform",

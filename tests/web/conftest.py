@@ -45,3 +45,22 @@ def offline_site(site_env, tmp_path_factory) -> Iterator[Site]:
     site = start_site(site_env, log, KEFU_RASA_URL=f"http://127.0.0.1:{free_port()}")
     yield site
     site.stop()
+
+
+@pytest.fixture(autouse=True)
+def _agents_start_off_duty(request: pytest.FixtureRequest) -> None:
+    """Every test on the live site starts with no agent on duty (an earlier test may have
+    gone on duty, and auto-assignment would then take the next hand-off away from the
+    queue the test expects)."""
+    if "live_site" not in request.fixturenames:
+        return
+    import sqlalchemy as sa
+
+    env = request.getfixturevalue("bot_env")
+    engine = sa.create_engine(env["KEFU_DATABASE_URL"])
+    try:
+        with engine.begin() as conn:
+            if sa.inspect(conn).has_table("staff"):
+                conn.execute(sa.text("UPDATE staff SET on_duty = :off"), {"off": False})
+    finally:
+        engine.dispose()
