@@ -94,10 +94,13 @@ class Session:
     def with_staff(self, staff: bool, staff_id: int | None = None, epoch: int = 0) -> Session:
         """The session after a staff sign-in (``True``, with the account) or sign-out.
 
-        A sign-in gets a new session id and issue time (no fixation of an earlier cookie).
+        A sign-in gets a new session id and issue time (no fixation of an earlier cookie),
+        and signs out a customer signed in on the same browser.
         """
         if not staff:
             return replace(self, staff=False, staff_id=None, staff_epoch=0)
+        # a customer signed in on this browser is signed out: the customer's server-side
+        # session belongs to the old session id, and staff work is not a customer's chat
         return replace(
             self,
             staff=True,
@@ -105,6 +108,9 @@ class Session:
             staff_epoch=epoch,
             sid=new_session_id(),
             issued_at=int(time.time()),
+            customer_id=None,
+            conversation_id=new_conversation_id(),
+            chatted=False,
         )
 
     def restarted(self) -> Session:
