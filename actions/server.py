@@ -72,12 +72,33 @@ def action_call_error(body: object) -> str | None:
         if key in tracker and not isinstance(tracker[key], types):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
             return f"'tracker.{key}' must be {names}"
-    if any(not isinstance(event, dict) for event in tracker.get("events") or []):
-        return "'tracker.events' must be a list of objects"
+    for event in tracker.get("events") or []:
+        problem = _event_error(event)
+        if problem:
+            return problem
     if "domain" in body and not isinstance(body["domain"], dict | type(None)):
         return "'domain' must be an object"
     if "version" in body and not isinstance(body["version"], str | type(None)):
         return "'version' must be a string"
+    return None
+
+
+# the keys rasa_sdk reads by subscript from each kind of event (a missing one is a KeyError)
+_EVENT_KEYS: dict[str, tuple[str, ...]] = {"slot": ("name", "value"), "action": ("name",)}
+
+
+def _event_error(event: object) -> str | None:
+    """What is wrong with one tracker event, or ``None``."""
+    if not isinstance(event, dict):
+        return "'tracker.events' must be a list of objects"
+    kind = event.get("event")
+    if not isinstance(kind, str):
+        return "each event needs an 'event' name (a string)"
+    for key in _EVENT_KEYS.get(kind, ()):
+        if key not in event:
+            return f"a '{kind}' event needs '{key}'"
+    if kind == "slot" and not isinstance(event["name"], str):
+        return "a 'slot' event's 'name' must be a string"
     return None
 
 
