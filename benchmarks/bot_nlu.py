@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+from kefu.bot.project import config_path
+
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "data" / "nlu"
 
@@ -152,9 +154,10 @@ def run(folds: int = 5) -> dict:
         data = _data_dir(work)
         peer_config = work / "peer.yml"
         peer_config.write_text(yaml.safe_dump(PEER_CONFIG), encoding="utf-8")
-        kefu = _cross_validate(ROOT / "bot" / "config.yml", data, work / "kefu", folds)
+        kefu_config = config_path()  # bot/config.yml with the shipped sentiment paths
+        kefu = _cross_validate(kefu_config, data, work / "kefu", folds)
         peer = _cross_validate(peer_config, data, work / "peer", folds)
-        kefu_held_out = _held_out(ROOT / "bot" / "config.yml", data, work / "kefu-held-out")
+        kefu_held_out = _held_out(kefu_config, data, work / "kefu-held-out")
         peer_held_out = _held_out(peer_config, data, work / "peer-held-out")
     kefu["held_out"], peer["held_out"] = kefu_held_out, peer_held_out
     return {

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kefu.bot.project import bot_dir, rasa_executable
+from kefu.bot.project import bot_dir, config_path, rasa_executable
 from kefu.identity import action_token
 from kefu.settings import get_settings
 
@@ -122,7 +122,7 @@ def validate_command(lookups: Path) -> list[str]:
         "validate",
         "--fail-on-warnings",
         "--config",
-        str(bot / "config.yml"),
+        str(config_path()),
         "--domain",
         str(bot / "domain"),
         "--data",

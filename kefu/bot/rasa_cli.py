@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kefu.bot.commands import rasa_env
 from kefu.bot.lookups import generate_lookups
-from kefu.bot.project import BotBuildError, bot_dir, rasa_executable
+from kefu.bot.project import BotBuildError, bot_dir, config_path, rasa_executable
 from kefu.bot.training import current_model
 from kefu.settings import get_settings
 
@@ -78,7 +78,7 @@ def rasa_argv(args: Sequence[str], lookups: Path | None = None) -> list[str]:
     extra: list[str] = []
     if command in TRAINING and "--help" not in args and "-h" not in args:
         if not _given(args, "-c", "--config"):
-            extra += ["--config", str(bot / "config.yml")]
+            extra += ["--config", str(config_path())]
         if not _given(args, "-d", "--domain"):
             extra += ["--domain", str(bot / "domain")]
         if not _given(args, "--data"):

