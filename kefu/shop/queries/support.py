@@ -37,6 +37,20 @@ def now() -> datetime:
     return utcnow().replace(microsecond=0)
 
 
+def transcript_payload(transcript: list[dict[str, Any]], limit: int | None = None) -> str:
+    """The transcript as stored: JSON of its latest turns that fit in ``limit`` characters
+    (default :data:`MAX_TRANSCRIPT_CHARS`; the oldest turns of a very long conversation are
+    dropped, whole)."""
+    limit = MAX_TRANSCRIPT_CHARS if limit is None else limit
+    parts = [json.dumps(turn, ensure_ascii=False) for turn in transcript]
+    size = 2 + sum(len(p) for p in parts) + 2 * max(len(parts) - 1, 0)  # "[", ", ", "]"
+    start = 0
+    while size > limit and start < len(parts):
+        size -= len(parts[start]) + (2 if start < len(parts) - 1 else 0)
+        start += 1
+    return "[" + ", ".join(parts[start:]) + "]"
+
+
 def _unresolved(s: Any, conversation_id: str) -> Ticket | None:
     return s.scalars(
         select(Ticket).where(
@@ -96,10 +110,7 @@ def open_ticket(
     """
     if escalation_reason not in ESCALATION_REASONS:
         raise ValueError(f"unknown escalation reason {escalation_reason!r}")
-    payload = json.dumps(transcript, ensure_ascii=False)
-    while len(payload) > MAX_TRANSCRIPT_CHARS and transcript:
-        transcript = transcript[1:]  # keep the latest turns of a very long conversation
-        payload = json.dumps(transcript, ensure_ascii=False)
+    payload = transcript_payload(transcript)
     for _attempt in range(2):
         try:
             with session_scope(url) as s:
@@ -130,10 +141,7 @@ def create_ticket(
     """
     if key is None:
         return open_ticket(conversation_id, customer_id, language, reason, transcript, url=url)[0]
-    payload = json.dumps(transcript, ensure_ascii=False)
-    while len(payload) > MAX_TRANSCRIPT_CHARS and transcript:
-        transcript = transcript[1:]
-        payload = json.dumps(transcript, ensure_ascii=False)
+    payload = transcript_payload(transcript)
 
     def effect(s: Session) -> dict[str, Any]:
         ticket_id, _ = _open_in(s, conversation_id, customer_id, language, reason, payload, "asked")

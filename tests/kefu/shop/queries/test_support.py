@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kefu.shop import Csat, Ticket, init_db, session_scope
 from kefu.shop import queries as shop
+from kefu.shop.queries.support import transcript_payload
 
 
 @pytest.fixture
@@ -36,3 +39,17 @@ def test_a_long_transcript_keeps_its_latest_turns(empty_shop, monkeypatch):
         kept = json.loads(s.get(Ticket, ticket_id).transcript)
     assert kept and len(json.dumps(kept, ensure_ascii=False)) <= 200
     assert kept == turns[-len(kept) :]
+
+
+@given(
+    st.lists(st.dictionaries(st.sampled_from(["sender", "text"]), st.text(max_size=30))),
+    st.integers(min_value=0, max_value=400),
+)
+def test_the_stored_transcript_is_the_longest_tail_that_fits(turns, limit):
+    payload = transcript_payload(turns, limit)
+    kept = json.loads(payload)
+    assert kept == turns[len(turns) - len(kept) :]  # whole turns, the latest ones
+    assert len(payload) <= limit or not kept  # fits, or nothing is left to drop
+    if len(kept) < len(turns):  # one more turn would not have fitted
+        longer = turns[len(turns) - len(kept) - 1 :]
+        assert len(json.dumps(longer, ensure_ascii=False)) > limit
