@@ -12,12 +12,14 @@ from the shop database under ``var/bot/``). ``kefu rasa ARGS`` runs ``rasa ARGS`
 * ``--stories bot/tests`` and an output directory under ``var/`` to ``test``;
 * ``--actions actions`` to ``run actions``.
 
-Everything else (``--help``, ``--debug``, other commands) goes to Rasa unchanged.
+Everything else (``--help``, ``--debug``, other commands) goes to Rasa unchanged. Rasa
+runs through kefu's launcher (:mod:`kefu.rasa_main`), as in ``kefu run``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,7 +100,19 @@ def rasa_argv(args: Sequence[str], lookups: Path | None = None) -> list[str]:
             extra += ["--out", str(get_settings().var_dir / "rasa-results")]
     if command == "run actions" and not _given(args, "--actions"):
         extra += ["--actions", "actions"]
-    return [rasa_executable(), *args, *extra]
+    # through kefu's launcher, like every Rasa process kefu starts (private files,
+    # redacted logs, the version and lock checks, the fixes of kefu.rasa_patches)
+    return [*launcher(), *args, *extra]
+
+
+def launcher() -> list[str]:
+    """The command that runs ``rasa`` through :mod:`kefu.rasa_main`.
+
+    Raises:
+        BotBuildError: when Rasa is not installed.
+    """
+    rasa_executable()  # the same clear error when Rasa is missing
+    return [sys.executable, "-m", "kefu.rasa_main"]
 
 
 def rasa_process_env(base: dict[str, str] | None = None) -> dict[str, str]:
