@@ -136,12 +136,12 @@ def _count_returns() -> int:
         return int(s.scalar(select(func.count(ReturnRequest.id))))
 
 
-def test_return_is_repeated_and_created_only_once_confirmed(domain, shop_cases, token_for):
+def test_return_is_repeated_and_created_only_once_confirmed(domain, new_delivered_order):
     from actions.support import ActionHandleDeny
     from kefu.shop import session_scope
     from kefu.shop.models import ReturnRequest
 
-    case = shop_cases["delivered_multi"]
+    case = new_delivered_order  # its own order: the shared demo orders keep their lines open
     order = shop.get_order(case.order_id, customer_id=case.customer_id)
     line = order.lines[0]
     slots = {"return_item": f"line:{line.id}", "return_reason": "size", "return_note": "too big"}

@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from kefu.clock import today_in, utcnow
+from kefu.clock import today_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("KEFU_TEST_CACHE") or Path.home() / ".cache" / "kefu" / "tests")
@@ -364,54 +364,3 @@ def shop_cases(bot_env: dict[str, str]) -> dict[str, ShopCase]:
             cases[f"paid_{i}"] = _case(s, order)
         assert s.scalars(select(OrderLine).limit(1)).first() is not None
     return cases
-
-
-@pytest.fixture
-def new_paid_order(bot_env: dict[str, str], shop_cases: dict[str, ShopCase]) -> ShopCase:
-    """A paid order made for one test in the session's shop (cancel tests use it up).
-
-    Its customer is the one of the shop's newest paid order; its id is new, so tests can
-    run in any order and again.
-    """
-    import secrets
-
-    from sqlalchemy import select
-
-    from kefu.shop import session_scope
-    from kefu.shop.models import Order, OrderLine, Product
-
-    template = shop_cases["paid"]
-    with session_scope(bot_env["KEFU_DATABASE_URL"]) as s:
-        while True:
-            order_id = f"KF9{secrets.randbelow(10**9):09d}"
-            if s.get(Order, order_id) is None:
-                break
-        product = s.scalars(select(Product).where(Product.stock > 0).order_by(Product.id)).first()
-        s.add(
-            Order(
-                id=order_id,
-                customer_id=template.customer_id,
-                status="paid",
-                ordered_at=utcnow(),
-                shipping_address="test address",
-                total=product.price,
-            )
-        )
-        s.flush()
-        s.add(
-            OrderLine(
-                order_id=order_id,
-                line_no=1,
-                product_id=product.id,
-                quantity=1,
-                unit_price=product.price,
-            )
-        )
-    return ShopCase(
-        order_id,
-        template.customer_id,
-        template.email,
-        template.phone,
-        template.language,
-        "paid",
-    )

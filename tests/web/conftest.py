@@ -49,10 +49,11 @@ def offline_site(site_env, tmp_path_factory) -> Iterator[Site]:
 
 @pytest.fixture(autouse=True)
 def _agents_start_off_duty(request: pytest.FixtureRequest) -> None:
-    """Every test on the live site starts with no agent on duty (an earlier test may have
-    gone on duty, and auto-assignment would then take the next hand-off away from the
-    queue the test expects)."""
-    if "live_site" not in request.fixturenames:
+    """Every test on a site over the session's shop (the live site, the hand-off flows'
+    site) starts with no agent on duty (an earlier test may have gone on duty, and
+    auto-assignment would then take the next hand-off away from the queue the test
+    expects)."""
+    if not {"live_site", "handoff_site"} & set(request.fixturenames):
         return
     import sqlalchemy as sa
 
