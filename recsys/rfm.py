@@ -36,7 +36,7 @@ def rfm_table(tx: pd.DataFrame, reference_date: date | datetime | None = None) -
 
     Returns:
         Indexed by ``customer_id``: ``recency_days``, ``frequency`` (orders with a
-        positive amount), ``monetary`` (net spend, at least 0), ``first_days`` (days
+        positive amount), ``monetary`` (net spend, at least 0, to a millionth), ``first_days`` (days
         since the first purchase) and the scores ``r_score``, ``f_score``, ``m_score``.
         Customers with no positive order are left out.
     """
@@ -70,6 +70,8 @@ def finish_rfm(table: pd.DataFrame, ref: pd.Timestamp) -> pd.DataFrame:
             ``analytics.spark``).
         ref: the reference date.
     """
+    # sums of money to a millionth: the order of summation (pandas, Spark) then never shows
+    table["monetary"] = table["monetary"].round(6)
     table["recency_days"] = table["recency_days"].clip(lower=0).round(2)
     table["first_days"] = table["first_days"].clip(lower=0).round(2)
     table["r_score"] = _score(table["recency_days"], reverse=True)

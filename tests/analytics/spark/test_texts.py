@@ -28,12 +28,12 @@ def _aggregates(summary: dict) -> dict:
 
 
 def test_reviews_equal_the_local_engine(spark, sentiment_model, tmp_path):
-    # chunks of 2 in batches of 3: several Spark jobs, chunks split across none of them
+    # chunks of 2, batches of 3 rows: several Spark jobs, no chunk split across two
     options = TextsOptions(progress=False, workers=1, chunk_size=2)
     local, remote, mapper = _both(
         DATA / "reviews.csv", tmp_path, spark, options, sentiment_model=sentiment_model
     )
-    assert mapper.jobs_ == 3  # 8 texts: 4 chunks of 2, batches of >= 3 texts
+    assert mapper.jobs_ == 2  # 8 texts: 4 chunks of 2, a batch closes at >= 3 texts
     assert remote.summary["texts"] == 8 and remote.summary["bad_rows"]["total"] == 5
     assert _aggregates(remote.summary) == _aggregates(local.summary)
     # the per-text rows (line numbers, keywords, confidences, masked text) byte for byte
