@@ -15,7 +15,8 @@ this one; ``driver`` is the per-row CPU of the driver process (reading, aggregat
 writing ``texts.csv``: serial whatever the cluster), ``work`` the rest of the per-row time.
 
 Run: ``python -m benchmarks analytics_spark`` or ``python -m benchmarks.analytics_spark``.
-``KEFU_BENCH_SPARK_TEXT_TIMEOUT`` bounds each command (default 3600 s).
+``KEFU_BENCH_SPARK_TEXT_TIMEOUT`` bounds each command (default 3600 s);
+``KEFU_BENCH_SPARK_TEXT_CASES=test`` or ``synthetic`` runs only those cases.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.analytics_common import DATASETS, report_dir, run_kefu
+from benchmarks import datasets_dir
+from benchmarks.analytics_common import report_dir, run_kefu
 
 ROWS = int(os.environ.get("KEFU_BENCH_SPARK_TEXT_ROWS", "5000000"))
 SMALL_ROWS = 2_000
 TIMEOUT = float(os.environ.get("KEFU_BENCH_SPARK_TEXT_TIMEOUT", "3600"))
-TEST_SET = DATASETS / "online_shopping_10_cats" / "test.csv"
+TEST_SET = datasets_dir() / "online_shopping_10_cats" / "test.csv"
 ENGINES = ("local", "spark")
 
 
@@ -135,20 +137,26 @@ def run() -> dict:
     load_sentiment_model()  # trained first when missing: not part of the timing
     with tempfile.TemporaryDirectory(prefix="kefu-bench-spark-") as tmp:
         out = Path(tmp)
-        if TEST_SET.is_file():
+        if os.environ.get("KEFU_BENCH_SPARK_TEXT_CASES") == "synthetic":
+            results["online_shopping_test"] = {"skipped": "KEFU_BENCH_SPARK_TEXT_CASES"}
+        elif TEST_SET.is_file():
             results["online_shopping_test"] = _case(
                 TEST_SET, 12_555, out / "test", ["--category-column", "cat"]
             )
         else:
             results["online_shopping_test"] = {"skipped": f"{TEST_SET} not found"}
-        synthetic = {}
-        for rows in (SMALL_ROWS, ROWS):
+        synthetic: dict = {}
+        sizes = (
+            () if os.environ.get("KEFU_BENCH_SPARK_TEXT_CASES") == "test" else (SMALL_ROWS, ROWS)
+        )
+        for rows in sizes:
             path = out / f"synthetic-{rows}.csv"
             generate(path, rows)
             synthetic[str(rows)] = _case(path, rows, out / f"s{rows}", [])
             path.unlink()
         results["synthetic"] = synthetic
-    results["cost_model"] = cost_model(synthetic[str(SMALL_ROWS)], synthetic[str(ROWS)])
+    if sizes:
+        results["cost_model"] = cost_model(synthetic[str(SMALL_ROWS)], synthetic[str(ROWS)])
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 

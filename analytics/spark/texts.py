@@ -47,13 +47,21 @@ def _executor_tokens() -> SharedTokens:
     return _TOKENS
 
 
+def _rebuilt_lazily() -> None:
+    return None
+
+
 class _Pickler(pickle.Pickler):
     """Pickles the driver's tokenizer as "the worker's own": jieba's dictionary is not
-    shipped, every worker loads the same shipped one."""
+    shipped, every worker loads the same shipped one. The keyword extractor's TextRank
+    engine (jieba's, holding a tokenizer and a lock) is left out: the extractor builds it
+    again on first use."""
 
     def reducer_override(self, obj):
         if isinstance(obj, SharedTokens):
             return _executor_tokens, ()
+        if type(obj).__module__.startswith("jieba.") and type(obj).__name__ == "TextRank":
+            return _rebuilt_lazily, ()
         return NotImplemented
 
 
