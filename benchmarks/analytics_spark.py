@@ -56,7 +56,7 @@ def _case(path: Path, rows: int, out: Path, extra: list[str]) -> dict:
         run = run_kefu(args, timeout=TIMEOUT)
         figures = {
             k: run[k]
-            for k in ("seconds", "driver_cpu_seconds", "peak_pss_mb", "peak_rss_mb")
+            for k in ("seconds", "driver_cpu_seconds", "cpu_seconds", "peak_pss_mb", "peak_rss_mb")
             if run.get(k) is not None
         }
         if run["returncode"] is None:
@@ -76,13 +76,19 @@ def _case(path: Path, rows: int, out: Path, extra: list[str]) -> dict:
 
 
 def _per_row(small: dict, large: dict, engine: str) -> dict | None:
+    """Fixed and per-row wall seconds from the two runs; the driver's per-row CPU from the
+    difference of its CPU seconds (model loading and start-up cancel out)."""
     a, b = small.get(engine, {}), large.get(engine, {})
     if "texts" not in a or "texts" not in b or b["texts"] <= a["texts"]:
         return None
-    per_row = (b["seconds"] - a["seconds"]) / (b["texts"] - a["texts"])
-    fixed = a["seconds"] - per_row * a["texts"]
-    driver = (b.get("driver_cpu_seconds") or 0.0) / b["texts"]
-    return {"fixed_seconds": fixed, "per_row_us": per_row * 1e6, "driver_per_row_us": driver * 1e6}
+    rows = b["texts"] - a["texts"]
+    per_row = (b["seconds"] - a["seconds"]) / rows
+    driver = ((b.get("driver_cpu_seconds") or 0.0) - (a.get("driver_cpu_seconds") or 0.0)) / rows
+    return {
+        "fixed_seconds": a["seconds"] - per_row * a["texts"],
+        "per_row_us": per_row * 1e6,
+        "driver_per_row_us": driver * 1e6,
+    }
 
 
 def cost_model(small: dict, large: dict) -> dict:
@@ -90,14 +96,17 @@ def cost_model(small: dict, large: dict) -> dict:
     local, spark = _per_row(small, large, "local"), _per_row(small, large, "spark")
     if local is None or spark is None:
         return {"skipped": "needs the small and the large synthetic run of both engines"}
-    work = max(spark["per_row_us"] - spark["driver_per_row_us"], 0.0)
     out: dict = {
         "local": {k: round(v, 2) for k, v in local.items()},
         "spark": {k: round(v, 2) for k, v in spark.items()},
-        "spark_per_row_vs_local": round(spark["per_row_us"] / local["per_row_us"], 2),
         "model": "seconds = fixed + rows * (driver + work / machines); machines of 2 cores",
-        "predictions": {},
     }
+    if local["per_row_us"] <= 0 or spark["per_row_us"] <= spark["driver_per_row_us"]:
+        out["unresolved"] = "the machine's load hid the per-row cost: run larger sizes"
+        return out
+    work = spark["per_row_us"] - spark["driver_per_row_us"]
+    out["spark_per_row_vs_local"] = round(spark["per_row_us"] / local["per_row_us"], 2)
+    out["predictions"] = {}
     for machines in (1, 10, 100):
         row_us = spark["driver_per_row_us"] + work / machines
         gain = local["per_row_us"] - row_us
@@ -105,8 +114,8 @@ def cost_model(small: dict, large: dict) -> dict:
         pays = fixed_gap / gain * 1e6 if gain > 0 else None
         out["predictions"][f"{machines}_machines"] = {
             "per_row_us": round(row_us, 2),
-            "seconds_5m_rows": round(spark["fixed_seconds"] + row_us * 5e6 / 1e6, 1),
-            "seconds_50m_rows": round(spark["fixed_seconds"] + row_us * 5e7 / 1e6, 1),
+            "seconds_5m_rows": round(spark["fixed_seconds"] + row_us * 5, 1),
+            "seconds_50m_rows": round(spark["fixed_seconds"] + row_us * 50, 1),
             "spark_pays_off_above_rows": round(max(pays, 0))
             if pays is not None
             else "never (the driver's serial per-row cost is above the local engine's)",
