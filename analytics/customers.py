@@ -12,8 +12,7 @@ from pathlib import Path
 
 from analytics.campaigns import CAMPAIGN_COLUMNS, campaign_rows
 from kefu.shop.queries import frames
-from recsys.propensity import evaluate_propensity, reference_scores
-from recsys.rfm import rfm_table
+from recsys.propensity import PandasTables, evaluate_propensity, reference_scores
 from recsys.segments import RfmSegmenter, find_segment, segment_summary
 from recsys.transactions import read_transactions
 
@@ -48,9 +47,16 @@ class CustomersOptions:
     products: int = 3
 
 
-def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None) -> dict:
+def analyse_customers(
+    out_dir: Path, options: CustomersOptions, recommender=None, tables=None
+) -> dict:
     """Compute every figure of the customers report; write ``customers.csv`` (and the
     campaign CSV) into ``out_dir``.
+
+    ``tables`` turns the transactions into the RFM table, the propensity features and the
+    buyers of a period (default :class:`recsys.propensity.PandasTables`; the Spark engine
+    passes :class:`analytics.spark.SparkTables`); segments, models and the report are the
+    same code whatever computes them.
 
     Raises:
         recsys.transactions.TransactionsError: when the transactions are unusable.
@@ -77,17 +83,20 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
     else:
         tx = frames.transactions(options.database_url)
         source = "shop database"
-    rfm = rfm_table(tx)
+    tables = (tables or PandasTables)(tx)
+    rfm = tables.rfm()
     segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
     rfm["segment"] = segmenter.predict(rfm)
     propensity, model = evaluate_propensity(
-        tx,
+        None,
+        tables=tables,
         test_cutoff=options.test_cutoff,
         horizon_days=options.horizon_days,
         model=options.model,
     )
     if model is not None:
-        rfm["propensity"] = reference_scores(tx, model).reindex(rfm.index)
+        rfm["propensity"] = reference_scores(None, model, tables=tables).reindex(rfm.index)
+    overview = tables.overview()
     columns = [c for c in rfm.columns]
     rfm.to_csv(out_dir / "customers.csv", columns=columns, float_format="%.4g")
     summary: dict = {
@@ -95,11 +104,11 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
         "load": load,
         "rfm": {
             "customers": int(len(rfm)),
-            "orders": int(tx.groupby(["customer_id", "order_id"]).ngroups),
-            "revenue": round(float(tx["amount"].sum()), 2),
+            "orders": overview["orders"],
+            "revenue": overview["revenue"],
             "reference_date": rfm.attrs.get("reference_date"),
-            "first_date": tx["date"].min().date().isoformat(),
-            "last_date": tx["date"].max().date().isoformat(),
+            "first_date": overview["first_date"],
+            "last_date": overview["last_date"],
             "recency_days_median": round(float(rfm["recency_days"].median()), 1),
             "frequency_mean": round(float(rfm["frequency"].mean()), 3),
             "monetary_mean": round(float(rfm["monetary"].mean()), 2),

@@ -21,8 +21,10 @@ def run_texts(
     *,
     sentiment_model=None,
     intent_model=None,
+    mapper=None,
 ) -> tuple[Path, dict]:
-    """Analyse a text file (see :func:`analytics.texts.analyse_texts`).
+    """Analyse a text file (see :func:`analytics.texts.analyse_texts`; ``mapper``: the
+    engine that analyses the chunks, e.g. :func:`analytics.spark.spark_mapper`).
 
     Returns:
         ``(report directory, summary)``.
@@ -38,6 +40,7 @@ def run_texts(
             options,
             sentiment_model=sentiment_model,
             intent_model=intent_model,
+            mapper=mapper,
         )
         html = pages.texts_page(result.summary, title, target.created_at)
         write_summary(target, title, result.summary, html)
@@ -67,13 +70,16 @@ def run_conversations(
     return target.final, summary
 
 
-def run_customers(options, out_dir: Path | None = None, recommender=None) -> tuple[Path, dict]:
-    """Analyse the customers (see :func:`analytics.customers.analyse_customers`)."""
+def run_customers(
+    options, out_dir: Path | None = None, recommender=None, tables=None
+) -> tuple[Path, dict]:
+    """Analyse the customers (see :func:`analytics.customers.analyse_customers`;
+    ``tables``: the engine, e.g. :class:`analytics.spark.SparkTables`)."""
     from analytics.customers import analyse_customers
 
     title = label("title_customers")
     with report_directory("customers", out_dir) as target:
-        summary = analyse_customers(target.path, options, recommender=recommender)
+        summary = analyse_customers(target.path, options, recommender=recommender, tables=tables)
         if summary.get("campaign") and options.campaign_out is None:
             summary["campaign"]["file"] = str(target.final / Path(summary["campaign"]["file"]).name)
         html = pages.customers_page(summary, title, target.created_at)

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -29,7 +29,15 @@ from analytics.aggregates import TextAggregates, sentiment_name
 from analytics.readers import MAX_TEXT_CHARS, BadRow, ColumnSpec, Record, TextFileReader
 from analytics.tokens import SharedTokens, share_tokenizer
 
-__all__ = ["TextsOptions", "TextsResult", "analyse_texts", "analyse_chunk", "load_models"]
+__all__ = [
+    "ChunkMapper",
+    "TextsOptions",
+    "TextsResult",
+    "analyse_chunk",
+    "analyse_texts",
+    "analyse_with",
+    "load_models",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +115,16 @@ class TextsResult:
     seconds: float
 
 
+class ChunkMapper(Protocol):
+    """Analyses chunks of records in order: the local process pool or another engine
+    (:mod:`analytics.spark.texts`). Called with the chunks, the worker count and the fitted
+    models; yields each chunk with one :func:`analyse_with` tuple per record."""
+
+    def __call__(
+        self, chunks: Iterator[list[Record]], workers: int, models: dict
+    ) -> Iterator[tuple[list[Record], list[tuple]]]: ...
+
+
 # -- models, shared with the forked workers ------------------------------------------------
 _MODELS: dict = {}
 
@@ -154,7 +172,11 @@ def analyse_chunk(texts: list[str]) -> list[tuple]:
         tuple per text; ``intent`` and ``intent_confidence`` are ``None`` without an intent
         model.
     """
-    models = _MODELS
+    return analyse_with(_MODELS, texts)
+
+
+def analyse_with(models: dict, texts: list[str]) -> list[tuple]:
+    """Analyse texts with ``models`` (see :func:`load_models`); see :func:`analyse_chunk`."""
     texts = [t[:MAX_TEXT_CHARS] for t in texts]
     try:
         return _analyse(models, texts)
@@ -214,9 +236,10 @@ def _chunks(
 
 
 def _map_chunks(
-    chunks: Iterator[list[Record]], workers: int
+    chunks: Iterator[list[Record]], workers: int, models: dict | None = None
 ) -> Iterator[tuple[list[Record], list[tuple]]]:
-    """Analyse chunks in order; in a forked pool when there is more than one chunk."""
+    """Analyse chunks in order; in a forked pool when there is more than one chunk (the
+    models are the process's, loaded before the pool forks)."""
     first = next(chunks, None)
     if first is None:
         return
@@ -286,6 +309,7 @@ def analyse_texts(
     *,
     sentiment_model=None,
     intent_model=None,
+    mapper: ChunkMapper | None = None,
 ) -> TextsResult:
     """Analyse a text file; write ``texts.csv`` and ``bad_rows.csv`` into ``out_dir``.
 
@@ -294,6 +318,9 @@ def analyse_texts(
         out_dir: an existing directory for the per-text outputs.
         options: see :class:`TextsOptions`.
         sentiment_model, intent_model: fitted models to use instead of the shipped ones.
+        mapper: what analyses the chunks (default: this machine's process pool; the Spark
+            engine passes its own). Reading, bad rows, aggregates and outputs are the same
+            whatever the mapper.
 
     Returns:
         The summary (every figure of the report) and the output paths.
@@ -343,7 +370,7 @@ def analyse_texts(
         _MODELS["keywords"].fit([r.text for r in (first or [])[:IDF_SAMPLE]])
         _MODELS["tokens"].clear()
         stream = itertools.chain([first] if first else [], stream)
-        for chunk, results in _map_chunks(stream, workers):
+        for chunk, results in (mapper or _map_chunks)(stream, workers, _MODELS):
             rows = []
             for record, (lang, label, conf, intent, iconf, keywords) in zip(
                 chunk, results, strict=True
@@ -383,6 +410,7 @@ def analyse_texts(
         "columns": reader.found_columns,
         "analysed": aggregates.n,
         "workers": workers,
+        "engine": getattr(mapper, "engine", "local"),
         "seconds": round(seconds, 3),
         "texts_per_second": round(aggregates.n / seconds, 1) if seconds else None,
     }

@@ -61,9 +61,22 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one live process (``/proc/PID/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_kefu(
+    args: list[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> dict:
     """Run ``python -m kefu.cli ARGS``; return exit code, output, wall seconds, CPU seconds
-    (the process and its workers) and peak memory."""
+    (the process and its workers), the CPU seconds of the ``kefu`` process alone (the
+    driver, sampled) and peak memory. Past ``timeout`` seconds the command is killed and
+    the return code is ``None``."""
     command = [sys.executable, "-m", "kefu.cli", *args]
     cpu_before = _children_cpu()
     started = time.perf_counter()
@@ -74,7 +87,7 @@ def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
         text=True,
         env={**os.environ, **(env or {})},
     )
-    peak = {"pss": 0, "rss": 0}
+    peak = {"pss": 0, "rss": 0, "cpu": 0.0}
     done = threading.Event()
 
     def sample() -> None:
@@ -84,22 +97,31 @@ def run_kefu(args: list[str], env: dict[str, str] | None = None) -> dict:
                 p, r = _memory_kb(pid)
                 pss, rss = pss + p, rss + r
             peak["pss"], peak["rss"] = max(peak["pss"], pss), max(peak["rss"], rss)
+            peak["cpu"] = _cpu_seconds(process.pid) or peak["cpu"]
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     if Path("/proc/self/smaps_rollup").exists():
         sampler.start()
-    out, err = process.communicate()
+    code: int | None
+    try:
+        out, err = process.communicate(timeout=timeout)
+        code = process.returncode
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        code = None
     done.set()
     seconds = time.perf_counter() - started
     cpu = _children_cpu() - cpu_before
     return {
         "command": "kefu " + " ".join(args),
-        "returncode": process.returncode,
+        "returncode": code,
         "stdout": out,
         "stderr": err[-2000:],
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
+        "driver_cpu_seconds": round(peak["cpu"], 2) if peak["cpu"] else None,
         "peak_pss_mb": round(peak["pss"] / 1024, 1) if peak["pss"] else None,
         "peak_rss_mb": round(peak["rss"] / 1024, 1) if peak["rss"] else None,
     }

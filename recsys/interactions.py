@@ -318,11 +318,7 @@ def build_dataset(
 
     user_codes, user_uniques = pd.factorize(frame["user_id"], sort=False)
     item_codes, item_uniques = pd.factorize(frame["item_id"], sort=False)
-    item_ids = list(item_uniques)
-    if items is not None and len(items):
-        seen_ids = pd.Index(item_uniques, dtype=object)
-        extra = items["item_id"][seen_ids.get_indexer(pd.Index(items["item_id"], dtype=object)) < 0]
-        item_ids += list(extra)
+    item_ids = with_catalogue(list(item_uniques), items)
     users, item_map = IdMap(list(user_uniques)), IdMap(item_ids)
     shape = (len(users), len(item_map))
 
@@ -331,15 +327,6 @@ def build_dataset(
     pairs = sp.csr_matrix((np.ones(len(frame)), (user_codes, item_codes)), shape=shape)
     pairs.sum_duplicates()
     seen = pairs.astype(bool)
-    confidence = weights.copy()
-    confidence.data = np.log1p(confidence.data)
-
-    if has_weight_column or not has_rating_column:
-        purchased = weights.copy()
-        purchased.data = purchased.data > 0
-        purchased.eliminate_zeros()
-    else:
-        purchased = sp.csr_matrix(shape, dtype=bool)
 
     ratings = None
     rated = ~np.isnan(rating)
@@ -367,14 +354,72 @@ def build_dataset(
                     per_user[code] = value
             attributes[name] = per_user
 
+    return assemble_dataset(
+        users,
+        item_ids,
+        weights,
+        seen,
+        ratings,
+        items=items,
+        attributes=attributes,
+        rating_scale=(low, high),
+        purchases=has_weight_column or not has_rating_column,
+    )
+
+
+def with_catalogue(item_ids: list[Any], items: pd.DataFrame | None) -> list[Any]:
+    """``item_ids`` (in order of first appearance) followed by the catalogue's items that
+    have no interaction yet (they get rows too, for content and popularity)."""
+    if items is None or not len(items):
+        return item_ids
+    known = pd.Index(item_ids, dtype=object)
+    extra = items["item_id"][known.get_indexer(pd.Index(items["item_id"], dtype=object)) < 0]
+    return item_ids + list(extra)
+
+
+def assemble_dataset(
+    users: IdMap,
+    item_ids: list[Any],
+    weights: sp.csr_matrix,
+    seen: sp.csr_matrix,
+    ratings: sp.csr_matrix | None,
+    *,
+    items: pd.DataFrame | None,
+    attributes: dict[str, list[str]],
+    rating_scale: tuple[float, float],
+    purchases: bool,
+) -> Dataset:
+    """The :class:`Dataset` from the aggregated pairs, however they were aggregated (pandas
+    here, Spark in :mod:`recsys.spark.data`).
+
+    Args:
+        users: user ids to rows.
+        item_ids: item ids in row order (see :func:`with_catalogue`).
+        weights: summed weight of each (user, item) pair, shape (users, items).
+        seen: which pairs occur.
+        ratings: the latest rating of each rated pair, or ``None``.
+        items: the item metadata (names, categories...), or ``None``.
+        attributes: per-user attributes (``USER_ATTRIBUTES``), one value per user row.
+        rating_scale: valid (low, high) ratings.
+        purchases: the log holds purchases (a weight column, or no ratings): a pair with
+            a positive weight counts as bought.
+    """
+    confidence = weights.copy()
+    confidence.data = np.log1p(confidence.data)
+    if purchases:
+        purchased = weights.copy()
+        purchased.data = purchased.data > 0
+        purchased.eliminate_zeros()
+    else:
+        purchased = sp.csr_matrix(weights.shape, dtype=bool)
     return Dataset(
         users=users,
-        items=item_map,
+        items=IdMap(item_ids),
         confidence=confidence.astype(np.float32),
         ratings=ratings,
         seen=seen,
         purchased=purchased.astype(bool),
         item_info=_item_info(item_ids, items),
         user_attributes=attributes,
-        rating_scale=(low, high),
+        rating_scale=rating_scale,
     )

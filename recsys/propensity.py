@@ -13,10 +13,12 @@ from recsys.rfm import order_totals, rfm_table
 
 __all__ = [
     "FEATURES",
+    "PandasTables",
     "PropensityModel",
     "buyers_between",
     "default_horizon",
     "evaluate_propensity",
+    "features_from_rfm",
     "propensity_features",
     "reference_scores",
 ]
@@ -45,6 +47,12 @@ def propensity_features(tx: pd.DataFrame, cutoff: datetime | date) -> pd.DataFra
     age = (cutoff - orders["date"]).dt.total_seconds() / 86400
     last30 = orders[age <= 30].groupby("customer_id").size()
     last90 = orders[age <= 90].groupby("customer_id").size()
+    return features_from_rfm(rfm, last30, last90)
+
+
+def features_from_rfm(rfm: pd.DataFrame, last30: pd.Series, last90: pd.Series) -> pd.DataFrame:
+    """The :data:`FEATURES` from the RFM table as of the cutoff and each customer's
+    positive orders in the 30 and 90 days before it (customers without any left out)."""
     features = pd.DataFrame(index=rfm.index)
     features["recency_days"] = rfm["recency_days"]
     features["log_frequency"] = np.log1p(rfm["frequency"])
@@ -62,6 +70,42 @@ def buyers_between(tx: pd.DataFrame, start, end) -> set[str]:
     window = tx[(tx["date"] >= pd.Timestamp(start)) & (tx["date"] < pd.Timestamp(end))]
     orders = order_totals(window)
     return set(orders.loc[orders["amount"] > 0, "customer_id"])
+
+
+class PandasTables:
+    """What the propensity evaluation reads from the transactions, computed with pandas.
+
+    Another engine (Spark SQL in ``analytics.spark``) offers the same four methods.
+    """
+
+    def __init__(self, tx: pd.DataFrame) -> None:
+        self.tx = tx
+
+    def span(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last transaction time."""
+        return self.tx["date"].min(), self.tx["date"].max()
+
+    def rfm(self) -> pd.DataFrame:
+        """:func:`recsys.rfm.rfm_table` of all the transactions."""
+        return rfm_table(self.tx)
+
+    def features(self, cutoff) -> pd.DataFrame:
+        """:func:`propensity_features` as of ``cutoff``."""
+        return propensity_features(self.tx, cutoff)
+
+    def buyers(self, start, end) -> set:
+        """:func:`buyers_between`."""
+        return buyers_between(self.tx, start, end)
+
+    def overview(self) -> dict:
+        """Orders (distinct customer and order), revenue, first and last day."""
+        tx = self.tx
+        return {
+            "orders": int(tx.groupby(["customer_id", "order_id"]).ngroups),
+            "revenue": round(float(tx["amount"].sum()), 2),
+            "first_date": tx["date"].min().date().isoformat(),
+            "last_date": tx["date"].max().date().isoformat(),
+        }
 
 
 class PropensityModel:
@@ -146,8 +190,9 @@ def _metrics(y: np.ndarray, proba: np.ndarray) -> dict:
 
 
 def evaluate_propensity(
-    tx: pd.DataFrame,
+    tx: pd.DataFrame | None,
     *,
+    tables=None,
     test_cutoff: date | datetime | None = None,
     horizon_days: int | None = None,
     model: str = "logistic",
@@ -162,7 +207,9 @@ def evaluate_propensity(
     recency alone.
 
     Args:
-        tx: transactions.
+        tx: transactions (``None`` with ``tables``).
+        tables: where the features and buyers come from (default: :class:`PandasTables`
+            of ``tx``).
         test_cutoff: start of the test period (default: ``horizon_days`` before the day
             after the last transaction).
         horizon_days: length of the test period (default: to the end of the data when
@@ -174,8 +221,10 @@ def evaluate_propensity(
         as of the end of the data (``None`` when the split is impossible, with the reason
         in ``figures["skipped"]``).
     """
-    end = tx["date"].max().normalize() + pd.Timedelta(days=1)
-    start = tx["date"].min().normalize()
+    tables = tables or PandasTables(tx)
+    first, last = tables.span()
+    end = last.normalize() + pd.Timedelta(days=1)
+    start = first.normalize()
     if test_cutoff is None:
         horizon = int(horizon_days or default_horizon(start, end))
         cutoff = end - pd.Timedelta(days=horizon)
@@ -195,12 +244,10 @@ def evaluate_propensity(
         )
         return figures, None
     train_cutoff = cutoff - pd.Timedelta(days=train_h)
-    x_train = propensity_features(tx, train_cutoff)
-    y_train = x_train.index.isin(list(buyers_between(tx, train_cutoff, cutoff)))
-    x_test = propensity_features(tx, cutoff)
-    y_test = x_test.index.isin(
-        list(buyers_between(tx, cutoff, cutoff + pd.Timedelta(days=horizon)))
-    )
+    x_train = tables.features(train_cutoff)
+    y_train = x_train.index.isin(list(tables.buyers(train_cutoff, cutoff)))
+    x_test = tables.features(cutoff)
+    y_test = x_test.index.isin(list(tables.buyers(cutoff, cutoff + pd.Timedelta(days=horizon))))
     figures.update(
         {
             "train_cutoff": train_cutoff.date().isoformat(),
@@ -229,10 +276,12 @@ def evaluate_propensity(
     return figures, final
 
 
-def reference_scores(tx: pd.DataFrame, model: PropensityModel) -> pd.Series:
-    """Each customer's probability of buying in the next period, as of the end of the data."""
-    end = tx["date"].max().normalize() + pd.Timedelta(days=1)
-    x = propensity_features(tx, end)
+def reference_scores(tx: pd.DataFrame | None, model: PropensityModel, tables=None) -> pd.Series:
+    """Each customer's probability of buying in the next period, as of the end of the data
+    (``tables``: see :func:`evaluate_propensity`)."""
+    tables = tables or PandasTables(tx)
+    end = tables.span()[1].normalize() + pd.Timedelta(days=1)
+    x = tables.features(end)
     return pd.Series(model.predict_proba(x)[:, 1], index=x.index, name="propensity")
 
 

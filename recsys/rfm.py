@@ -9,7 +9,7 @@ import pandas as pd
 
 from recsys.transactions import TransactionsError
 
-__all__ = ["order_totals", "rfm_table"]
+__all__ = ["finish_rfm", "order_totals", "rfm_table"]
 
 
 def order_totals(tx: pd.DataFrame) -> pd.DataFrame:
@@ -36,7 +36,7 @@ def rfm_table(tx: pd.DataFrame, reference_date: date | datetime | None = None) -
 
     Returns:
         Indexed by ``customer_id``: ``recency_days``, ``frequency`` (orders with a
-        positive amount), ``monetary`` (net spend, at least 0), ``first_days`` (days
+        positive amount), ``monetary`` (net spend, at least 0, to a millionth), ``first_days`` (days
         since the first purchase) and the scores ``r_score``, ``f_score``, ``m_score``.
         Customers with no positive order are left out.
     """
@@ -58,6 +58,20 @@ def rfm_table(tx: pd.DataFrame, reference_date: date | datetime | None = None) -
     )
     net = orders.groupby("customer_id")["amount"].sum().clip(lower=0)
     table["monetary"] = net.reindex(table.index).fillna(0.0)
+    return finish_rfm(table, ref)
+
+
+def finish_rfm(table: pd.DataFrame, ref: pd.Timestamp) -> pd.DataFrame:
+    """Round the days, add the 1-5 scores and name the table (in place; returned).
+
+    Args:
+        table: indexed by customer (sorted), with ``recency_days``, ``frequency``,
+            ``first_days`` and ``monetary``, however computed (pandas here, Spark SQL in
+            ``analytics.spark``).
+        ref: the reference date.
+    """
+    # sums of money to a millionth: the order of summation (pandas, Spark) then never shows
+    table["monetary"] = table["monetary"].round(6)
     table["recency_days"] = table["recency_days"].clip(lower=0).round(2)
     table["first_days"] = table["first_days"].clip(lower=0).round(2)
     table["r_score"] = _score(table["recency_days"], reverse=True)

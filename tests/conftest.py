@@ -17,7 +17,12 @@ import uuid
 
 import pytest
 
-pytest_plugins = ["tests.support.servers", "tests.support.orders", "tests.support.site"]
+pytest_plugins = [
+    "tests.support.servers",
+    "tests.support.orders",
+    "tests.support.site",
+    "tests.support.spark",
+]
 
 # fixtures (direct or through other fixtures) that put a test in a tier
 INTEGRATION_FIXTURES = frozenset(

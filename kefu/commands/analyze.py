@@ -20,6 +20,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _engine_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help=f"local: this machine; spark: {what} on Spark (needs make spark-deps)",
+    )
+    p.add_argument("--master", help="Spark master URL (default local[2]; with --engine spark)")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``kefu analyze``."""
     analyze = subparsers.add_parser("analyze", help="text, conversation and customer analytics")
@@ -61,6 +71,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "cards and addresses masked)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _engine_options(p, "the per-text models run as pandas UDFs")
+    p.add_argument(
+        "--batch-rows",
+        type=_positive,
+        help="with --engine spark: texts sent to Spark per job (50000)",
+    )
     p.set_defaults(func=cmd_texts)
 
     p = sub.add_parser(
@@ -109,6 +125,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--campaign-out", type=Path, help="campaign CSV file (needs --segment)")
     p.add_argument("--products", type=_positive, default=3, help="suggestions per customer")
     p.add_argument("--out", type=Path, help="directory for the report (default var/reports)")
+    _engine_options(p, "RFM and the propensity features in Spark SQL")
     p.set_defaults(func=cmd_customers)
 
 
@@ -116,6 +133,21 @@ def _fail(exc: Exception | str):
     from kefu.cli import CommandError
 
     return CommandError(str(exc))
+
+
+def _spark(args: argparse.Namespace, app_name: str):
+    """The Spark session of ``--engine spark`` (``None`` for the local engine)."""
+    if args.engine != "spark":
+        if args.master or getattr(args, "batch_rows", None):
+            flag = "--master" if args.master else "--batch-rows"
+            raise _fail(f"{flag} needs --engine spark")
+        return None
+    from recsys.spark import SparkUnavailableError, spark_session
+
+    try:
+        return spark_session(args.master or "local[2]", app_name=app_name)
+    except SparkUnavailableError as exc:
+        raise _fail(exc) from exc
 
 
 def cmd_texts(args: argparse.Namespace) -> int:
@@ -152,8 +184,16 @@ def cmd_texts(args: argparse.Namespace) -> int:
             model = SvmSentimentClassifier.load(args.sentiment_model)
         except (OSError, ValueError) as exc:
             raise _fail(f"--sentiment-model {args.sentiment_model}: {exc}") from exc
+    spark = _spark(args, "kefu-analyze-texts")
+    mapper = None
+    if spark is not None:
+        from analytics.spark import BATCH_ROWS, SparkMapper
+
+        mapper = SparkMapper(spark, args.batch_rows or BATCH_ROWS)
     try:
-        directory, summary = run_texts(args.file, options, args.out, sentiment_model=model)
+        directory, summary = run_texts(
+            args.file, options, args.out, sentiment_model=model, mapper=mapper
+        )
     except (InputError, OSError) as exc:
         raise _fail(exc) from exc
     bad = summary["bad_rows"]
@@ -215,8 +255,14 @@ def cmd_customers(args: argparse.Namespace) -> int:
         campaign_out=args.campaign_out,
         products=args.products,
     )
+    spark = _spark(args, "kefu-analyze-customers")
+    tables = None
+    if spark is not None:
+        from analytics.spark import spark_tables
+
+        tables = spark_tables(spark)
     try:
-        directory, summary = run_customers(options, args.out)
+        directory, summary = run_customers(options, args.out, tables=tables)
     except (ValueError, DatabaseError, OSError) as exc:
         raise _fail(exc) from exc
     print(f"{summary['rfm']['customers']:,} customers in {summary['segments']['k']} segments:")

@@ -18,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recsys.idmap import IdMap
-from recsys.interactions import USER_ATTRIBUTES, Dataset, _item_info
+from recsys.interactions import USER_ATTRIBUTES, Dataset, assemble_dataset, with_catalogue
 
 COLUMNS = ("user_id", "item_id", "rating", "weight", "timestamp", *USER_ATTRIBUTES)
 ORDER = "_position"
@@ -199,24 +199,13 @@ def spark_dataset(
     for frame in (df, users, item_rows):
         frame.unpersist()
 
-    if items is not None and len(items):
-        known = pd.Index(item_ids, dtype=object)
-        extra = items["item_id"][known.get_indexer(pd.Index(items["item_id"], dtype=object)) < 0]
-        item_ids += list(extra)
-    user_map, item_map = IdMap(user_frame["user_id"].tolist()), IdMap(item_ids)
-    shape = (len(user_map), len(item_map))
+    item_ids = with_catalogue(item_ids, items)
+    user_map = IdMap(user_frame["user_id"].tolist())
+    shape = (len(user_map), len(item_ids))
     rows, cols = pairs["u"].to_numpy(np.int64), pairs["i"].to_numpy(np.int64)
     weights = sp.csr_matrix((pairs["weight"].to_numpy(np.float64), (rows, cols)), shape=shape)
     weights.sort_indices()
-    confidence = weights.copy()
-    confidence.data = np.log1p(confidence.data)
     seen = sp.csr_matrix((np.ones(len(pairs), dtype=bool), (rows, cols)), shape=shape)
-    if has_weight or not has_rating:
-        purchased = weights.copy()
-        purchased.data = purchased.data > 0
-        purchased.eliminate_zeros()
-    else:
-        purchased = sp.csr_matrix(shape, dtype=bool)
     ratings = None
     if has_rating and pairs["rating"].notna().any():
         rated = pairs["rating"].notna().to_numpy()
@@ -231,14 +220,14 @@ def spark_dataset(
         for name in USER_ATTRIBUTES
         if name in user_frame
     }
-    return Dataset(
-        users=user_map,
-        items=item_map,
-        confidence=confidence.astype(np.float32),
-        ratings=ratings,
-        seen=seen,
-        purchased=purchased.astype(bool),
-        item_info=_item_info(item_ids, items),
-        user_attributes=attributes,
+    return assemble_dataset(
+        user_map,
+        item_ids,
+        weights,
+        seen,
+        ratings,
+        items=items,
+        attributes=attributes,
         rating_scale=(low, high),
+        purchases=has_weight or not has_rating,
     )

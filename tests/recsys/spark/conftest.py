@@ -1,36 +1,10 @@
-"""One local Spark session for the Spark tests (skipped, saying why, without pyspark/Java)."""
+"""Data and checks of the recommender's Spark tests (the session and the skips:
+``tests/support/spark.py``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-
-from recsys.spark import spark_problem
-
-PROBLEM = spark_problem()
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/recsys/spark/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.spark)
-            if PROBLEM:
-                item.add_marker(pytest.mark.skip(reason=f"Spark cannot run here: {PROBLEM}"))
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """``local[2]``: UI off, bound to loopback, 2 shuffle partitions, small memory."""
-    from recsys.spark import spark_session
-
-    session = spark_session(
-        "local[2]",
-        app_name="kefu-tests",
-        config={"spark.driver.memory": "768m", "spark.sql.shuffle.partitions": "2"},
-    )
-    yield session
-    session.stop()
 
 
 def weighted_log(n_users: int = 60, n_items: int = 30, per_user: int = 7, seed: int = 3):
