@@ -115,12 +115,13 @@ def measure(bench: BenchSet, door: str, script: tuple[str, ...], messages: int) 
     after = cpu_of(bench.pids())
     done = len(latencies)
     cpu = {name: round((after[name] - before[name]) / max(done, 1), 5) for name in after}
-    problems = check_stored(bench.tracker_url, senders, sent, replies)
+    problems = check_stored(bench.tracker_url, senders, sent)
     return {
         "messages": done,
+        "replies": sum(replies.values()),
         "errors": len(errors),
         "error_examples": errors[:3],
-        "lost_or_duplicated_events": problems,
+        "conversations_with_lost_duplicated_or_interleaved_events": problems,
         "throughput_msg_s": round(done / wall, 2),
         "p50_ms": round(_percentile(latencies, 50) * 1000, 1) if latencies else None,
         "p99_ms": round(_percentile(latencies, 99) * 1000, 1) if latencies else None,
@@ -130,6 +131,22 @@ def measure(bench: BenchSet, door: str, script: tuple[str, ...], messages: int) 
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def parse_cpu(bench: BenchSet, script: tuple[str, ...], n: int = 100) -> float:
+    """CPU seconds replica 0 spends per ``POST /model/parse`` (the NLU pipeline alone, no
+    tracker, lock or policy), requests one after the other."""
+    import urllib.request
+
+    url = f"{bench.door('one')}/model/parse?token={bench.token}"
+    pid = {"rasa0": bench.pids()["rasa0"]}
+    before = cpu_of(pid)["rasa0"]
+    for i in range(n):
+        body = json.dumps({"text": script[i % len(script)]}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            resp.read()
+    return round((cpu_of(pid)["rasa0"] - before) / n, 5)
 
 
 def projection(level: dict[str, Any], cores: int | None = None) -> dict[str, Any]:
@@ -167,6 +184,7 @@ def run_bot(name: str, model: Path, messages: int, with_actions: bool) -> dict[s
             "replicas_2": two,
             "speedup_2_vs_1": round(two["throughput_msg_s"] / one["throughput_msg_s"], 2),
             "projection": projection(two),
+            "rasa_cpu_s_per_parse_nlu_only": parse_cpu(bench, script),
             "start_s": bench.start_s,
         }
 
