@@ -18,6 +18,7 @@ server's ``max_connections`` (:func:`kefu.tracker_schema.pool_sizes`).
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import time
@@ -74,6 +75,7 @@ def check_stores(settings: Settings) -> int:
     problem = store_problem(settings)
     if problem:
         raise CommandError(problem)
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa's 1.4 models
     import redis  # type: ignore[import-untyped]
     import sqlalchemy as sa
 
@@ -290,6 +292,8 @@ def cmd_run_replicas(args: argparse.Namespace) -> int:
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nkefu: stopping", flush=True)
+        supervisor.stop_all()
+        print("kefu: stopped")
         return 0
     finally:
         supervisor.stop_all()
