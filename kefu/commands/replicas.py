@@ -188,19 +188,22 @@ def nginx_service(conf: Path, health_url: str, logs: Path) -> Service:
 
 
 def start_and_wait(supervisor: Supervisor, services: list[Service], timeout: float) -> None:
-    """Start every service, then wait for each (first failure: stop all, raise)."""
+    """Start every service, then wait for each (a failure or Ctrl-C: stop all, raise)."""
     from kefu.cli import CommandError
 
-    for service in services:
-        supervisor.start(service)
-    deadline = time.monotonic() + timeout
-    for service in services:
-        if not supervisor.wait_ready(service, max(1.0, deadline - time.monotonic())):
-            tail = service.log_tail()
-            supervisor.stop_all()
-            raise CommandError(
-                f"the {service.name} did not start (log: {service.log_path}):\n{tail}"
-            )
+    try:
+        for service in services:
+            supervisor.start(service)
+        deadline = time.monotonic() + timeout
+        for service in services:
+            if not supervisor.wait_ready(service, max(1.0, deadline - time.monotonic())):
+                raise CommandError(
+                    f"the {service.name} did not start (log: {service.log_path}):\n"
+                    + service.log_tail()
+                )
+    except BaseException:
+        supervisor.stop_all()
+        raise
 
 
 def cmd_run_replicas(args: argparse.Namespace) -> int:
