@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test test-fast shell bench setup lint format train db clean check-python browser-deps spark-deps lock
+.PHONY: help run run-replicas test test-fast shell bench setup lint format train db clean check-python browser-deps spark-deps nginx-deps lock
 
 help: ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,11 @@ db: setup ## Build the demo shop database when it is missing
 run: db ## Set up, build what is missing, start every server and print the URL
 	@$(KEFU) run
 
-test: setup browser-deps spark-deps ## Static checks (ruff, import-linter, mypy), then every test, all tiers
+N ?= 2
+run-replicas: db nginx-deps ## N Rasa replicas behind nginx (N=2; needs KEFU_TRACKER_URL=postgresql://..., KEFU_REDIS_URL)
+	@$(KEFU) run --replicas $(N)
+
+test: setup browser-deps spark-deps nginx-deps ## Static checks (ruff, import-linter, mypy), then every test, all tiers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
@@ -70,7 +74,7 @@ format: setup ## Reformat the code with ruff
 shell: db ## Talk to the bot in the terminal (rasa shell, anonymous visitor)
 	@$(KEFU) shell
 
-bench: db spark-deps ## Run the benchmarks and print their JSON figures
+bench: db spark-deps nginx-deps ## Run the benchmarks and print their JSON figures
 	@# peers measured side by side, installed only for the benchmarks (1.1.4: 1.1.5 lifts numpy)
 	@$(VENV_PY) -c "import surprise" 2>/dev/null || $(VENV_PY) -m pip install --quiet --no-deps "scikit-surprise==1.1.4"
 	@$(VENV_PY) -m benchmarks
@@ -88,6 +92,19 @@ browser-deps:
 	    { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
 	      || echo "apt-get could not install chromium: the browser tests will be skipped"; \
 	  else echo "chromium or fonts-noto-cjk is missing (not root): the browser tests will be skipped"; fi; \
+	fi
+
+# Replica tests and benchmarks (tests/deploy, benchmarks/replicas.py) and `make run-replicas`
+# put Debian's nginx-light in front of the replicas: installed with apt when missing and
+# running as root; otherwise those tests skip and say why.
+nginx-deps:
+	@if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing nginx-light for the replica tests (apt-get)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; } \
+	      || echo "apt-get could not install nginx-light: the replica tests will be skipped"; \
+	  else echo "nginx is missing (not root): the replica tests will be skipped"; fi; \
 	fi
 
 # Spark tests and benchmarks (recsys/spark) need Java 17 and the `spark` extra (pyspark bundles

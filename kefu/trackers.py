@@ -28,6 +28,9 @@ database before the reply goes out, as with Rasa's store. What differs:
   Rasa does not wrap this store in its ``FailSafeTrackerStore``, so a database that cannot
   be read or written fails the message (503) instead of starting the conversation over
   or keeping it in memory only. Nothing is kept from a message whose save failed.
+* Several replicas booting at once on a new PostgreSQL database do not race on creating
+  the ``events`` table: :func:`kefu.tracker_schema.create_tracker_tables` creates it under
+  an advisory lock before Rasa's own set-up looks.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from kefu.settings import get_settings
+from kefu.tracker_schema import create_tracker_tables
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +150,10 @@ class KefuTrackerStore(SQLTrackerStore):
     engine: sa.engine.Engine
 
     def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+        host = kwargs.get("host")
+        if isinstance(host, str) and "://" in host and not host.startswith("sqlite"):
+            # replicas booting together: one creates the tables, the others wait for it
+            create_tracker_tables(host)
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             if self.engine.url.database not in (None, "", ":memory:"):

@@ -39,6 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="address the web site binds (default 127.0.0.1; Rasa and actions stay on loopback)",
     )
     model_arg(p)
+    from kefu.commands.replicas import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=cmd_run)
 
 
@@ -178,8 +181,13 @@ def _print_passwords(settings: Settings) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start everything and wait for Ctrl-C."""
+    """Start everything and wait for Ctrl-C (``--replicas N``: :mod:`.replicas`)."""
     from kefu.cli import CommandError
+
+    if getattr(args, "replicas", None) is not None:
+        from kefu.commands.replicas import cmd_run_replicas
+
+        return cmd_run_replicas(args)
 
     settings = get_settings()
     problem = settings.lock_problem()  # a slow action would let the next message in
