@@ -25,6 +25,7 @@ INTEGRATION_FIXTURES = frozenset(
         "action_server",
         "api_rasa_server",
         "bot_model",
+        "fuzz_site",
         "guarded_action_server",
         "live_site",
         "offline_site",
