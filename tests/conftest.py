@@ -46,7 +46,9 @@ SLOW_FIXTURES = frozenset({"bot_model", "shipped_sentiment"})
 SLOW_MODULES = frozenset(
     {
         "test_e2e_stories.py",
+        "test_import_properties.py",  # hypothesis: many examples each (#16)
         "test_nlu_heldout.py",
+        "test_properties.py",
         "test_rasa_bot.py",
         "test_validate.py",
     }
