@@ -180,8 +180,11 @@ def _tracker(party: Party, token: str, order_id: str) -> dict[str, Any]:
     }
 
 
+HTTP = requests.Session()  # one kept-alive connection for the thousand calls
+
+
 def _run(server, action: str, tracker: dict[str, Any], domain: dict[str, Any]) -> dict:
-    r = requests.post(
+    r = HTTP.post(
         authorized(server, "/webhook"),
         json={
             "next_action": action,
