@@ -160,7 +160,7 @@ def test_action_server_keeps_its_spec(st_bin, guarded_action_server, tmp_path):
             "KEFU_ST_QUERY_TOKEN": token,
             "KEFU_ST_ACTIONS": ",".join(a["name"] for a in actions),
         },
-        examples=5 * EXAMPLES,
+        examples=3 * EXAMPLES,
     )
     assert 200 in statuses and 401 not in statuses  # the token reached every handler
     assert requests.get(f"{guarded_action_server.url}/health", timeout=10).ok
