@@ -8,10 +8,12 @@ the same machine can neither call actions nor reach them through DNS rebinding.
 rasa_sdk 3.6.2 answers some malformed action calls with a 500 that echoes the request
 (a JSON list, a missing ``tracker`` or ``sender_id``) or with ``200 null`` (no
 ``next_action``). Here every malformed call gets a 400 with a JSON error before rasa_sdk
-sees it; an unknown action keeps rasa_sdk's 404. Bodies over 1 MiB get 413 (Rasa's calls
-carry the tracker and the domain: the site and the Rasa channel keep 64 kB), also once a
-deflate body inflates past that (it is inflated once, with that bound, and rasa_sdk gets
-the parsed JSON); JSON nested too deeply and text with lone surrogates get 400.
+sees it; an unknown action keeps rasa_sdk's 404. Bodies over 64 kB on the wire get 413, as
+on the site and the Rasa channel. Rasa's own calls carry the whole tracker and the domain
+(over 64 kB after a few turns), so kefu starts Rasa with its switch to deflate them
+(``COMPRESS_ACTION_SERVER_REQUEST``, :func:`kefu.bot.rasa_env`): a deflate body is
+inflated once, with a bound of 1 MiB (413 past it), and rasa_sdk gets the parsed JSON.
+JSON nested too deeply and text with lone surrogates get 400.
 ``python -m actions.server`` serves it on loopback (``kefu run`` and the tests start it
 this way); ``rasa run actions`` still works, without the checks.
 """
@@ -39,9 +41,11 @@ from kefu.settings import get_settings, host_allowed, private_umask
 
 logger = logging.getLogger(__name__)
 
-# the largest body, and the most a deflate body may inflate to: Rasa's own calls carry the
-# whole tracker and, for the form validator, the domain (over 64 kB in a long conversation)
-MAX_BODY_BYTES = 1024 * 1024
+# the largest body on the wire (as on the site and the Rasa channel)
+MAX_BODY_BYTES = 64 * 1024
+# the most a deflate body may inflate to: Rasa's own calls carry every event of the
+# conversation and the domain (50 kB alone), deflated to a fifth or less of that
+MAX_INFLATED_BYTES = 1024 * 1024
 OPEN_PATHS = ("/health", "/openapi.json")
 SPEC_PATH = Path(__file__).resolve().parent / "openapi.json"
 _OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {
@@ -107,21 +111,21 @@ def _bad_request(message: str) -> HTTPResponse:
 
 
 class BodyTooLarge(ValueError):
-    """The body (once inflated) is larger than :data:`MAX_BODY_BYTES`."""
+    """The body inflates past :data:`MAX_INFLATED_BYTES`."""
 
 
 def _parse(request: Request) -> Any:
     """The JSON of the body, inflated once with a bound when it is deflate-encoded.
 
     Raises:
-        BodyTooLarge: the inflated body passes :data:`MAX_BODY_BYTES`.
+        BodyTooLarge: the inflated body passes :data:`MAX_INFLATED_BYTES`.
         ValueError: not JSON, nested too deeply, or text that is not valid Unicode.
     """
     raw = request.body or b""
     if request.headers.get("content-encoding") == "deflate":
         decompressor = zlib.decompressobj()
-        raw = decompressor.decompress(raw, MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES or decompressor.unconsumed_tail:
+        raw = decompressor.decompress(raw, MAX_INFLATED_BYTES + 1)
+        if len(raw) > MAX_INFLATED_BYTES or decompressor.unconsumed_tail:
             raise BodyTooLarge("the decompressed body is too large")
     try:
         body = json.loads(raw)

@@ -5,6 +5,12 @@ as ``customer_token``. Tokens are JWTs signed with HMAC-SHA256 and carry an expi
 secret comes from env ``KEFU_TOKEN_SECRET`` or is generated once into ``var/secret.key``.
 An expired, tampered, malformed or foreign-secret token verifies as ``None``: an anonymous
 visitor.
+
+The site binds every token it mints to the browser's site session (claim ``sid``) and to
+the conversation it is sent into (claim ``cid``); the action side
+(:mod:`actions.services.identity`) refuses a bound token in another conversation or once
+its session is signed out. Tokens without these claims (``kefu token`` for ``rasa
+shell``) name the customer in any conversation until they expire.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
@@ -90,10 +97,38 @@ def _read_or_create(path: Path) -> str:
     return path.read_text().strip()
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a verified token says.
+
+    Attributes:
+        customer_id: the customer it names (``sub``).
+        session_id: the site session it was minted for (``sid``), or ``None`` (unbound).
+        conversation_id: the conversation it was minted for (``cid``), or ``None``.
+    """
+
+    customer_id: str
+    session_id: str | None = None
+    conversation_id: str | None = None
+
+
 def issue_token(
-    customer_id: str, ttl_seconds: int = DEFAULT_TTL, secret: bytes | None = None
+    customer_id: str,
+    ttl_seconds: int = DEFAULT_TTL,
+    secret: bytes | None = None,
+    *,
+    session_id: str | None = None,
+    conversation_id: str | None = None,
 ) -> str:
-    """A signed token naming ``customer_id``, valid for ``ttl_seconds``."""
+    """A signed token naming ``customer_id``, valid for ``ttl_seconds``.
+
+    Args:
+        customer_id: the customer.
+        ttl_seconds: validity.
+        secret: the signing secret (default :func:`get_secret`).
+        session_id: binds the token to this site session (claim ``sid``).
+        conversation_id: binds the token to this conversation (claim ``cid``).
+    """
     if not isinstance(customer_id, str) or not customer_id.strip():
         raise ValueError("customer_id must be a non-empty string")
     if len(customer_id) > 64:
@@ -101,12 +136,29 @@ def issue_token(
     if ttl_seconds <= 0:
         raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
     now = int(time.time())
-    claims = {"sub": customer_id, "iss": ISSUER, "iat": now, "exp": now + int(ttl_seconds)}
+    claims: dict[str, object] = {
+        "sub": customer_id,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + int(ttl_seconds),
+    }
+    for name, value in (("sid", session_id), ("cid", conversation_id)):
+        if value is not None:
+            if not isinstance(value, str) or not value or len(value) > 128:
+                raise ValueError(f"{name} must be a non-empty string of at most 128 characters")
+            claims[name] = value
     return jwt.encode(claims, secret or get_secret(), algorithm=ALGORITHM)
 
 
 def verify_token(token: object, secret: bytes | None = None) -> str | None:
     """The customer id of a valid token, or ``None`` for anything else."""
+    claims = verify_claims(token, secret)
+    return claims.customer_id if claims else None
+
+
+def verify_claims(token: object, secret: bytes | None = None) -> TokenClaims | None:
+    """The claims of a valid token, or ``None`` for anything else (a malformed ``sid`` or
+    ``cid`` claim included)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     try:
@@ -120,4 +172,10 @@ def verify_token(token: object, secret: bytes | None = None) -> str | None:
     except jwt.PyJWTError:
         return None
     sub = claims.get("sub")
-    return sub if isinstance(sub, str) and sub else None
+    if not isinstance(sub, str) or not sub:
+        return None
+    sid, cid = claims.get("sid"), claims.get("cid")
+    for value in (sid, cid):
+        if value is not None and (not isinstance(value, str) or not value):
+            return None
+    return TokenClaims(sub, sid, cid)

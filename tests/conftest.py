@@ -30,6 +30,7 @@ INTEGRATION_FIXTURES = frozenset(
         "action_server",
         "api_rasa_server",
         "bot_model",
+        "fuzz_site",
         "guarded_action_server",
         "live_site",
         "offline_site",
@@ -50,7 +51,9 @@ SLOW_FIXTURES = frozenset({"bot_model", "shipped_sentiment"})
 SLOW_MODULES = frozenset(
     {
         "test_e2e_stories.py",
+        "test_import_properties.py",  # hypothesis: many examples each (#16)
         "test_nlu_heldout.py",
+        "test_properties.py",
         "test_rasa_bot.py",
         "test_validate.py",
     }

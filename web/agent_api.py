@@ -26,6 +26,7 @@ from web.staff_auth import current_staff, refuse
 from web.transcript import messages
 
 MAX_TEXT = 4000
+MAX_TICKET_ID = 2**63 - 1  # the databases' largest integer key; past it no ticket exists
 
 
 def _error(message: str, status: int, code: str) -> HTTPResponse:
@@ -67,6 +68,9 @@ def blueprint() -> Blueprint:
         refused = refuse(request)
         if refused is not None:
             return refused
+        ticket_id = request.match_info.get("ticket_id")
+        if isinstance(ticket_id, int) and not 1 <= ticket_id <= MAX_TICKET_ID:
+            return _error("no such conversation", 404, "not_found")  # SQLite would overflow
         if request.method in ("POST", "DELETE") and _body(request) is None:
             return _error("send a JSON object", 415, "bad_type")
         return None

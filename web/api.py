@@ -92,7 +92,12 @@ def blueprint() -> Blueprint:
             },
         }
         if session.customer_id:
-            metadata["customer_token"] = issue_token(session.customer_id, TOKEN_TTL)
+            metadata["customer_token"] = issue_token(
+                session.customer_id,
+                TOKEN_TTL,
+                session_id=session.sid,
+                conversation_id=session.conversation_id,
+            )
         if not session.chatted:
             request.ctx.session = session = replace(session, chatted=True)
         try:

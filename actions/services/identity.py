@@ -4,6 +4,11 @@ The only proof of identity is a signed token (:func:`kefu.identity.verify_token`
 metadata of the customer's *latest* message under ``customer_token``. Slots, sender ids
 and message text are never trusted for identity: any action that reads private data calls
 :func:`verified_customer` again.
+
+A token the site minted is bound to its conversation (claim ``cid``) and to the signed-in
+site session (claim ``sid``): it counts only in that conversation and while that session
+is open, so a token copied into another conversation, or replayed after sign-out, proves
+nobody.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kefu.identity import verify_token
+from kefu.identity import verify_claims
 
 logger = logging.getLogger(__name__)
 
@@ -39,35 +44,48 @@ def latest_user_metadata(tracker: Any) -> dict[str, Any]:
     return dict(metadata) if isinstance(metadata, Mapping) else {}
 
 
-def customer_from_metadata(metadata: Mapping[str, Any] | None) -> str | None:
+def customer_from_metadata(
+    metadata: Mapping[str, Any] | None, conversation_id: object = None
+) -> str | None:
     """The customer id proven by the token in ``metadata``, or ``None``.
 
-    A token counts only when its signature and expiry verify and the customer it names
-    exists in the shop database.
+    A token counts only when its signature and expiry verify, the customer it names exists
+    in the shop database and, when it is bound, it was minted for ``conversation_id`` (the
+    tracker's sender id) and its site session is still open.
     """
     if not isinstance(metadata, Mapping):
         return None
-    customer_id = verify_token(metadata.get(TOKEN_KEY))
-    if customer_id is None:
+    claims = verify_claims(metadata.get(TOKEN_KEY))
+    if claims is None:
+        return None
+    if claims.conversation_id is not None and claims.conversation_id != conversation_id:
+        logger.warning("a customer token minted for another conversation was refused")
         return None
     from kefu.shop import queries as shop
 
     try:
-        return customer_id if shop.get_customer(customer_id) is not None else None
+        if claims.session_id is not None and not shop.site_session_active(claims.session_id):
+            logger.info("a customer token of a closed site session was refused")
+            return None
+        return claims.customer_id if shop.get_customer(claims.customer_id) is not None else None
     except shop.ShopUnavailable:
         logger.warning("shop database unavailable: treating the visitor as anonymous")
         return None
 
 
+def _sender(tracker: Any) -> object:
+    return getattr(tracker, "sender_id", None)
+
+
 def verified_customer(tracker: Any) -> str | None:
     """The verified customer of the latest user message of ``tracker``, or ``None``."""
-    return customer_from_metadata(latest_user_metadata(tracker))
+    return customer_from_metadata(latest_user_metadata(tracker), _sender(tracker))
 
 
 def session_customer(tracker: Any) -> str | None:
     """The verified customer of the message that started the session (``action_session_start``)."""
     metadata = tracker.get_slot(SESSION_METADATA_SLOT) if tracker else None
-    return customer_from_metadata(metadata)
+    return customer_from_metadata(metadata, _sender(tracker))
 
 
 def client_keys(tracker: Any) -> list[str]:

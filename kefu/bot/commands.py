@@ -67,6 +67,9 @@ def rasa_env(
     # the conversation lock outlives the longest action call (checked by `kefu run`)
     env["TICKET_LOCK_LIFETIME"] = str(int(settings.lock_lifetime))
     env["KEFU_ACTION_TIMEOUT"] = f"{settings.action_timeout:g}"
+    # Rasa 3.6's own switch: action calls (tracker + domain) go deflated, so that the action
+    # server keeps a 64 kB limit on the wire (actions/server.py)
+    env["COMPRESS_ACTION_SERVER_REQUEST"] = "true"
     env["KEFU_LOCK_LIFETIME"] = f"{settings.lock_lifetime:g}"
     if settings.tracker_url.startswith("sqlite:///"):
         Path(settings.tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)

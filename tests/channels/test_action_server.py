@@ -204,5 +204,5 @@ def test_huge_wrong_body_gets_a_4xx_without_hanging(guarded_action_server):
         headers={"Content-Type": "application/json"},
         timeout=30,
     )
-    assert r.status_code == 413 and r.json()["error"]  # over 1 MiB: refused unread (#16)
+    assert r.status_code == 413 and r.json()["error"]  # over 64 kB: refused unread (#16)
     assert time.monotonic() - started < 30

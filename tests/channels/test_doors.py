@@ -44,9 +44,17 @@ def test_action_server_refuses_foreign_hosts(guarded_action_server):
 
 def test_action_server_bodies_and_bombs(guarded_action_server):
     url = authorized(guarded_action_server, "/webhook")
-    big = b'{"next_action": "x", "pad": "' + b"x" * (1025 * 1024) + b'"}'
+    big = b'{"next_action": "x", "pad": "' + b"x" * (65 * 1024) + b'"}'
     r = requests.post(url, data=big, headers={"Content-Type": "application/json"}, timeout=30)
-    assert r.status_code == 413
+    assert r.status_code == 413  # over 64 kB on the wire
+    # deflated, the same body is small on the wire and inflates under the 1 MiB bound
+    r = requests.post(
+        url,
+        data=zlib.compress(big),
+        headers={"Content-Type": "application/json", "Content-Encoding": "deflate"},
+        timeout=30,
+    )
+    assert r.status_code == 400 and r.json()["code"] == "bad_action_call"
     before = _rss_mb(guarded_action_server.proc.pid)
     bomb = zlib.compress(b'{"pad": "' + b"0" * (60 * 1024 * 1024) + b'"}', 9)
     assert len(bomb) < 64 * 1024
@@ -112,3 +120,59 @@ def test_rasa_channel_refuses_bad_bodies_with_4xx(rasa_server):
         r = requests.post(rasa_server.webhook, data=body, headers=headers, timeout=30)
         assert r.status_code == status, (body[:40], r.status_code)
     assert rasa_server.send("door-check-2", "hello")
+
+
+def test_rasa_deflated_action_calls_pass_64_kb_and_plain_ones_do_not(
+    api_rasa_server, guarded_action_server
+):
+    """An action call carries the whole tracker (and, for the order form's validator, the
+    50 kB domain): past 64 kB after a few turns. Sent the way Rasa sends it (its own
+    ``EndpointConfig.request``, aiohttp) with ``compress=True``, which
+    ``COMPRESS_ACTION_SERVER_REQUEST`` turns on and :func:`kefu.bot.rasa_env` sets, the call
+    passes the action server's 64 kB wire limit and the validator runs; sent plain, 413."""
+    import asyncio
+    import uuid
+
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    from kefu.bot import rasa_env
+
+    assert rasa_env(base={})["COMPRESS_ACTION_SERVER_REQUEST"] == "true"
+    sender = f"long-{uuid.uuid4().hex}"
+    params = {"token": api_rasa_server.token}
+    domain = requests.get(
+        f"{api_rasa_server.url}/domain",
+        params=params,
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ).json()
+    for turn in range(40):
+        api_rasa_server.send(sender, ["推荐几款耳机", "hello", "有什么优惠吗"][turn % 3])
+        tracker = requests.get(
+            f"{api_rasa_server.url}/conversations/{sender}/tracker", params=params, timeout=30
+        ).json()
+        call = {
+            "next_action": "validate_order_form",
+            "sender_id": sender,
+            "tracker": tracker,
+            "domain": domain,
+            "version": "3.6.21",
+        }
+        raw = len(json.dumps(call).encode())
+        if raw > 80 * 1024:
+            break
+    deflated = len(zlib.compress(json.dumps(call).encode()))
+    print({"turns": turn + 1, "call_bytes": raw, "deflated_bytes": deflated})
+    assert raw > 80 * 1024 and deflated < 64 * 1024
+    endpoint = EndpointConfig(
+        f"{guarded_action_server.url}/webhook",
+        token=guarded_action_server.env["KEFU_ACTION_TOKEN"],
+    )
+    answer = asyncio.run(endpoint.request(json=call, method="post", compress=True))
+    assert isinstance(answer["events"], list) and isinstance(answer["responses"], list)
+    try:
+        asyncio.run(endpoint.request(json=call, method="post", compress=False))
+    except ClientResponseError as exc:
+        assert exc.status == 413
+    else:
+        raise AssertionError("a plain call over 64 kB was accepted")

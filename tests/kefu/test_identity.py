@@ -61,3 +61,17 @@ def test_garbage_is_anonymous(var_dir, bad):
 def test_issue_rejects_bad_arguments(var_dir, customer, ttl):
     with pytest.raises(ValueError):
         issue_token(customer, ttl)
+
+
+def test_bound_claims_round_trip_and_malformed_bindings_fail(var_dir):
+    from kefu.identity import TokenClaims, verify_claims
+
+    token = issue_token("C7", session_id="s" * 32, conversation_id="web-1")
+    assert verify_claims(token) == TokenClaims("C7", "s" * 32, "web-1")
+    assert verify_claims(issue_token("C7")) == TokenClaims("C7", None, None)
+    now = int(time.time())
+    for bad in ({"sid": 5}, {"cid": ""}, {"cid": ["web-1"]}):
+        claims = {"sub": "C7", "iss": "kefu", "iat": now, "exp": now + 60, **bad}
+        assert verify_claims(jwt.encode(claims, get_secret(), algorithm=ALGORITHM)) is None
+    with pytest.raises(ValueError, match="cid"):
+        issue_token("C7", conversation_id="")

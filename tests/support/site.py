@@ -8,12 +8,15 @@ Fixtures:
         API behind an auth token (``.token``), on loopback.
     live_site: the web site (``python -m web``) in front of ``api_rasa_server``.
     guarded_action_server: ``python -m actions.server`` (rasa_sdk with input checks).
+    fuzz_site: a site of its own for the fuzz tests, over a copy of the shop, in front of
+        ``api_rasa_server``, with a chat rate limit high enough to reach the handlers.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 import time
@@ -140,3 +143,40 @@ def guarded_action_server(bot_env: dict[str, str]) -> Iterator[ServerProcess]:
     server.start()
     yield server
     server.stop()
+
+
+def _copy_sqlite(url: str, target: Path) -> str:
+    """A copy of the SQLite database at ``url`` (the backup API: WAL pages included)."""
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(target)
+    with copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def fuzz_site(
+    bot_env: dict[str, str], api_rasa_server: ApiRasaServer, tmp_path_factory
+) -> Iterator[Site]:
+    """A site of its own for the fuzz tests: over a copy of the session's shop (the fuzz
+    adds staff, canned replies, notes...), in front of the real bot, with a chat rate high
+    enough that generated requests reach the handlers instead of the rate limiter."""
+    var = tmp_path_factory.mktemp("fuzz-site")
+    env = {
+        **bot_env,
+        "KEFU_VAR_DIR": str(var),
+        "KEFU_DATABASE_URL": _copy_sqlite(bot_env["KEFU_DATABASE_URL"], var / "shop.db"),
+    }
+    site = start_site(
+        env,
+        var / "web.log",
+        KEFU_RASA_URL=api_rasa_server.url,
+        KEFU_RASA_TOKEN=api_rasa_server.token,
+        KEFU_DEMO_PASSWORD=DEMO_PASSWORD,
+        KEFU_STAFF_PASSWORD=STAFF_PASSWORD,
+        KEFU_CHAT_RATE="100000",
+    )
+    yield site
+    site.stop()

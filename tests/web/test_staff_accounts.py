@@ -143,3 +143,13 @@ def test_the_console_api_refuses_anonymous_visitors_and_customers(offline_site, 
         f"{url}/agent/api/conversations/1/messages", json={"text": "hi"}, timeout=10
     )
     assert anon.status_code == 401
+
+
+def test_ticket_ids_past_the_databases_integers_are_404_not_500(offline_site):
+    """Found by schemathesis (#16): SQLite overflowed on ids past 2**63 - 1."""
+    s = staff(offline_site.url)
+    for ticket in (2**63, -(2**63) - 1, 0, -5, 10**30):
+        r = s.get(f"{offline_site.url}/agent/api/conversations/{ticket}", timeout=10)
+        assert r.status_code == 404 and r.json()["code"] == "not_found", (ticket, r.text)
+        r = s.post(f"{offline_site.url}/agent/api/conversations/{ticket}/claim", json={})
+        assert r.status_code == 404, (ticket, r.text)
