@@ -24,6 +24,7 @@ bounded users and time; loopback only). The environment:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -60,6 +61,7 @@ RASA = os.environ.get("KEFU_LOADTEST_RASA", "").rstrip("/")
 SECRET = os.environ.get("KEFU_LOADTEST_CHANNEL_SECRET", "")
 TOKENS = [t for t in os.environ.get("KEFU_LOADTEST_TOKENS", "").split(",") if t]
 SECONDS = float(os.environ.get("KEFU_LOADTEST_SECONDS") or 0)
+COOKIE = "kefu_session"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _log_lock = threading.Lock()
 _state = {"closing": False, "in_flight": 0}
@@ -164,6 +166,18 @@ class RestCustomer(_Customer):
             return len(resp.json() or []), None
 
 
+def conversation_of(cookie: str) -> str:
+    """The conversation (Rasa sender id) named in the site's session cookie: signed, not
+    encrypted (``web.session.encode``: base64 JSON, a dot, the MAC). Known before the first
+    message, so that a first message that fails is counted too."""
+    body = cookie.split(".", 1)[0]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return ""
+    return str(data.get("conversation_id") or "") if isinstance(data, dict) else ""
+
+
 class SiteCustomer(_Customer):
     """Through the site's chat API with its session cookie, as the widget does."""
 
@@ -175,7 +189,7 @@ class SiteCustomer(_Customer):
         super().new_conversation()
         self.client.cookies.clear()  # a new visitor: a new session and conversation
         self.client.get("/", name="site /")  # the session cookie
-        self.conversation = ""  # the site names it: read from the first answer's "id"
+        self.conversation = conversation_of(self.client.cookies.get(COOKIE) or "")
 
     def send(self, text: str) -> tuple[int | None, str | None]:
         with self.client.post(
