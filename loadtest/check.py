@@ -87,6 +87,16 @@ def sent_messages(bot_event: dict[str, Any]) -> int:
     return n + sum(bool(data.get(k)) for k in ("custom", "image", "attachment", "elements"))
 
 
+def _present(texts: list[str], have: Counter[str]) -> list[str]:
+    """``texts`` without those missing from ``have`` (lost ones are counted apart)."""
+    left, out = Counter(have), []
+    for text in texts:
+        if left[text] > 0:
+            left[text] -= 1
+            out.append(text)
+    return out
+
+
 def _subsequence(small: list[str], big: list[str]) -> bool:
     it = iter(big)
     return all(any(x == y for y in it) for x in small)
@@ -133,7 +143,7 @@ def count(log_path: str, tracker_url: str) -> dict[str, int]:
                 summary["stored_after_error"] += sum(
                     (Counter(conv.failed) & (have - answered)).values()
                 )
-                if not _subsequence(conv.answered, stored):
+                if not _subsequence(_present(conv.answered, have), stored):
                     summary["out_of_order"] += 1
                 if not conv.failed and not conv.unfinished:
                     summary["replies_off"] += abs(bots - conv.replies)
