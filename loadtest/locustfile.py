@@ -1,7 +1,8 @@
 """Customers holding mixed Chinese/English conversations with kefu (Locust).
 
-Two kinds of customer, each waiting for every reply like a person (2 to 5 s between
-messages): ``SiteCustomer`` talks through the site's chat API (``/chat/message`` with the
+Two kinds of customer, each waiting for every reply like a person (2 to 4.5 s between
+messages: under the 5 s keep-alive of kefu's Sanic servers, whose closing of an idle
+connection just as the client reuses it would fail the request before the site sees it): ``SiteCustomer`` talks through the site's chat API (``/chat/message`` with the
 session cookie and an ``Origin`` header, as the widget does), ``RestCustomer`` through
 kefu's Rasa REST channel (``/webhooks/kefu/webhook`` with ``X-Kefu-Channel-Secret``,
 carrying a signed customer token as the site does for a signed-in customer). Each
@@ -95,7 +96,7 @@ def _log(**row: Any) -> None:
 
 class _Customer(HttpUser):
     abstract = True
-    wait_time = between(2, 5)
+    wait_time = between(2, 4.5)
 
     def on_start(self) -> None:
         self.new_conversation()
