@@ -2,7 +2,8 @@
 
 Two kinds of customer, each waiting for every reply like a person (2 to 4.5 s between
 messages: under the 5 s keep-alive of kefu's Sanic servers, whose closing of an idle
-connection just as the client reuses it would fail the request before the site sees it): ``SiteCustomer`` talks through the site's chat API (``/chat/message`` with the
+connection just as the client reuses it would fail the request before the site sees
+it). ``SiteCustomer`` talks through the site's chat API (``/chat/message`` with the
 session cookie and an ``Origin`` header, as the widget does), ``RestCustomer`` through
 kefu's Rasa REST channel (``/webhooks/kefu/webhook`` with ``X-Kefu-Channel-Secret``,
 carrying a signed customer token as the site does for a signed-in customer). Each
