@@ -138,18 +138,22 @@ $(ST_STAMP): tools/schemathesis-requirements.txt
 	    -r tools/schemathesis-requirements.txt && touch $(ST_STAMP); } \
 	  || { rm -rf $(ST_VENV); echo "could not build $(ST_VENV): the schemathesis tests will be skipped"; }
 
-# Load test (issue 15): Locust in its own virtualenv (its gevent never enters .venv), against
-# servers already running on loopback (`make run`). Bounded: USERS users for TIME.
-LOADTEST_VENV := loadtest/.venv
-USERS ?= 100
-TIME  ?= 10m
-RASA  ?= http://127.0.0.1:5005
-LOADTEST_LOG ?= var/loadtest-messages.jsonl
-.PHONY: loadtest
-loadtest: setup ## Load test the running kefu (USERS=100 TIME=10m RASA=URL), then count the tracker store
-	@[ -x $(LOADTEST_VENV)/bin/locust ] || { "$(PYTHON310)" -m venv $(LOADTEST_VENV) && \
-	  $(LOADTEST_VENV)/bin/pip install --quiet -r loadtest/requirements.txt; }
-	@mkdir -p var && rm -f $(LOADTEST_LOG)
-	KEFU_LOADTEST_LOG=$(LOADTEST_LOG) $(LOADTEST_VENV)/bin/locust -f loadtest/locustfile.py \
-	  --headless --host $(RASA) -u $(USERS) -r 10 -t $(TIME) --only-summary --csv var/loadtest
-	$(VENV_PY) -m loadtest.check $(LOADTEST_LOG) "$$($(VENV_PY) -c 'from kefu.settings import get_settings; print(get_settings().tracker_url)')"
+# Load test (issue 15): Locust in its own virtualenv (loadtest/.venv: its gevent never enters
+# .venv). Without SITE/RASA it starts its own `kefu run` on free loopback ports (state in
+# var/loadtest-sqlite or var/loadtest-pg; BACKEND=postgres: PostgreSQL + Redis); with them it
+# loads that deployment (configured by this environment: KEFU_TRACKER_URL, KEFU_CHANNEL_SECRET).
+# Bounded: USERS customers for TIME. MODEL=path skips training the bot. Figures: var/results/.
+USERS   ?= 100
+TIME    ?= 10m
+BACKEND ?= sqlite
+LOADTEST_ARGS = --users $(USERS) --time $(TIME) $(if $(filter postgres,$(BACKEND)),--postgres) \
+  $(if $(MODEL),--model $(MODEL)) $(if $(SITE),--site $(SITE)) $(if $(RASA),--rasa $(RASA))
+.PHONY: loadtest soak
+loadtest: setup ## Load kefu with Locust (USERS=100 TIME=10m BACKEND=sqlite|postgres; SITE= RASA= a running one), count the tracker store
+	@mkdir -p var/results
+	$(VENV_PY) -m loadtest.run $(LOADTEST_ARGS) --out var/results/loadtest-$(BACKEND).json
+
+soak: setup ## 20 customers for 30 minutes, each server's memory sampled every minute
+	@mkdir -p var/results
+	$(VENV_PY) -m loadtest.run --users 20 --time 30m --rss-every 60 $(if $(filter postgres,$(BACKEND)),--postgres) \
+	  $(if $(MODEL),--model $(MODEL)) --var var/loadtest-soak --out var/results/soak-$(BACKEND).json

@@ -7,6 +7,11 @@ replaces one of Rasa's silent fallbacks:
   (``rasa/core/tracker_store.py``): a read error becomes an empty tracker (the
   conversation starts over) and a save error a silent in-memory copy (rasa#3243). Here
   the store is used as it is: its errors fail the message.
+* **A client that leaves does not cut a turn in half.** Sanic cancels a request's
+  handler when its client disconnects (the site gave up waiting): Rasa's REST channel
+  then stops the turn wherever it is, e.g. after an action's side effect and before the
+  tracker is saved. Here the turn runs to its end in the background: once received, a
+  message is handled and stored with its replies, as if the client had waited.
 * **A message that fails answers 503.** Rasa's REST channel logs any error and answers
   200 with whatever was said so far. Here it answers ``503 {"code": "unavailable"}``:
   the client knows the message was not handled and can send it again.
@@ -39,6 +44,7 @@ UNAVAILABLE = {
 
 _failure: ContextVar[BaseException | None] = ContextVar("kefu_rest_failure", default=None)
 _installed = False
+_detached: set[asyncio.Future[Any]] = set()  # turns whose client left, still running
 _originals: dict[str, Any] = {}
 
 
@@ -57,8 +63,13 @@ def _rest_blueprint(self: Any, on_new_message: Callable[[Any], Awaitable[Any]]) 
     from sanic import response
 
     async def guarded(message: Any) -> None:
+        turn = asyncio.ensure_future(on_new_message(message))
         try:
-            await on_new_message(message)
+            await asyncio.shield(turn)
+        except asyncio.CancelledError:
+            if not turn.done():  # the client left (the site timed out): finish the turn
+                _finish_in_background(turn, message.sender_id)
+            raise
         except Exception as exc:
             _failure.set(exc)  # seen by the response middleware of the same request
             raise
@@ -77,6 +88,23 @@ def _rest_blueprint(self: Any, on_new_message: Callable[[Any], Awaitable[Any]]) 
         return response.json(UNAVAILABLE, status=503)
 
     return bp
+
+
+def _finish_in_background(turn: asyncio.Future[Any], sender: str) -> None:
+    """Keep ``turn`` running after its request was cancelled, and log how it ends."""
+    logger.warning(
+        "kefu: the client left before the answer in conversation %s: the turn runs to its "
+        "end (stored with its replies), it is never cut in half",
+        sender,
+    )
+    _detached.add(turn)
+
+    def done(task: asyncio.Future[Any]) -> None:
+        _detached.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("kefu: the turn of conversation %s failed: %r", sender, task.exception())
+
+    turn.add_done_callback(done)
 
 
 def _call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:

@@ -106,7 +106,10 @@ class Settings:
             loopback names always; more from env ``KEFU_ALLOWED_HOSTS``, comma-separated),
             so that a web page cannot reach them through DNS rebinding.
         chat_rate: chat messages allowed per minute and browser session (an address gets
-            four times as many); env ``KEFU_CHAT_RATE`` (1 to 100000, default 30).
+            four times as many); env ``KEFU_CHAT_RATE`` (1 to 100000, default 30). A load
+            test from one machine needs it raised on the site for the test (every simulated
+            customer shares one address: ``python -m loadtest.run`` sets 100000 on the
+            ``kefu run`` it starts); it is never off.
         retention_days: days conversations are kept (``kefu purge`` deletes older ones);
             env ``KEFU_RETENTION_DAYS`` (1 to 36500; empty: kept until deleted; another
             value raises :class:`ValueError`).

@@ -217,7 +217,12 @@ class RasaClient:
                     logger.warning("Rasa answered %s to %s %s", resp.status, method, url)
                     raise ChatError("the assistant failed to answer", 502, "bot_error")
         except asyncio.TimeoutError as exc:
-            raise ChatError("the assistant took too long to answer", 504, "timeout") from exc
+            raise ChatError(
+                "the assistant is taking long: the message was received and its answer "
+                "will be in the history (do not send it again)",
+                504,
+                "timeout",
+            ) from exc
         except aiohttp.ClientError as exc:
             logger.warning("Rasa is unreachable at %s: %s", self.base_url, exc)
             raise ChatError("the assistant cannot be reached", 503, "unreachable") from exc

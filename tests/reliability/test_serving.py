@@ -9,12 +9,14 @@ call fix a killed action server leaves the customer with no answer.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -206,3 +208,43 @@ def test_action_server_killed_mid_turn_gives_an_apology_then_the_conversation_go
     ]
     assert sum(e["event"] == "session_started" for e in events) == 1
     assert_one_turn_at_a_time(events)
+
+
+def test_a_client_that_leaves_mid_turn_does_not_cut_the_turn_in_half(pair: Pair):
+    """The site gives up waiting (its timeout) while an action runs: the turn still runs to
+    its end and is stored, rather than being cancelled between a side effect and the save."""
+    sender = new_sender()
+    status, _ = post(pair.a, sender, "hello")
+    assert status == 200
+    pair.action_proxy.held_requests = 0
+    pair.action_proxy.hold = True  # the action call is under way and answers nothing
+    url = urllib.parse.urlsplit(pair.a.webhook)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    try:
+        body = json.dumps({"sender": sender, "message": "where is my order KF000000001"})
+        headers = {"Content-Type": "application/json", **pair.a.channel_headers}
+        conn.request("POST", url.path, body=body.encode(), headers=headers)
+        deadline = time.monotonic() + 60
+        while pair.action_proxy.held_requests == 0:
+            assert time.monotonic() < deadline, "no action call seen"
+            time.sleep(0.05)
+    finally:
+        conn.close()  # the client leaves mid-turn
+        pair.action_proxy.hold = False
+    deadline = time.monotonic() + 90  # at worst the held call times out (30 s): an apology
+    while True:
+        events = stored_events(pair.tracker_url, sender)
+        if user_texts(pair.tracker_url, sender)[-1:] == ["where is my order KF000000001"]:
+            break
+        assert time.monotonic() < deadline, "the turn whose client left was never stored"
+        time.sleep(0.5)
+    tail = events[max(i for i, e in enumerate(events) if e["event"] == "user") :]
+    assert tail[-1]["event"] == "action" and tail[-1]["name"] == "action_listen", tail
+    assert any(e["event"] == "bot" for e in tail), tail  # answered, though nobody waited
+    status, again = post(pair.a, sender, "hello")  # the conversation goes on
+    assert status == 200 and again
+    assert user_texts(pair.tracker_url, sender) == [
+        "hello",
+        "where is my order KF000000001",
+        "hello",
+    ]

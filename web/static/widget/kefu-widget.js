@@ -315,8 +315,9 @@
     log.append(row);
   }
 
-  function showNotice(text, retry) {
+  function showNotice(text, retry, label) {
     noticeText.textContent = text;
+    retryButton.textContent = label || T.retry;
     retryButton.hidden = !retry;
     retryButton.onclick = retry || null;
     notice.hidden = false;
@@ -616,6 +617,19 @@
         connect();
       })
       .catch(function (error) {
+        if (error.code === "timeout") {
+          /*
+           * The site received the message: the bot finishes its turn even though nobody
+           * waits (kefu/rasa_faults.py), so sending it again would answer it twice. Its
+           * answer comes with the history.
+           */
+          storageSet("localStorage", CHATTED_KEY, "1");
+          if (typed) {
+            storageSet("sessionStorage", DRAFT_KEY, null);
+          }
+          showNotice(T.timeout, loadHistory, T.show_answer);
+          return;
+        }
         bubble.classList.add("kefu-failed");
         bubble.title = T.failed;
         var label = bubble.querySelector(".kefu-from");
