@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from analytics.campaigns import CAMPAIGN_COLUMNS, campaign_rows
 from kefu.shop.queries import frames
 from recsys.propensity import evaluate_propensity, reference_scores
@@ -17,7 +19,7 @@ from recsys.rfm import rfm_table
 from recsys.segments import RfmSegmenter, find_segment, segment_summary
 from recsys.transactions import read_transactions
 
-__all__ = ["CustomersOptions", "analyse_customers"]
+__all__ = ["CustomersOptions", "analyse_customers", "score_customers"]
 
 
 @dataclass
@@ -46,6 +48,28 @@ class CustomersOptions:
     segment: str | None = None
     campaign_out: Path | None = None
     products: int = 3
+
+
+def score_customers(
+    tx: pd.DataFrame, options: CustomersOptions
+) -> tuple[pd.DataFrame, RfmSegmenter, dict]:
+    """RFM per customer with its ``segment`` key and (when a model could be fitted) its
+    purchase ``propensity``; the fitted segmenter and the propensity evaluation.
+
+    The report and the console's customer panel (:mod:`analytics.scores`) both use it.
+    """
+    rfm = rfm_table(tx)
+    segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
+    rfm["segment"] = segmenter.predict(rfm)
+    propensity, model = evaluate_propensity(
+        tx,
+        test_cutoff=options.test_cutoff,
+        horizon_days=options.horizon_days,
+        model=options.model,
+    )
+    if model is not None:
+        rfm["propensity"] = reference_scores(tx, model).reindex(rfm.index)
+    return rfm, segmenter, propensity
 
 
 def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None) -> dict:
@@ -77,17 +101,7 @@ def analyse_customers(out_dir: Path, options: CustomersOptions, recommender=None
     else:
         tx = frames.transactions(options.database_url)
         source = "shop database"
-    rfm = rfm_table(tx)
-    segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
-    rfm["segment"] = segmenter.predict(rfm)
-    propensity, model = evaluate_propensity(
-        tx,
-        test_cutoff=options.test_cutoff,
-        horizon_days=options.horizon_days,
-        model=options.model,
-    )
-    if model is not None:
-        rfm["propensity"] = reference_scores(tx, model).reindex(rfm.index)
+    rfm, segmenter, propensity = score_customers(tx, options)
     columns = [c for c in rfm.columns]
     rfm.to_csv(out_dir / "customers.csv", columns=columns, float_format="%.4g")
     summary: dict = {

@@ -1,0 +1,78 @@
+"""Who a customer is to the shop, for the console's customer panel: RFM segment, lifetime
+value (net spend) and purchase propensity, scored over the whole shop by the customers
+report's own pipeline (:func:`analytics.customers.score_customers`).
+
+Scoring fits k-means and a propensity model on every transaction, so it runs at most once
+per ``TTL_S`` per shop database and process; a panel never waits for more than one fit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+import pandas as pd
+
+from analytics.customers import CustomersOptions, score_customers
+from kefu.shop.queries import frames
+from recsys.segments import segment_prototypes
+
+__all__ = ["customer_scores", "forget_scores"]
+
+logger = logging.getLogger(__name__)
+TTL_S = 600.0
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, pd.DataFrame | None]] = {}
+
+
+def _table(url: str) -> pd.DataFrame | None:
+    with _lock:
+        cached = _cache.get(url)
+        if cached is not None and time.monotonic() - cached[0] < TTL_S:
+            return cached[1]
+        try:
+            tx = frames.transactions(url)
+            rfm, _, _ = score_customers(tx, CustomersOptions(database_url=url))
+        except Exception as exc:  # noqa: BLE001 - a shop too small to score: no figures
+            logger.warning("no customer scores for the console (%s)", exc)
+            rfm = None
+        _cache[url] = (time.monotonic(), rfm)
+        return rfm
+
+
+def forget_scores() -> None:
+    """Drop the cached scores (the next panel scores the shop again)."""
+    with _lock:
+        _cache.clear()
+
+
+def customer_scores(customer_id: str, url: str) -> dict[str, Any]:
+    """The customer's ``segment`` (key and names in both languages), ``lifetime_value``
+    (net spend, a decimal string), ``propensity`` (0-1) and RFM scores; ``{}`` when the
+    shop cannot be scored, ``lifetime_value`` ``"0.00"`` for a customer who never bought."""
+    rfm = _table(url)
+    if rfm is None:
+        return {}
+    if customer_id not in rfm.index:
+        return {"segment": None, "lifetime_value": "0.00", "propensity": None}
+    row = rfm.loc[customer_id]
+    proto = {p["key"]: p for p in segment_prototypes()}.get(str(row["segment"]), {})
+    propensity = row.get("propensity")
+    return {
+        "segment": {
+            "key": str(row["segment"]),
+            "zh": proto.get("zh", str(row["segment"])),
+            "en": proto.get("en", str(row["segment"])),
+        },
+        "lifetime_value": f"{float(row['monetary']):.2f}",
+        "propensity": (
+            round(float(propensity), 4)
+            if propensity is not None and not math.isnan(float(propensity))
+            else None
+        ),
+        "rfm": {k: int(row[f"{k}_score"]) for k in ("r", "f", "m")},
+        "orders": int(row["frequency"]),
+    }
