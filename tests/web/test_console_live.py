@@ -39,8 +39,10 @@ def test_the_widget_is_told_who_joined_and_the_agent_gets_a_draft(live_site):
         widget = Socket()
         await widget.connect(url, "/widget", cookie_header(buyer))
         try:
-            state = (await run_blocking(hand_off, buyer, url))["handoff"]
+            await run_blocking(say, buyer, url, "我要找人工客服")
+            state = (await run_blocking(say, buyer, url, "/affirm"))["handoff"]
             ticket_id = state["ticket_id"]
+            assert api(agent, url, f"/conversations/{ticket_id}")["lang"] == "zh"
             # a question the FAQ answers, while the conversation waits for an agent
             await run_blocking(say, buyer, url, "运费多少钱？包邮吗")
             detail = await run_blocking(api, agent, url, f"/conversations/{ticket_id}")
