@@ -103,6 +103,12 @@ def test_the_panel_scores_a_verified_customer_and_shows_a_visitor_nothing(live_s
     assert float(panel["lifetime_value"]) > 0
     assert 0.0 <= panel["propensity"] <= 1.0
     assert {"r", "f", "m"} <= set(panel["rfm"])
+    # personal suggestions from the recommender, sent as product cards
+    ids = [p["id"] for p in panel["suggestions"][:2]]
+    assert ids and all(p["name"] and p["price"] for p in panel["suggestions"])
+    api(agent, url, f"/conversations/{ticket_id}/claim", {})
+    sent = api(agent, url, f"/conversations/{ticket_id}/products", {"product_ids": ids})
+    assert [c["id"] for c in sent["products"]] == ids
     api(agent, url, f"/conversations/{ticket_id}/resolve", {})
 
     visitor = customer(url, "en")
