@@ -14,6 +14,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from analytics.scores import warm_scores
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries import staff as staff_rows
@@ -63,6 +64,8 @@ def blueprint() -> Blueprint:
 
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:
+        # the console opened: score the customers now, before a panel needs them
+        warm_scores(url(request))
         return json(_me(request).public())
 
     @bp.post("/duty")

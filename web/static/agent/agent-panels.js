@@ -193,6 +193,9 @@
     field(dl, t("customer"), profile.name || customer.name);
     field(dl, "Email", profile.email);
     field(dl, "ID", customer.id || profile.id);
+    if (customer.scores_pending) {
+      field(dl, t("segment"), t("scores_pending"));
+    }
     var segment = customer.segment;
     if (segment && typeof segment === "object") {
       field(dl, t("segment"), segment[kit.lang] || segment.key);
