@@ -104,5 +104,5 @@ def customer_scores(customer_id: str, url: str, *, wait: bool = False) -> dict[s
             else None
         ),
         "rfm": {k: int(row[f"{k}_score"]) for k in ("r", "f", "m")},
-        "orders": int(row["frequency"]),
+        "order_count": int(row["frequency"]),
     }

@@ -23,15 +23,19 @@ from nlp.language import detect_language
 
 logger = logging.getLogger(__name__)
 FALLBACK = "nlu_fallback"
+ANSWERS = frozenset({"affirm", "deny"})  # replies to the bot, not what the customer wants
 MIN_CONFIDENCE = 0.3  # an intent the re-parse ranks lower is no basis for a draft
 MAX_PARSE_CHARS = 2000
 
 
 def last_customer_message(transcript: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest customer message with text (button payloads such as ``/affirm`` skipped)."""
+    """The newest customer message worth a draft: with text, not a button payload such as
+    ``/affirm``, not a yes or no to the bot's question (the message before it is)."""
     for message in reversed(transcript):
         text = message.get("text") or ""
-        if message.get("sender") == "user" and text.strip() and not text.startswith("/"):
+        if message.get("sender") != "user" or not text.strip() or text.startswith("/"):
+            continue
+        if message.get("intent") not in ANSWERS:
             return message
     return None
 

@@ -33,7 +33,7 @@ def test_scores_come_from_the_background_then_stay_cached(demo_url):
     keys = {p["key"]: p for p in segment_prototypes()}
     assert scores["segment"]["key"] in keys
     assert scores["segment"]["zh"] == keys[scores["segment"]["key"]]["zh"]
-    assert float(scores["lifetime_value"]) > 0 and scores["orders"] >= 1
+    assert float(scores["lifetime_value"]) > 0 and scores["order_count"] >= 1
     assert 0.0 <= scores["propensity"] <= 1.0
     assert all(1 <= v <= 5 for v in scores["rfm"].values())
     started = time.monotonic()

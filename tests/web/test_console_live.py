@@ -103,6 +103,7 @@ def test_the_panel_scores_a_verified_customer_and_shows_a_visitor_nothing(live_s
         time.sleep(1)  # the shop is scored in the background, never in the request
         panel = api(agent, url, f"/conversations/{ticket_id}")["customer_panel"]
     assert panel["verified"] and panel["profile"]["id"] == info["id"]
+    assert info["order"] in [o["id"] for o in panel["orders"]]  # the scores keep the orders
     assert panel["segment"]["key"] and panel["segment"]["zh"] and panel["segment"]["en"]
     assert float(panel["lifetime_value"]) > 0
     assert 0.0 <= panel["propensity"] <= 1.0

@@ -88,7 +88,7 @@
     dl.append(el("dt", null, t("hours_spec")), el("dd", "ag-hours-spec", hours.opening_hours || "–"));
     dl.append(el("dt", null, t("timezone")), el("dd", null, hours.support_tz || "–"));
     var state = (hours.open_now ? t("open_now") : t("closed_now")) + " · " + t(hours.custom ? "hours_custom" : "hours_default");
-    dl.append(el("dt", null, t("status_open")), el("dd", "ag-hours-state", state));
+    dl.append(el("dt", null, t("hours_now")), el("dd", "ag-hours-state", state));
     box.append(dl);
     if (isAdmin) {
       var form = el("form", "ag-hours-form");
