@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from analytics.campaigns import CAMPAIGN_COLUMNS, campaign_rows
 from kefu.shop.queries import frames
 from recsys.propensity import PandasTables, evaluate_propensity, reference_scores
 from recsys.segments import RfmSegmenter, find_segment, segment_summary
 from recsys.transactions import read_transactions
 
-__all__ = ["CustomersOptions", "analyse_customers"]
+__all__ = ["CustomersOptions", "analyse_customers", "score_customers"]
 
 
 @dataclass
@@ -45,6 +47,32 @@ class CustomersOptions:
     segment: str | None = None
     campaign_out: Path | None = None
     products: int = 3
+
+
+def score_customers(
+    tx: pd.DataFrame | None, options: CustomersOptions, tables=None
+) -> tuple[pd.DataFrame, RfmSegmenter, dict]:
+    """RFM per customer with its ``segment`` key and (when a model could be fitted) its
+    purchase ``propensity``; the fitted segmenter and the propensity evaluation.
+
+    The report and the console's customer panel (:mod:`analytics.scores`) both use it.
+    ``tables`` computes the per-customer tables (default: pandas on ``tx``; the Spark
+    engine passes its own).
+    """
+    tables = tables if tables is not None else PandasTables(tx)
+    rfm = tables.rfm()
+    segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
+    rfm["segment"] = segmenter.predict(rfm)
+    propensity, model = evaluate_propensity(
+        None,
+        tables=tables,
+        test_cutoff=options.test_cutoff,
+        horizon_days=options.horizon_days,
+        model=options.model,
+    )
+    if model is not None:
+        rfm["propensity"] = reference_scores(None, model, tables=tables).reindex(rfm.index)
+    return rfm, segmenter, propensity
 
 
 def analyse_customers(
@@ -84,18 +112,7 @@ def analyse_customers(
         tx = frames.transactions(options.database_url)
         source = "shop database"
     tables = (tables or PandasTables)(tx)
-    rfm = tables.rfm()
-    segmenter = RfmSegmenter(n_segments=min(options.segments, max(1, len(rfm)))).fit(rfm)
-    rfm["segment"] = segmenter.predict(rfm)
-    propensity, model = evaluate_propensity(
-        None,
-        tables=tables,
-        test_cutoff=options.test_cutoff,
-        horizon_days=options.horizon_days,
-        model=options.model,
-    )
-    if model is not None:
-        rfm["propensity"] = reference_scores(None, model, tables=tables).reindex(rfm.index)
+    rfm, segmenter, propensity = score_customers(tx, options, tables)
     overview = tables.overview()
     columns = [c for c in rfm.columns]
     rfm.to_csv(out_dir / "customers.csv", columns=columns, float_format="%.4g")

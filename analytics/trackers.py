@@ -101,9 +101,9 @@ def _user_event(data: dict) -> tuple[str, str | None, str | None]:
     return str(text), intent, label
 
 
-def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
+def _events(url: str, chunk: int = 5_000, since: float | None = None) -> Iterator[tuple]:
     """``(sender_id, type_name, timestamp, intent_name, action_name, data)`` rows, ordered
-    by sender and id, streamed."""
+    by sender and id, streamed (``since``: only events at or after that epoch second)."""
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -142,6 +142,8 @@ def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
                 events.c.action_name,
                 events.c.data,
             ).order_by(events.c.sender_id, events.c.id)
+            if since is not None:
+                query = query.where(events.c.timestamp >= since)
             result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
             yield from result
     except sa.exc.SQLAlchemyError as exc:
@@ -150,12 +152,16 @@ def _events(url: str, chunk: int = 5_000) -> Iterator[tuple]:
         engine.dispose()
 
 
-def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Conversation]:
+def iter_conversations(
+    url: str, bad: Counter | None = None, since: float | None = None
+) -> Iterator[Conversation]:
     """The conversations of the tracker store at ``url`` (see the module docstring).
 
     Args:
         url: SQLAlchemy URL of the tracker store.
         bad: counts unreadable events (invalid JSON data) by kind when given.
+        since: read only the events at or after this epoch second (a live window; a
+            conversation begun earlier counts from its first event in the window).
     """
     current: Conversation | None = None
     waiting_user = False  # a user message the bot has not answered yet
@@ -170,7 +176,7 @@ def iter_conversations(url: str, bad: Counter | None = None) -> Iterator[Convers
         if conv is not None and conv.texts:
             yield conv
 
-    for sender, type_name, ts, intent_name, action_name, raw in _events(url):
+    for sender, type_name, ts, intent_name, action_name, raw in _events(url, since=since):
         if current is None or sender != current.sender_id:
             yield from finish(current)
             current = Conversation(sender)

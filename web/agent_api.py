@@ -7,56 +7,43 @@ send it) and come from the site itself (the CSRF check of :mod:`web.app`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from analytics.scores import warm_scores
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries import staff as staff_rows
-from kefu.shop.queries.staff import StaffInfo
-from kefu.support.staff import StaffExists, add_account
+from kefu.support import texts as support_texts
 from web import handoff, realtime
+from web.agent_http import as_int as _int
+from web.agent_http import data as _data
+from web.agent_http import error as _error
+from web.agent_http import guard, url
+from web.agent_http import me as _me
 from web.chat import ChatError
+from web.console_overview import live_overview
 from web.customer_panel import customer_panel
 from web.layout import run_sync
-from web.staff_auth import current_staff, refuse
+from web.suggest import suggested_reply
 from web.transcript import messages
 
 MAX_TEXT = 4000
-MAX_TICKET_ID = 2**63 - 1  # the databases' largest integer key; past it no ticket exists
 
 
-def _error(message: str, status: int, code: str) -> HTTPResponse:
-    return json({"error": message, "code": code}, status=status)
-
-
-def _body(request: Request) -> dict[str, Any] | None:
-    if (request.content_type or "").split(";")[0].strip() != "application/json":
-        return None
-    try:
-        body = request.json
-    except Exception:  # noqa: BLE001 - Sanic raises on bad JSON
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _data(request: Request) -> dict[str, Any]:
-    """The JSON body (the middleware refused requests without one)."""
-    return _body(request) or {}
-
-
-def _me(request: Request) -> StaffInfo:
-    """The signed-in staff member (the middleware refused everyone else)."""
-    staff = current_staff(request)
-    assert staff is not None
-    return staff
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+async def _joined(request: Request, ticket: dict[str, Any]) -> None:
+    """Tell the customer's widget which agent has the conversation now."""
+    conv, lang = ticket["conversation_id"], ticket["lang"]
+    state = await handoff.handoff_state(request.app, conv, lang)
+    agent = (ticket.get("assignee") or {}).get("name")
+    if state is None or not agent:
+        return
+    state["joined"] = {"name": agent, "text": support_texts.text(lang, "joined", agent=agent)}
+    await realtime.to_widget(request.app, conv, "handoff", state)
 
 
 def blueprint() -> Blueprint:
@@ -65,18 +52,7 @@ def blueprint() -> Blueprint:
 
     @bp.middleware("request")
     async def _staff_only(request: Request) -> HTTPResponse | None:
-        refused = refuse(request)
-        if refused is not None:
-            return refused
-        ticket_id = request.match_info.get("ticket_id")
-        if isinstance(ticket_id, int) and not 1 <= ticket_id <= MAX_TICKET_ID:
-            return _error("no such conversation", 404, "not_found")  # SQLite would overflow
-        if request.method in ("POST", "DELETE") and _body(request) is None:
-            return _error("send a JSON object", 415, "bad_type")
-        return None
-
-    def url(request: Request) -> str:
-        return request.app.ctx.config.database_url
+        return guard(request)
 
     async def ticket_or_404(request: Request, ticket_id: int) -> dict[str, Any] | None:
         return await run_sync(queue.get_ticket, ticket_id, url=url(request))
@@ -88,6 +64,8 @@ def blueprint() -> Blueprint:
 
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:
+        # the console opened: score the customers now, before a panel needs them
+        warm_scores(url(request))
         return json(_me(request).public())
 
     @bp.post("/duty")
@@ -96,9 +74,7 @@ def blueprint() -> Blueprint:
         if not isinstance(on, bool):
             return _error('send {"on_duty": true|false}', 400, "bad_body")
         info = await run_sync(staff_rows.set_on_duty, _me(request).id, on, url=url(request))
-        await realtime.to_agents(
-            request.app, "overview", await run_sync(queue.overview, url=url(request))
-        )
+        await realtime.to_agents(request.app, "overview", await live_overview(request.app))
         return json(info.public() if info else None)
 
     @bp.get("/conversations")
@@ -137,6 +113,7 @@ def blueprint() -> Blueprint:
         )
         if _me(request).id == (ticket.get("assignee") or {}).get("id"):
             await run_sync(queue.mark_read, ticket_id, url=url(request))
+        suggestion = await suggested_reply(request.app, ticket, transcript)
         return json(
             {
                 **ticket,
@@ -144,7 +121,7 @@ def blueprint() -> Blueprint:
                 "notes": notes,
                 "sentiment_trail": trail,
                 "customer_panel": panel,
-                "suggested_reply": None,
+                "suggested_reply": suggestion,
             }
         )
 
@@ -153,11 +130,19 @@ def blueprint() -> Blueprint:
             await realtime.to_agents(request.app, "ticket", ticket)
         return changed(ticket)
 
+    async def _to_agent(
+        request: Request, change: Callable[[int], Awaitable[dict[str, Any] | None]]
+    ) -> HTTPResponse:
+        """Claim, assign or transfer: push the ticket, tell the customer who joined."""
+        ticket = await change(_me(request).id)
+        if ticket is not None and ticket["status"] == "open":
+            await _joined(request, ticket)
+        return await _push(request, ticket)
+
     @bp.post("/conversations/<ticket_id:int>/claim")
     async def claim(request: Request, ticket_id: int) -> HTTPResponse:
-        staff = _me(request)
-        return await _push(
-            request, await run_sync(queue.claim, ticket_id, staff.id, url=url(request))
+        return await _to_agent(
+            request, lambda me: run_sync(queue.claim, ticket_id, me, url=url(request))
         )
 
     @bp.post("/conversations/<ticket_id:int>/assign")
@@ -165,8 +150,8 @@ def blueprint() -> Blueprint:
         target = _int(_data(request).get("staff_id"))
         if target is None:
             return _error('send {"staff_id": N}', 400, "bad_body")
-        return await _push(
-            request, await run_sync(queue.assign, ticket_id, target, url=url(request))
+        return await _to_agent(
+            request, lambda _me: run_sync(queue.assign, ticket_id, target, url=url(request))
         )
 
     @bp.post("/conversations/<ticket_id:int>/transfer")
@@ -174,9 +159,9 @@ def blueprint() -> Blueprint:
         target = _int(_data(request).get("staff_id"))
         if target is None:
             return _error('send {"staff_id": N}', 400, "bad_body")
-        me = _me(request).id
-        return await _push(
-            request, await run_sync(queue.transfer, ticket_id, me, target, url=url(request))
+        return await _to_agent(
+            request,
+            lambda me: run_sync(queue.transfer, ticket_id, me, target, url=url(request)),
         )
 
     @bp.post("/conversations/<ticket_id:int>/snooze")
@@ -296,71 +281,8 @@ def blueprint() -> Blueprint:
         await run_sync(shop.add_note, ticket_id, _me(request).id, text, url=url(request))
         return json({"order_id": order_id, "action": what, **result})
 
-    @bp.get("/canned")
-    async def canned(request: Request) -> HTTPResponse:
-        return json(await run_sync(shop.canned_replies, url=url(request)))
-
-    @bp.post("/canned")
-    async def canned_save(request: Request) -> HTTPResponse:
-        refused = refuse(request, admin=True)
-        if refused:
-            return refused
-        body = _data(request)
-        try:
-            row = await run_sync(
-                shop.save_canned_reply,
-                body.get("shortcut"),
-                body.get("text_zh"),
-                body.get("text_en"),
-                _me(request).id,
-                url=url(request),
-            )
-        except (ValueError, TypeError, AttributeError) as exc:
-            return _error(str(exc), 400, "bad_body")
-        return json(row)
-
-    @bp.delete("/canned")
-    async def canned_delete(request: Request) -> HTTPResponse:
-        refused = refuse(request, admin=True)
-        if refused:
-            return refused
-        shortcut = _data(request).get("shortcut")
-        if not isinstance(shortcut, str):
-            return _error('send {"shortcut": "..."}', 400, "bad_body")
-        found = await run_sync(shop.delete_canned_reply, shortcut, url=url(request))
-        return json({"deleted": found}, status=200 if found else 404)
-
     @bp.get("/overview")
     async def overview(request: Request) -> HTTPResponse:
-        return json(await run_sync(queue.overview, url=url(request)))
-
-    @bp.get("/staff")
-    async def staff_list(request: Request) -> HTTPResponse:
-        refused = refuse(request, admin=True)
-        if refused:
-            return refused
-        rows = await run_sync(staff_rows.list_staff, url=url(request))
-        return json([r.public() for r in rows])
-
-    @bp.post("/staff")
-    async def staff_add(request: Request) -> HTTPResponse:
-        refused = refuse(request, admin=True)
-        if refused:
-            return refused
-        body = _data(request)
-        try:
-            info = await run_sync(
-                add_account,
-                str(body.get("email") or ""),
-                str(body.get("name") or ""),
-                str(body.get("role") or "agent"),
-                str(body.get("password") or ""),
-                url=url(request),
-            )
-        except StaffExists as exc:
-            return _error(str(exc), 409, "exists")
-        except ValueError as exc:
-            return _error(str(exc), 400, "bad_body")
-        return json(info.public(), status=201)
+        return json(await live_overview(request.app))
 
     return bp

@@ -14,7 +14,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
 from kefu.shop import queries as shop
-from web import agent_api, agent_pages, api, pages, realtime, session, staff
+from web import agent_admin, agent_api, agent_pages, api, pages, realtime, session, staff
 from web.chat import RasaClient
 from web.config import WebConfig
 from web.credentials import session_key, staff_password
@@ -180,6 +180,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.blueprint(api.blueprint())
     app.blueprint(staff.blueprint())
     app.blueprint(agent_api.blueprint())
+    app.blueprint(agent_admin.blueprint())
     app.blueprint(agent_pages.blueprint())
     app.static("/static", str(STATIC_DIR), name="static")
 

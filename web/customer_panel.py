@@ -1,7 +1,9 @@
 """The console's customer panel: who the customer is, as far as they proved it.
 
 A verified (signed-in) customer shows their profile, recent orders with tracking, refunds
-and returns, lifetime value and personal suggestions; an anonymous visitor shows nothing
+and returns, RFM segment, lifetime value and purchase propensity (scored by the customers
+report's pipeline, :mod:`analytics.scores`) and personal suggestions from the recommender
+that the agent can send as product cards; an anonymous visitor shows nothing
 but that they are a visitor (an order they looked up by number and contact shows in the
 transcript, where the bot answered it).
 """
@@ -12,6 +14,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from analytics.scores import customer_scores
 from kefu.shop import queries as shop
 
 logger = logging.getLogger(__name__)
@@ -91,5 +94,6 @@ def customer_panel(customer_id: str | None, lang: str, url: str) -> dict[str, An
         },
         "orders": [_order(o, shop.refunds_for(o.id, url=url), lang) for o in orders],
         "lifetime_value_recent": str(lifetime),
+        **customer_scores(customer_id, url),
         "suggestions": _suggestions(customer_id, lang),
     }

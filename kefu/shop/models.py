@@ -308,3 +308,14 @@ class ActionEffect(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "message_id", "action", name="uq_action_effect"),
     )
+
+
+class SupportSetting(Base):
+    """A setting of the support desk changed by an admin in the console (``opening_hours``,
+    ``support_tz``); it overrides the environment's default while its row exists."""
+
+    __tablename__ = "support_settings"
+    key = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+    updated_by = Column(Integer, ForeignKey("staff.id"))

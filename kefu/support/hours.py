@@ -1,17 +1,22 @@
 """Opening hours of the human agents: ``mon-fri 09:00-18:00; sat 10:00-16:00`` in a time zone.
 
-The specification comes from the settings (``KEFU_SUPPORT_HOURS``, ``KEFU_SUPPORT_TZ``);
+The specification comes from the settings (``KEFU_SUPPORT_HOURS``, ``KEFU_SUPPORT_TZ``),
+unless an admin changed it in the console (``support_settings`` in the shop database);
 an empty specification means no fixed hours: agents answer whenever one is on duty.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kefu.settings import get_settings
+from kefu.shop.queries.desk import desk_settings
+
+logger = logging.getLogger(__name__)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PART = re.compile(
@@ -82,7 +87,26 @@ def parse_hours(spec: str, tz: str = "Asia/Shanghai") -> OpeningHours:
     return OpeningHours(tuple(spans), zone, (spec or "").strip())
 
 
-def opening_hours() -> OpeningHours:
-    """The configured hours (``KEFU_SUPPORT_HOURS`` in ``KEFU_SUPPORT_TZ``)."""
+def hours_spec(*, url: str | None = None) -> tuple[str, str]:
+    """``(specification, time zone)`` in force: an admin's, else the environment's."""
     settings = get_settings()
-    return parse_hours(settings.support_hours, settings.support_tz)
+    try:
+        stored = desk_settings(url=url)
+    except Exception as exc:  # noqa: BLE001 - a database without the table: the defaults
+        logger.warning("opening hours from the environment (%s)", str(exc).splitlines()[0])
+        stored = {}
+    return (
+        stored.get("opening_hours", settings.support_hours),
+        stored.get("support_tz", settings.support_tz),
+    )
+
+
+def opening_hours(*, url: str | None = None) -> OpeningHours:
+    """The hours in force (see :func:`hours_spec`)."""
+    spec, tz = hours_spec(url=url)
+    try:
+        return parse_hours(spec, tz)
+    except ValueError:
+        # stored values are checked when saved; a bad environment value must not stop chat
+        logger.exception("unusable opening hours %r in %r: treated as always open", spec, tz)
+        return parse_hours("", "UTC")

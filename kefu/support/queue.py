@@ -52,7 +52,7 @@ def status_of(
     ticket: dict[str, Any], created: bool = False, *, url: str | None = None
 ) -> HandoffStatus:
     """The :class:`HandoffStatus` of a ticket row (see :func:`kefu.shop.queries.queue.get_ticket`)."""
-    hours = opening_hours()
+    hours = opening_hours(url=url)
     on_duty = int(queue.overview(url=url)["agents_on_duty"])
     position = queue.queue_position(ticket["ticket_id"], url=url)
     wait = None
@@ -91,7 +91,7 @@ def hand_off(
         url=url,
     )
     ticket = None
-    if created and opening_hours().is_open():
+    if created and opening_hours(url=url).is_open():
         ticket = queue.auto_assign(ticket_id, get_settings().agent_max_open, url=url)
     ticket = ticket or queue.get_ticket(ticket_id, url=url)
     assert ticket is not None

@@ -93,3 +93,23 @@ def test_opening_hours_in_their_time_zone():
             parse_hours(bad)
     with pytest.raises(ValueError):
         parse_hours("mon 09:00-10:00", "Mars/Base")
+
+
+def test_admins_hours_override_the_environment_until_reset(support_db, monkeypatch):
+    from kefu.shop.queries.desk import desk_settings, save_desk_settings
+    from kefu.support.hours import hours_spec, opening_hours
+
+    monkeypatch.setenv("KEFU_SUPPORT_HOURS", "mon-fri 09:00-18:00")
+    monkeypatch.setenv("KEFU_SUPPORT_TZ", "Asia/Shanghai")
+    assert hours_spec(url=support_db) == ("mon-fri 09:00-18:00", "Asia/Shanghai")
+    save_desk_settings({"opening_hours": "", "support_tz": "UTC"}, None, url=support_db)
+    assert hours_spec(url=support_db) == ("", "UTC")
+    assert opening_hours(url=support_db).is_open()  # empty: no fixed hours
+    save_desk_settings({"opening_hours": "sat 10:00-11:00"}, None, url=support_db)
+    monday_noon = datetime(2026, 3, 2, 12, 0)
+    assert not opening_hours(url=support_db).is_open(monday_noon)
+    with pytest.raises(ValueError, match="unknown settings"):
+        save_desk_settings({"colour": "red"}, None, url=support_db)
+    save_desk_settings({"opening_hours": None, "support_tz": None}, None, url=support_db)
+    assert desk_settings(url=support_db) == {}
+    assert hours_spec(url=support_db) == ("mon-fri 09:00-18:00", "Asia/Shanghai")

@@ -2,8 +2,8 @@
  * kefu agent console, part 2: the panels beside the conversation.
  *
  * The live overview, the customer panel (profile, orders with one-click cancel / return,
- * RFM segment, value, propensity, product suggestions to send as cards), the sentiment
- * trail and the management of canned replies. Text only, through KefuAgentKit.
+ * RFM segment, value, propensity, product suggestions to send as cards) and the sentiment
+ * trail. Text only, through KefuAgentKit. What admins manage is in agent-admin.js.
  */
 (function () {
   "use strict";
@@ -115,6 +115,7 @@
     list.append(el("dt", null, label), el("dd", null, text));
   }
 
+  panels.confirmInline = confirmInline;
   function confirmInline(host, question, onConfirm) {
     var box = el("div", "ag-confirm", null, { role: "group" });
     box.append(el("span", null, question));
@@ -192,7 +193,16 @@
     field(dl, t("customer"), profile.name || customer.name);
     field(dl, "Email", profile.email);
     field(dl, "ID", customer.id || profile.id);
-    field(dl, t("segment"), customer.rfm_segment || customer.segment);
+    if (customer.scores_pending) {
+      field(dl, t("segment"), t("scores_pending"));
+    }
+    var segment = customer.segment;
+    if (segment && typeof segment === "object") {
+      field(dl, t("segment"), segment[kit.lang] || segment.key);
+    }
+    if (customer.rfm && typeof customer.rfm === "object") {
+      field(dl, "RFM", t("rfm_scores", { r: customer.rfm.r, f: customer.rfm.f, m: customer.rfm.m }));
+    }
     var value = customer.lifetime_value !== undefined ? customer.lifetime_value : customer.lifetime_value_recent;
     if (value !== undefined && value !== null) {
       field(dl, t("lifetime_value"), "¥" + kit.number(value));
@@ -257,58 +267,6 @@
       });
       node.append(form);
     }
-  };
-
-  /* ---- canned replies (admins manage them) ---- */
-  panels.renderCannedAdmin = function (node, canned, actions) {
-    kit.clear(node);
-    node.append(el("h2", "ag-h2", t("manage_canned")));
-    var list = el("ul", "ag-canned-list");
-    canned.forEach(function (c) {
-      var li = el("li");
-      li.append(el("code", null, "/" + c.shortcut), el("span", null, " " + (kit.lang === "zh" ? c.text_zh : c.text_en)));
-      li.append(
-        kit.button(t("delete"), "ag-btn ag-small", function () {
-          actions.deleteCanned(c);
-        })
-      );
-      list.append(li);
-    });
-    node.append(list);
-    var form = el("form", "ag-canned-form");
-    var inputs = {};
-    [
-      ["shortcut", "shortcut", "input"],
-      ["text_zh", "text_zh", "textarea"],
-      ["text_en", "text_en", "textarea"],
-    ].forEach(function (spec) {
-      var label = el("label", null, t(spec[1]));
-      var input = el(spec[2], "ag-input");
-      input.name = spec[0];
-      input.required = true;
-      if (spec[0] === "shortcut") {
-        input.pattern = "[a-z0-9_-]+";
-        input.maxLength = 32;
-      } else {
-        input.maxLength = 2000;
-        input.rows = 2;
-      }
-      inputs[spec[0]] = input;
-      label.append(input);
-      form.append(label);
-    });
-    var add = el("button", "ag-btn", t("add"));
-    add.type = "submit";
-    form.append(add);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      actions.addCanned({
-        shortcut: inputs.shortcut.value.trim(),
-        text_zh: inputs.text_zh.value.trim(),
-        text_en: inputs.text_en.value.trim(),
-      });
-    });
-    node.append(form);
   };
 
   window.KefuAgentPanels = panels;
