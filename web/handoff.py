@@ -8,6 +8,7 @@ through Rasa's HTTP API); the queue lives in the shop database.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,6 +26,8 @@ from web.layout import run_sync
 from web.transcript import messages, parse_id
 
 logger = logging.getLogger(__name__)
+stage_logger = logging.getLogger("web.stages")  # KEFU_STAGE_LOG=1: the hot paths' stages
+STAGE_LOG = os.environ.get("KEFU_STAGE_LOG") == "1"
 RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
 # the bot's turn ends listening: rules match the next message only after this event
@@ -48,6 +51,11 @@ async def handoff_state(app: Sanic, conversation_id: str, lang: str) -> dict[str
         "agent": {"name": agent} if agent and status.status == "open" else None,
         "text": support_texts.queue_status(status, lang, agent),
     }
+
+
+def _ms(*stamps: float) -> list[float]:
+    """Milliseconds between consecutive ``perf_counter`` stamps."""
+    return [(b - a) * 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
 
 
 def _last_user_index(events: list[dict[str, Any]]) -> int:
@@ -102,11 +110,15 @@ async def _to_agent(
     stores it in the paused tracker; what the bot understood follows as ``understood``."""
     conv = ticket["conversation_id"]
     event = {"event": "user", "text": text, "metadata": metadata, "timestamp": time.time()}
+    t1 = time.perf_counter()
     item = await app.ctx.outbox.submit(conv, "user", event)
+    t2 = time.perf_counter()
     for message in messages(conv, [item.event], for_agent=True):
         await realtime.to_agents(
             app, "message", {"ticket_id": ticket["ticket_id"], **message}, ticket["ticket_id"]
         )
+    if STAGE_LOG:
+        stage_logger.info("customer journal=%.2f push=%.2f", *_ms(t1, t2, time.perf_counter()))
     url = _url(app)
     changed = await run_sync(queue.customer_wrote, conv, url=url) or ticket
     await realtime.to_agents(app, "ticket", changed)
@@ -151,9 +163,11 @@ async def agent_reply(
     """
     if not app.ctx.config.rasa_token:
         raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
+    t0 = time.perf_counter()
     owned = await run_sync(queue.agent_replied, ticket["ticket_id"], staff.id, url=_url(app))
     if owned is None:
         return None
+    t1 = time.perf_counter()
     conv = ticket["conversation_id"]
     event: dict[str, Any] = {
         "event": "bot",
@@ -163,9 +177,14 @@ async def agent_reply(
         "timestamp": time.time(),
     }
     item = await app.ctx.outbox.submit(conv, "bot", event)
+    t2 = time.perf_counter()
     sent = messages(conv, [item.event])
     for message in sent:
         await realtime.to_widget(app, conv, "message", message)
+    if STAGE_LOG:
+        stage_logger.info(
+            "agent db=%.2f journal=%.2f push=%.2f", *_ms(t0, t1, t2, time.perf_counter())
+        )
     for message in messages(conv, [item.event], for_agent=True):
         await realtime.to_agents(
             app, "message", {"ticket_id": owned["ticket_id"], **message}, owned["ticket_id"]

@@ -706,15 +706,31 @@
       scheduleRefresh();
       loadOverview();
     });
+    var unparsed = {}; /* customer messages pushed before the bot parsed them, by id */
     socket.on("message", function (m) {
       if (m && String(m.ticket_id) === String(state.ticketId)) {
         appendMessage(m);
         if (m.sender === "user") {
+          unparsed[m.id] = m;
           ui.customerTyping.hidden = true;
           announce(whoOf(m) + ": " + (m.text || ""));
         }
       } else {
         scheduleRefresh();
+      }
+    });
+    socket.on("understood", function (data) {
+      /* what the bot understood of a customer message, once Rasa has stored it */
+      var m = data && unparsed[data.id];
+      delete unparsed[data && data.id];
+      if (!m || !ui.transcript || String(data.ticket_id) !== String(state.ticketId)) {
+        return;
+      }
+      var old = ui.transcript.querySelector('li[data-id="' + CSS.escape(String(data.id)) + '"]');
+      if (old) {
+        old.replaceWith(
+          messageItem(Object.assign({}, m, { intent: data.intent, confidence: data.confidence, fallback: data.fallback, sentiment: data.sentiment }))
+        );
       }
     });
     socket.on("typing", function (data) {
