@@ -214,7 +214,7 @@ async def _scenario(
 
     http = aiohttp.ClientSession(
         cookie_jar=aiohttp.DummyCookieJar(),
-        connector=aiohttp.TCPConnector(limit=0),
+        connector=aiohttp.TCPConnector(limit=0, force_close=True),  # no stale keep-alives
         timeout=aiohttp.ClientTimeout(total=120),
     )
 
