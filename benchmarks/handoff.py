@@ -8,13 +8,17 @@ Measured:
 - ``new_handoff_to_console``: from the start of the customer's accepting message to the
   ``ticket`` event at every agent's socket (this includes the bot's turn), and the same
   event relative to the moment the customer got the bot's answer;
-- ``agent_to_customer``: from the agent's ``POST .../messages`` to the ``message`` event at
-  the customer's socket (append to the tracker through Rasa's HTTP API, push);
-- ``customer_to_agent``: from the customer's ``POST /chat/message`` to the ``message``
-  event at the watching agent's socket (Rasa stores the message of the paused chat, the
-  site reads what the bot understood, push);
-- lost and duplicated messages, counted against the tracker store (agent replies as bot
-  events with ``metadata.agent``, customer messages as user events) and at the sockets.
+- ``burst``: every agent message to all 50 customers at once, then every customer message
+  at once, ``--rounds`` times: ``agent_to_customer`` (the agent's ``POST .../messages`` to
+  the ``message`` event at the customer's socket) and ``customer_to_agent`` (the customer's
+  ``POST /chat/message`` to the ``message`` event at the watching agent's socket); the
+  site pushes first and writes to the tracker right after (:mod:`web.outbox`);
+- ``one_at_a_time``: 20 messages each way, one after the other (no queue in front);
+- CPU milliseconds per message of each server process (and of this client), the load
+  average sampled every second, and the site's own stage times (``KEFU_STAGE_LOG=1``);
+- lost and duplicated messages, counted against the tracker store once the outbox has
+  written everything (agent replies as bot events with ``metadata.agent``, customer
+  messages as user events), and at the sockets.
 
 The sockets use long-polling: python-engineio's websocket client needs aiohttp 3.10,
 newer than Rasa 3.6 allows (browsers use websockets). Prints JSON;
