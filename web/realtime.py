@@ -60,9 +60,7 @@ def create_server(redis_url: str = "") -> socketio.AsyncServer:
         cors_allowed_origins=None,  # the site's own origin only
         max_http_buffer_size=64 * 1024,
         ping_interval=10,
-        # a long-polling client waits max(interval, timeout) + 5 s for each poll: 20 s
-        # leaves room for a late pong on a busy machine (10 s dropped agents in bursts)
-        ping_timeout=20,
+        ping_timeout=10,
     )
 
 
