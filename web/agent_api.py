@@ -98,7 +98,7 @@ def blueprint() -> Blueprint:
         if ticket is None:
             return _error("no such conversation", 404, "not_found")
         try:
-            events = await request.app.ctx.rasa.events(ticket["conversation_id"])
+            events = await request.app.ctx.outbox.read(ticket["conversation_id"])
         except ChatError as exc:
             return _error(str(exc), exc.status, exc.code)
         transcript = messages(ticket["conversation_id"], events, for_agent=True)

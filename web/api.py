@@ -121,7 +121,7 @@ def blueprint() -> Blueprint:
         try:
             if not request.app.ctx.config.rasa_token:
                 return json({"messages": await request.app.ctx.rasa.history(conv)})
-            events = await request.app.ctx.rasa.events(conv)
+            events = await request.app.ctx.outbox.read(conv)
         except ChatError as exc:
             return error(str(exc), exc.status, exc.code)
         state = await handoff.handoff_state(request.app, conv, session.lang)

@@ -14,12 +14,13 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
 from kefu.shop import queries as shop
-from web import agent_admin, agent_api, agent_pages, api, pages, realtime, session, staff
+from web import agent_admin, agent_api, agent_pages, api, handoff, pages, realtime, session, staff
 from web.chat import RasaClient
 from web.config import WebConfig
 from web.credentials import session_key, staff_password
 from web.i18n import preferred_language, texts
 from web.layout import message_page, page, run_sync
+from web.outbox import Outbox
 from web.staff_auth import staff_of
 from web.throttle import RateLimit, Throttle
 
@@ -110,15 +111,20 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     key = session_key()
     app.ctx.session_key = key
     realtime.attach(app, key, config.redis_url)
+    app.ctx.outbox = Outbox(
+        app.ctx.rasa, config.var_dir / "outbox", understood=handoff.understood_pusher(app)
+    )
 
     async def _open(app: Sanic, _loop: object) -> None:
         await app.ctx.rasa.start()
+        await app.ctx.outbox.start()
         try:
             await run_sync(_prepare_staff, config)
         except Exception:  # noqa: BLE001 - the shop pages still work; staff sign-in will not
             logger.exception("could not prepare the staff accounts")
 
     async def _close(app: Sanic, _loop: object) -> None:
+        await app.ctx.outbox.close()
         await app.ctx.rasa.close()
 
     app.register_listener(_open, "before_server_start")

@@ -8,6 +8,9 @@ through Rasa's HTTP API); the queue lives in the shop database.
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Sanic
@@ -23,10 +26,13 @@ from web.layout import run_sync
 from web.transcript import messages, parse_id
 
 logger = logging.getLogger(__name__)
+stage_logger = logging.getLogger("web.stages")  # KEFU_STAGE_LOG=1: the hot paths' stages
+STAGE_LOG = os.environ.get("KEFU_STAGE_LOG") == "1"
 RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
 # the bot's turn ends listening: rules match the next message only after this event
 LISTEN = {"event": "action", "name": "action_listen"}
+UNDERSTOOD = ("intent", "confidence", "fallback", "sentiment")
 
 
 def _url(app: Sanic) -> str:
@@ -47,18 +53,9 @@ async def handoff_state(app: Sanic, conversation_id: str, lang: str) -> dict[str
     }
 
 
-def _find_own(events: list[dict[str, Any]], event: dict[str, Any]) -> int:
-    """Index of the newest event like ``event`` (the agent's reply just appended)."""
-    for n in range(len(events) - 1, -1, -1):
-        found = events[n]
-        if (
-            isinstance(found, dict)
-            and found.get("event") == "bot"
-            and found.get("text") == event["text"]
-            and (found.get("metadata") or {}).get("agent") == event["metadata"]["agent"]
-        ):
-            return n
-    return len(events) - 1
+def _ms(*stamps: float) -> list[float]:
+    """Milliseconds between consecutive ``perf_counter`` stamps."""
+    return [(b - a) * 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
 
 
 def _last_user_index(events: list[dict[str, Any]]) -> int:
@@ -80,25 +77,19 @@ async def customer_message(
     """
     url = _url(app)
     before = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
+    if before is not None and app.ctx.config.rasa_token:
+        return await _to_agent(app, before, text, metadata, lang)
+    await app.ctx.outbox.drain(conversation_id)  # the tracker has every earlier message
     replies = await app.ctx.rasa.send(conversation_id, text, metadata)
     events = await app.ctx.rasa.events(conversation_id)
+    app.ctx.outbox.saw(conversation_id, events)
     own = _last_user_index(events)
-    if before is not None:
+    if before is not None:  # no HTTP API token: no ids, the REST channel only
         ticket = await run_sync(queue.customer_wrote, conversation_id, url=url) or before
-        for message in messages(conversation_id, events, after=(own - 1, 999), for_agent=True):
-            if message["sender"] == "user":
-                await realtime.to_agents(
-                    app,
-                    "message",
-                    {"ticket_id": ticket["ticket_id"], **message},
-                    ticket["ticket_id"],
-                )
-                break
         await realtime.to_agents(app, "ticket", ticket)
         state = await handoff_state(app, conversation_id, lang) or {"status": ticket["status"]}
         state["notice"] = support_texts.text(lang, "received")
-        own_id = f"{conversation_id}:{own}" if own >= 0 else None
-        return {"messages": [], "handoff": state, "id": own_id}
+        return {"messages": [], "handoff": state, "id": None}
     if not events:  # no HTTP API token: the REST channel's replies, without ids
         return {"messages": replies}
     out = [m for m in messages(conversation_id, events, after=(own, 999))]
@@ -111,6 +102,52 @@ async def customer_message(
     return answer
 
 
+async def _to_agent(
+    app: Sanic, ticket: dict[str, Any], text: str, metadata: dict[str, Any], lang: str
+) -> dict[str, Any]:
+    """A customer message while the conversation is handed off: stored in the outbox,
+    pushed to the agents watching the ticket, then (in the background) sent to Rasa, which
+    stores it in the paused tracker; what the bot understood follows as ``understood``."""
+    conv = ticket["conversation_id"]
+    event = {"event": "user", "text": text, "metadata": metadata, "timestamp": time.time()}
+    t1 = time.perf_counter()
+    item = await app.ctx.outbox.submit(conv, "user", event)
+    t2 = time.perf_counter()
+    for message in messages(conv, [item.event], for_agent=True):
+        await realtime.to_agents(
+            app, "message", {"ticket_id": ticket["ticket_id"], **message}, ticket["ticket_id"]
+        )
+    if STAGE_LOG:
+        stage_logger.info("customer journal=%.2f push=%.2f", *_ms(t1, t2, time.perf_counter()))
+    url = _url(app)
+    changed = await run_sync(queue.customer_wrote, conv, url=url) or ticket
+    await realtime.to_agents(app, "ticket", changed)
+    state = await handoff_state(app, conv, lang) or {"status": changed["status"]}
+    state["notice"] = support_texts.text(lang, "received")
+    return {"messages": [], "handoff": state, "id": item.message_id}
+
+
+def understood_pusher(app: Sanic) -> Callable[[str, list[Any], list[Any]], Awaitable[None]]:
+    """The outbox's callback: what the bot understood of customer messages, to the agents."""
+
+    async def push(conv: str, events: list[Any], items: list[Any]) -> None:
+        ticket = await run_sync(queue.unresolved_ticket, conv, url=_url(app))
+        if ticket is None:
+            return
+        wanted = {i.message_id for i in items}
+        for message in messages(conv, events, for_agent=True):
+            if message["id"] in wanted and message["sender"] == "user":
+                understood = {k: message.get(k) for k in UNDERSTOOD}
+                await realtime.to_agents(
+                    app,
+                    "understood",
+                    {"ticket_id": ticket["ticket_id"], "id": message["id"], **understood},
+                    ticket["ticket_id"],
+                )
+
+    return push
+
+
 async def agent_reply(
     app: Sanic,
     ticket: dict[str, Any],
@@ -118,38 +155,42 @@ async def agent_reply(
     text: str = "",
     products: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """Append an agent's reply (text or product cards) to the tracker and push it.
+    """Store an agent's reply (text or product cards) in the outbox and push it at once;
+    the outbox appends it to the tracker right after.
 
     Returns:
         The message as the widget got it, or ``None`` when another agent has the ticket.
     """
+    if not app.ctx.config.rasa_token:
+        raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
+    t0 = time.perf_counter()
     owned = await run_sync(queue.agent_replied, ticket["ticket_id"], staff.id, url=_url(app))
     if owned is None:
         return None
+    t1 = time.perf_counter()
     conv = ticket["conversation_id"]
     event: dict[str, Any] = {
         "event": "bot",
         "text": text or None,
         "data": {"custom": {"products": products}} if products else {},
         "metadata": {"agent": {"id": staff.id, "name": staff.name}},
+        "timestamp": time.time(),
     }
-    await app.ctx.rasa.append(conv, [event])
-    # ids index the full event list (the append answers with the latest session only)
-    events = await app.ctx.rasa.events(conv)
-    index = _find_own(events, event)
-    own = f"{conv}:{index}"
-    sent = [
-        m
-        for m in messages(conv, events, after=(index - 1, 999))
-        if m["id"] == own or m["id"].startswith(own + ".")
-    ]
+    item = await app.ctx.outbox.submit(conv, "bot", event)
+    t2 = time.perf_counter()
+    sent = messages(conv, [item.event])
     for message in sent:
         await realtime.to_widget(app, conv, "message", message)
+    if STAGE_LOG:
+        stage_logger.info(
+            "agent db=%.2f journal=%.2f push=%.2f", *_ms(t0, t1, t2, time.perf_counter())
+        )
+    for message in messages(conv, [item.event], for_agent=True):
         await realtime.to_agents(
             app, "message", {"ticket_id": owned["ticket_id"], **message}, owned["ticket_id"]
         )
     await realtime.to_agents(app, "ticket", owned)
-    return sent[0] if sent else {"id": f"{conv}:{index}"}
+    return sent[0] if sent else {"id": item.message_id}
 
 
 async def product_cards(app: Sanic, product_ids: list[str], lang: str) -> list[dict[str, Any]]:
@@ -188,6 +229,7 @@ async def back_to_bot(
     if resolved is None:
         return None
     conv = ticket["conversation_id"]
+    await app.ctx.outbox.drain(conv)  # the agent's last replies first
     try:
         resume: list[dict[str, Any]] = [{"event": "resume"}]
         if staff is None:
@@ -200,6 +242,7 @@ async def back_to_bot(
             await app.ctx.rasa.execute(conv, RESOLVED_ACTION)
             await app.ctx.rasa.append(conv, [LISTEN])
         events = await app.ctx.rasa.events(conv)
+        app.ctx.outbox.saw(conv, events)
         new = messages(conv, events, after=(start - 1, 999))
     except ChatError:
         # the bot could not take the conversation back: it stays with the agents

@@ -86,7 +86,7 @@ def attach(app: Sanic, key: bytes, redis_url: str = "") -> socketio.AsyncServer:
         after = data.get("after") if isinstance(data, dict) else None
         try:
             position = parse_id(conv, after) if after else None
-            events = await app.ctx.rasa.events(conv)
+            events = await app.ctx.outbox.read(conv)
         except (BadMessageId, ChatError) as exc:
             await sio.emit("error", {"error": str(exc)}, to=sid, namespace=WIDGET)
             return

@@ -5,6 +5,11 @@ tracker's full event list (events are only ever appended, so ids never change). 
 event the widget shows as several bubbles (text, then cards) gives ``<n>``, ``<n>.1``...
 Agent replies are ``bot`` events whose metadata names the agent. Metadata (which holds
 the customer token) never leaves the site; the agent view adds what the bot understood.
+
+A message the site pushed before the tracker had it (:mod:`web.outbox`) keeps the id it
+was pushed with: the event carries it in ``metadata.kefu_id``. Such an id is never greater
+than the event's index and greater than every id before it, so ids still grow along the
+event list and ``after`` still means "later in the tracker".
 """
 
 from __future__ import annotations
@@ -31,6 +36,21 @@ def parse_id(conversation_id: str, message_id: object) -> tuple[int, int]:
     if match is None or match["conv"] != conversation_id:
         raise BadMessageId("not a message id of this conversation")
     return int(match["n"]), int(match["k"] or 0)
+
+
+ID_KEY = "kefu_id"
+
+
+def event_position(conversation_id: str, n: int, event: dict[str, Any]) -> int:
+    """The ``n`` of the event's messages: its ``metadata.kefu_id`` if it has one, else ``n``."""
+    metadata = event.get("metadata")
+    given = metadata.get(ID_KEY) if isinstance(metadata, dict) else None
+    if given is not None:
+        try:
+            return parse_id(conversation_id, given)[0]
+        except BadMessageId:
+            pass
+    return n
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -115,13 +135,14 @@ def messages(
                     parts.append(message)
         elif kind == "session_started":
             titles = {}
+        at = event_position(conversation_id, n, event) if parts else n
         for k, part in enumerate(parts):
-            if after is not None and (n, k) <= after:
+            if after is not None and (at, k) <= after:
                 continue
             timestamp = event.get("timestamp")
             out.append(
                 {
-                    "id": f"{conversation_id}:{n}" + (f".{k}" if k else ""),
+                    "id": f"{conversation_id}:{at}" + (f".{k}" if k else ""),
                     **part,
                     "time": timestamp if isinstance(timestamp, int | float) else None,
                 }

@@ -27,6 +27,17 @@ def _tracker_events(rasa, conversation_id: str) -> list[dict]:
     return http_json(url)["events"]
 
 
+async def _stored(rasa, conversation_id: str, index: int) -> list[dict]:
+    """The tracker's events once the event ``index`` is there (the outbox writes it
+    right after the push)."""
+    for _ in range(100):
+        events = await run_blocking(_tracker_events, rasa, conversation_id)
+        if len(events) > index:
+            return events
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"event {index} never reached the tracker")
+
+
 def test_a_customer_is_handed_off_answered_and_handed_back(live_site, api_rasa_server, bot_env):
     url = live_site.url
 
@@ -60,8 +71,11 @@ def test_a_customer_is_handed_off_answered_and_handed_back(live_site, api_rasa_s
                 "message", lambda m: m["sender"] == "user" and "parcel" in m["text"]
             )
             assert pushed["ticket_id"] == ticket_id and pushed["id"] == during["id"]
-            assert pushed["intent"] and isinstance(pushed["confidence"], float)
-            assert pushed["sentiment"]["label"] in ("positive", "negative", "neutral")
+            # pushed before Rasa has it; what the bot understood follows once it is stored
+            seen = await console.wait_for("understood", lambda u: u["id"] == during["id"])
+            assert seen["ticket_id"] == ticket_id
+            assert seen["intent"] and isinstance(seen["confidence"], float)
+            assert seen["sentiment"]["label"] in ("positive", "negative", "neutral")
 
             # the agent answers: the customer's socket gets it, the tracker keeps it
             sent = await run_blocking(
@@ -70,8 +84,8 @@ def test_a_customer_is_handed_off_answered_and_handed_back(live_site, api_rasa_s
             got = await widget.wait_for("message", lambda m: m["id"] == sent["id"])
             assert got["sender"] == "agent" and got["agent"] == {"name": me["name"]}
             conv = claimed["conversation_id"]
-            events = await run_blocking(_tracker_events, api_rasa_server, conv)
             index = int(sent["id"].rsplit(":", 1)[1])
+            events = await _stored(api_rasa_server, conv, index)
             assert events[index]["event"] == "bot" and events[index]["text"] == "Checking now."
             assert events[index]["metadata"]["agent"] == {"id": me["id"], "name": me["name"]}
 

@@ -99,15 +99,38 @@
       C.scheduleRefresh();
       loadOverview();
     });
+    var unparsed = {}; /* customer messages pushed before the bot parsed them, by id */
     C.socket.on("message", function (m) {
       if (m && String(m.ticket_id) === String(state.ticketId)) {
         C.appendMessage(m);
         if (m.sender === "user") {
+          unparsed[m.id] = m;
           ui.customerTyping.hidden = true;
           C.announce(C.whoOf(m) + ": " + (m.text || ""));
         }
       } else {
         C.scheduleRefresh();
+      }
+    });
+    C.socket.on("understood", function (data) {
+      /* what the bot understood of a customer message, once Rasa has stored it */
+      var m = data && unparsed[data.id];
+      delete unparsed[data && data.id];
+      if (!m || !ui.transcript || String(data.ticket_id) !== String(state.ticketId)) {
+        return;
+      }
+      var old = ui.transcript.querySelector('li[data-id="' + CSS.escape(String(data.id)) + '"]');
+      if (old) {
+        old.replaceWith(
+          C.messageItem(
+            Object.assign({}, m, {
+              intent: data.intent,
+              confidence: data.confidence,
+              fallback: data.fallback,
+              sentiment: data.sentiment,
+            })
+          )
+        );
       }
     });
     C.socket.on("typing", function (data) {
