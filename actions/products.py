@@ -131,9 +131,13 @@ class ProductReply:
         if request.refinements:
             return self._refine(request)
         query = request.query
-        if self.previous is not None and not (query.types or query.category):
-            if query.has_subject() or query.min_price is not None or query.max_price is not None:
-                query = follow_up(self.previous, request)
+        if self.previous is not None:
+            narrows = query.min_price is not None or query.max_price is not None
+            if query.has_subject() or narrows or query.cheap or query.in_stock:
+                query = follow_up(self.previous, request)  # "最便宜的是哪个" on the last list
+        if query.is_empty() and self.mode == "search" and looks_out_of_scope(self.tracker):
+            self.dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         return self._new(query)
 
     def _pick(self, request: Request) -> list[EventType] | None:
@@ -170,11 +174,23 @@ class ProductReply:
                 return []
             return self._new(refine(request.query, kind))
         base = follow_up(self.previous, request)
+        if kind == "other_brand":
+            # "那看看别的牌子的电饭煲" after "耐克的电饭煲": other brands than the one asked for
+            named = base.brands or self.previous.brands
+            left_out = (*base.exclude_brands, *request.query.exclude_brands)
+            base = base.replace(brands=named, exclude_brands=tuple(dict.fromkeys(left_out)))
         products = shop.products_by_ids(self.shown)
         shown = [products[i] for i in self.shown if i in products]
         query = refine(base, kind, [float(p.price) for p in shown], [p.brand for p in shown])
         exclude = self.seen if kind == "more" else []
         found = shop.find_products(query, exclude_ids=exclude, limit=listing.CANDIDATES)
+        if not found and kind == "cheaper" and len(shown) > 1:
+            # nothing below the cheapest shown: the cheaper ones below the middle of the list
+            middle = sorted(float(p.price) for p in shown)[len(shown) // 2]
+            query = base.replace(min_price=None, max_price=round(middle - 0.01, 2), cheap=True)
+            found = shop.find_products(query, limit=listing.CANDIDATES)
+            if found:
+                return self._show(query, found, "utter_products_cheaper_of_list", [])
         if not found:
             values: dict[str, Any] = {"wanted": listing.describe(base, self.lang)}
             if shown and kind == "cheaper":
@@ -297,6 +313,53 @@ def answer_products(
         return []
 
 
+# an empty product question whose classifier ranked "out of scope" this high is one
+OUT_OF_SCOPE_SHARE = 0.35
+
+
+def looks_out_of_scope(tracker: Tracker) -> bool:
+    """Whether the intent ranking of the latest message gives "out of scope"
+    :data:`OUT_OF_SCOPE_SHARE` or more."""
+    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
+        if not isinstance(r, dict):
+            continue
+        if r.get("name") == "out_of_scope":
+            score = r.get("confidence")
+            return isinstance(score, int | float) and score >= OUT_OF_SCOPE_SHARE
+    return False
+
+
+def names_products(tracker: Tracker) -> bool:
+    """Whether the latest message names a product type or category the shop sells (a brand
+    alone does not: "is Apple stock a good buy?")."""
+    query = listing.read_request(tracker).query
+    return bool(query.types or query.category)
+
+
+# an "out of scope" message naming a product type is a product question when the
+# classifier gave a product intent this much ("推荐几个 phone case"; not "book me a flight")
+PRODUCT_SHARE = 0.2
+
+
+def product_score(tracker: Tracker) -> float:
+    """The highest confidence of ``recommend`` or ``product_search`` for the latest message."""
+    scores = [
+        float(r.get("confidence") or 0.0)
+        for r in (tracker.latest_message or {}).get("intent_ranking") or []
+        if isinstance(r, dict) and r.get("name") in ("recommend", "product_search")
+    ]
+    return max(scores, default=0.0)
+
+
+def product_mode(tracker: Tracker) -> str:
+    """``recommend`` when the classifier ranks it above ``product_search``, else ``search``."""
+    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
+        name = r.get("name") if isinstance(r, dict) else None
+        if name in ("recommend", "product_search"):
+            return "recommend" if name == "recommend" else "search"
+    return "search"
+
+
 def refers_to_last_list(tracker: Tracker) -> bool:
     """Whether the latest message refines or picks from the last product list shown."""
     if not _ids(tracker.get_slot(SHOWN_SLOT)) and not tracker.get_slot(LAST_QUERY_SLOT):
@@ -318,6 +381,27 @@ class ActionSearchProducts(Action):
     ) -> list[EventType]:
         """Send matching products as cards, refine the last list, or ask what to look for."""
         return answer_products(dispatcher, tracker, "search")
+
+
+@shop_action
+class ActionHandleOutOfScope(Action):
+    """Outside the shop: say what the bot can do; a message that names something the shop
+    sells ("推荐几个 phone case") is a product question all the same."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handle_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer products, or the "here is what I can do" message."""
+        if refers_to_last_list(tracker) or (
+            names_products(tracker) and product_score(tracker) >= PRODUCT_SHARE
+        ):
+            return answer_products(dispatcher, tracker, product_mode(tracker))
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
 
 
 @shop_action

@@ -41,7 +41,7 @@ def read_request(tracker: Any) -> Request:
     request = catalog.parser().parse(text) if not text.startswith("/") else Request()
     query = request.query
     changes: dict[str, Any] = {}
-    if not query.category:
+    if not query.category and not query.types:  # "dog food" is no "food" category
         keys = set(catalog.parser().vocabulary.categories.values())
         found = [c for c in entity_values(tracker, "category") if not keys or c in keys]
         if found:
@@ -50,8 +50,11 @@ def read_request(tracker: Any) -> Request:
         words = [w.lower() for w in entity_values(tracker, "product")]
         if words:
             changes["types"] = tuple(words)
-    if not query.brands and entity_values(tracker, "brand"):
-        changes["brands"] = tuple(entity_values(tracker, "brand"))
+    types = " ".join(changes.get("types", query.types))
+    # a brand inside a product type is no brand ("thermos cup" is not by Thermos)
+    brands = [b for b in entity_values(tracker, "brand") if b.lower() not in types]
+    if not query.brands and not query.exclude_brands and brands:
+        changes["brands"] = tuple(brands)
     if changes:
         request = Request(query.replace(**changes), *_rest(request))
     return request
