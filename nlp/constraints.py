@@ -230,9 +230,7 @@ class ConstraintParser:
         # a change of list comes before "more": "看看别的牌子" is another brand
         order = ("cheaper", "pricier", "other_brand", "more")
         refinements.sort(key=order.index)
-        return Request(
-            query, tuple(refinements), ordinal, "pick" in flags, "same_price" in flags
-        )
+        return Request(query, tuple(refinements), ordinal, "pick" in flags, "same_price" in flags)
 
     @staticmethod
     def _lookup(table: Mapping[str, str], term: str) -> str | None:

@@ -160,9 +160,7 @@ def build_vocabulary(url: str | None = None) -> Vocabulary:
         categories.setdefault(alias, key)
     products = {*tables["product"], *_generic_product_words()}
     folded = {p.casefold() for p in products}
-    products = {
-        p for p in products if not (p[:1] in _MEASURE_WORDS and p[1:].casefold() in folded)
-    }
+    products = {p for p in products if not (p[:1] in _MEASURE_WORDS and p[1:].casefold() in folded)}
     return Vocabulary(
         products=tuple(sorted(products)),
         brands=brands,
