@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language
 from actions.orders import money
 from actions.services import identity, listing, recommender, texts
+from actions.services.listing import looks_out_of_scope
 from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 from nlp.constraints import ProductQuery, Request, follow_up, refine
@@ -313,53 +314,6 @@ def answer_products(
         return []
 
 
-# an empty product question whose classifier ranked "out of scope" this high is one
-OUT_OF_SCOPE_SHARE = 0.35
-
-
-def looks_out_of_scope(tracker: Tracker) -> bool:
-    """Whether the intent ranking of the latest message gives "out of scope"
-    :data:`OUT_OF_SCOPE_SHARE` or more."""
-    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
-        if not isinstance(r, dict):
-            continue
-        if r.get("name") == "out_of_scope":
-            score = r.get("confidence")
-            return isinstance(score, int | float) and score >= OUT_OF_SCOPE_SHARE
-    return False
-
-
-def names_products(tracker: Tracker) -> bool:
-    """Whether the latest message names a product type or category the shop sells (a brand
-    alone does not: "is Apple stock a good buy?")."""
-    query = listing.read_request(tracker).query
-    return bool(query.types or query.category)
-
-
-# an "out of scope" message naming a product type is a product question when the
-# classifier gave a product intent this much ("推荐几个 phone case"; not "book me a flight")
-PRODUCT_SHARE = 0.2
-
-
-def product_score(tracker: Tracker) -> float:
-    """The highest confidence of ``recommend`` or ``product_search`` for the latest message."""
-    scores = [
-        float(r.get("confidence") or 0.0)
-        for r in (tracker.latest_message or {}).get("intent_ranking") or []
-        if isinstance(r, dict) and r.get("name") in ("recommend", "product_search")
-    ]
-    return max(scores, default=0.0)
-
-
-def product_mode(tracker: Tracker) -> str:
-    """``recommend`` when the classifier ranks it above ``product_search``, else ``search``."""
-    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
-        name = r.get("name") if isinstance(r, dict) else None
-        if name in ("recommend", "product_search"):
-            return "recommend" if name == "recommend" else "search"
-    return "search"
-
-
 def refers_to_last_list(tracker: Tracker) -> bool:
     """Whether the latest message refines or picks from the last product list shown."""
     if not _ids(tracker.get_slot(SHOWN_SLOT)) and not tracker.get_slot(LAST_QUERY_SLOT):
@@ -381,27 +335,6 @@ class ActionSearchProducts(Action):
     ) -> list[EventType]:
         """Send matching products as cards, refine the last list, or ask what to look for."""
         return answer_products(dispatcher, tracker, "search")
-
-
-@shop_action
-class ActionHandleOutOfScope(Action):
-    """Outside the shop: say what the bot can do; a message that names something the shop
-    sells ("推荐几个 phone case") is a product question all the same."""
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_handle_out_of_scope"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Answer products, or the "here is what I can do" message."""
-        if refers_to_last_list(tracker) or (
-            names_products(tracker) and product_score(tracker) >= PRODUCT_SHARE
-        ):
-            return answer_products(dispatcher, tracker, product_mode(tracker))
-        dispatcher.utter_message(response="utter_out_of_scope")
-        return []
 
 
 @shop_action

@@ -267,13 +267,8 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Escalate with each message in a row the bot did not understand."""
-        from actions.products import (
-            answer_products,
-            looks_out_of_scope,
-            names_products,
-            product_mode,
-            refers_to_last_list,
-        )
+        from actions.products import answer_products, refers_to_last_list
+        from actions.services.listing import looks_out_of_scope, names_products, product_mode
 
         if refers_to_last_list(tracker):  # "more expensive", "换个牌子" after a product list
             return answer_products(dispatcher, tracker, "search")

@@ -85,6 +85,8 @@ def make_products(
             name_zh = f"{brand[0]} {variant[0]}{noun[0]}{(' ' + edition[0]) if edition[0] else ''}"
             name_en = f"{brand[1]} {variant[1]} {noun[1]}{(' ' + edition[1]) if edition[1] else ''}"
             pid = f"P{number:04d}"
+            low, high = cat["noun_prices"].get(noun[1], cat["price"])
+            per_noun = len(cat["brands"]) + EXTRA_PER_NOUN
             in_stock = rng.random() > 0.08
             rows.append(
                 {
@@ -93,11 +95,7 @@ def make_products(
                     "name_en": name_en,
                     "category": key,
                     "brand": brand[1],
-                    "price": _price(
-                        rng,
-                        *cat["noun_prices"].get(noun[1], cat["price"]),
-                        (slices[n].pop(), len(cat["brands"]) + EXTRA_PER_NOUN),
-                    ),
+                    "price": _price(rng, low, high, (slices[n].pop(), per_noun)),
                     "stock": int(rng.integers(5, 500)) if in_stock else 0,
                     "description_zh": f"{name_zh}：{f1[0]}，{f2[0]}。",
                     "description_en": f"{name_en}: {f1[1]}, {f2[1]}.",
