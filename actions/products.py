@@ -232,6 +232,8 @@ class ProductReply:
         reason = ""
         if self.mode == "recommend" and not query.cheap:
             reason = texts.label(self.lang, "reasons", "bestseller", "")
+        if query.cheap:  # cheapest first: the cheapest few, in price order
+            candidates = sorted(candidates, key=lambda p: p.price)[:MAX_RESULTS]
         ranked = recommender.rank(
             customer.id if customer else None,
             candidates,
@@ -240,6 +242,8 @@ class ProductReply:
             city=customer.city if customer else None,
             fallback_reason=reason,
         )
+        if query.cheap:
+            ranked = sorted(ranked, key=lambda s: s.product.price)
         send_products(
             self.dispatcher,
             self.tracker,
