@@ -192,6 +192,12 @@ class ProductReply:
             found = shop.find_products(query, limit=listing.CANDIDATES)
             if found:
                 return self._show(query, found, "utter_products_cheaper_of_list", [])
+        if not found and kind == "more" and (base.min_price, base.max_price) != (None, None):
+            # every one in the price range was shown: say so, and show the others
+            query = base.replace(min_price=None, max_price=None)
+            found = shop.find_products(query, exclude_ids=self.seen, limit=listing.CANDIDATES)
+            if found:
+                return self._show(query, found, "utter_more_without_price", self.seen)
         if not found:
             values: dict[str, Any] = {"wanted": listing.describe(base, self.lang)}
             if shown and kind == "cheaper":

@@ -373,3 +373,13 @@ def test_a_fallback_ranked_out_of_scope_gets_what_the_bot_can_do():
     messages, _ = _ask(ActionHandleFallback(), "好的我想想", intent="nlu_fallback",
                        intent_ranking=ranking)  # fmt: skip
     assert responses(messages) == ["utter_rephrase"]
+
+
+def test_more_after_every_product_in_the_price_range_says_so_and_drops_the_price():
+    found = shop.find_products(ProductQuery(types=("tent",), max_price=500), limit=50)
+    state = {LAST_QUERY_SLOT: ProductQuery(types=("tent",), max_price=500).to_json(),
+             SHOWN_SLOT: [p.id for p in found], SEEN_SLOT: [p.id for p in found]}  # fmt: skip
+    messages, _ = _ask(ActionSearchProducts(), "more", lang="en", slots=state)
+    assert responses(messages) == ["utter_more_without_price"]
+    products = _products(messages)
+    assert products and all("Tent" in p.name_en and p.id not in state[SEEN_SLOT] for p in products)
