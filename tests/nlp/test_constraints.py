@@ -230,3 +230,7 @@ def test_a_shoe_word_names_the_sports_shoes():
     assert parser.parse("想买双运动鞋").query == q(
         types=("跑步鞋", "篮球鞋", "帆布鞋"), category="shoes"
     )
+
+
+def test_asking_whether_it_is_a_brand_is_no_negation(parser):
+    assert parser.parse("是不是小米的").query.brands == ("Xiaomi",)
