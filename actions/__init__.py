@@ -7,6 +7,7 @@ Modules by area, in the order a conversation meets them:
 * :mod:`actions.forms`: the order form (which order, proof for visitors, item and reason).
 * :mod:`actions.orders`: order status, cancellation, returns, refunds.
 * :mod:`actions.products`: product search and suggestions (product cards).
+* :mod:`actions.scope`: out-of-scope messages (or a product question after all).
 * :mod:`actions.support`: FAQ, complaints, hand-off to a human, fallback, yes/no,
   satisfaction score.
 

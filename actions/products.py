@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language
 from actions.orders import money
 from actions.services import identity, listing, recommender, texts
+from actions.services.listing import looks_out_of_scope
 from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 from nlp.constraints import ProductQuery, Request, follow_up, refine
@@ -131,9 +132,13 @@ class ProductReply:
         if request.refinements:
             return self._refine(request)
         query = request.query
-        if self.previous is not None and not (query.types or query.category):
-            if query.has_subject() or query.min_price is not None or query.max_price is not None:
-                query = follow_up(self.previous, request)
+        if self.previous is not None:
+            narrows = query.min_price is not None or query.max_price is not None
+            if query.has_subject() or narrows or query.cheap or query.in_stock:
+                query = follow_up(self.previous, request)  # "最便宜的是哪个" on the last list
+        if query.is_empty() and self.mode == "search" and looks_out_of_scope(self.tracker):
+            self.dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         return self._new(query)
 
     def _pick(self, request: Request) -> list[EventType] | None:
@@ -170,11 +175,29 @@ class ProductReply:
                 return []
             return self._new(refine(request.query, kind))
         base = follow_up(self.previous, request)
+        if kind == "other_brand":
+            # "那看看别的牌子的电饭煲" after "耐克的电饭煲": other brands than the one asked for
+            named = base.brands or self.previous.brands
+            left_out = (*base.exclude_brands, *request.query.exclude_brands)
+            base = base.replace(brands=named, exclude_brands=tuple(dict.fromkeys(left_out)))
         products = shop.products_by_ids(self.shown)
         shown = [products[i] for i in self.shown if i in products]
         query = refine(base, kind, [float(p.price) for p in shown], [p.brand for p in shown])
         exclude = self.seen if kind == "more" else []
         found = shop.find_products(query, exclude_ids=exclude, limit=listing.CANDIDATES)
+        if not found and kind == "cheaper" and len(shown) > 1:
+            # nothing below the cheapest shown: the cheaper ones below the middle of the list
+            middle = sorted(float(p.price) for p in shown)[len(shown) // 2]
+            query = base.replace(min_price=None, max_price=round(middle - 0.01, 2), cheap=True)
+            found = shop.find_products(query, limit=listing.CANDIDATES)
+            if found:
+                return self._show(query, found, "utter_products_cheaper_of_list", [])
+        if not found and kind == "more" and (base.min_price, base.max_price) != (None, None):
+            # every one in the price range was shown: say so, and show the others
+            query = base.replace(min_price=None, max_price=None)
+            found = shop.find_products(query, exclude_ids=self.seen, limit=listing.CANDIDATES)
+            if found:
+                return self._show(query, found, "utter_more_without_price", self.seen)
         if not found:
             values: dict[str, Any] = {"wanted": listing.describe(base, self.lang)}
             if shown and kind == "cheaper":
@@ -215,6 +238,8 @@ class ProductReply:
         reason = ""
         if self.mode == "recommend" and not query.cheap:
             reason = texts.label(self.lang, "reasons", "bestseller", "")
+        if query.cheap:  # cheapest first: the cheapest few, in price order
+            candidates = sorted(candidates, key=lambda p: p.price)[:MAX_RESULTS]
         ranked = recommender.rank(
             customer.id if customer else None,
             candidates,
@@ -223,6 +248,8 @@ class ProductReply:
             city=customer.city if customer else None,
             fallback_reason=reason,
         )
+        if query.cheap:
+            ranked = sorted(ranked, key=lambda s: s.product.price)
         send_products(
             self.dispatcher,
             self.tracker,

@@ -268,12 +268,18 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         """Escalate with each message in a row the bot did not understand."""
         from actions.products import answer_products, refers_to_last_list
+        from actions.services.listing import looks_out_of_scope, names_products, product_mode
 
         if refers_to_last_list(tracker):  # "more expensive", "换个牌子" after a product list
             return answer_products(dispatcher, tracker, "search")
+        if names_products(tracker):  # "那平板呢": a product the shop sells
+            return answer_products(dispatcher, tracker, product_mode(tracker))
         restart = correction_followup(tracker)
         if restart is not None:
             return restart
+        if looks_out_of_scope(tracker):  # "讲个笑话" not quite understood, but not the shop's
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         streak = fallback_streak(tracker)
         if streak <= 1:
             dispatcher.utter_message(response="utter_rephrase")

@@ -105,10 +105,16 @@ def _norm(term: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", term).lower().replace("’", "'").split())
 
 
+_IRREGULAR = {"mice": "mouse", "knives": "knife", "shelves": "shelf"}
+_IRREGULAR_WORDS = re.compile(r"\b(" + "|".join(_IRREGULAR) + r")\b", re.IGNORECASE)
+
+
 def _singular_forms(text: str) -> list[str]:
     words = text.split(" ")
     last = words[-1]
     forms = [text]
+    if last in _IRREGULAR:
+        forms.append(" ".join([*words[:-1], _IRREGULAR[last]]))
     for cut, add in (("ies", "y"), ("es", ""), ("s", "")):
         if len(last) > 3 and last.endswith(cut) and not last.endswith("ss"):
             forms.append(" ".join([*words[:-1], last[: -len(cut)] + add]))
@@ -129,15 +135,30 @@ class ConstraintParser:
         self.around_share = float(cues.get("around_share", 0.2))
         self._ordinals = {_norm(str(k)): int(v) for k, v in (cues.get("ordinals") or {}).items()}
         self._brands = {_norm(k): v for k, v in vocabulary.brands.items() if _norm(k)}
+        # other names of brands ("阿迪" for Adidas), kept when the shop sells that brand
+        known = {_norm(v): v for v in vocabulary.brands.values()}
+        for alias, brand in (cues.get("brand_aliases") or {}).items():
+            if _norm(str(brand)) in known:
+                self._brands.setdefault(_norm(str(alias)), known[_norm(str(brand))])
+        # words that name a product type by its use ("跑步" for running shoes), kept when the
+        # shop sells that type; read only when the message names no type itself
+        sold = {_norm(p) for p in vocabulary.products if isinstance(p, str)}
+        self._type_aliases: dict[str, tuple[str, ...]] = {}
+        for alias, target in (cues.get("type_aliases") or {}).items():
+            targets = target if isinstance(target, list) else [target]
+            kept = tuple(_norm(str(t)) for t in targets if _norm(str(t)) in sold)
+            if kept:
+                self._type_aliases[_norm(str(alias))] = kept
         self._categories = {_norm(k): v for k, v in vocabulary.categories.items() if _norm(k)}
         terms: dict[str, list[str]] = {
             "product": [p for p in vocabulary.products if isinstance(p, str)],
-            "brand": list(vocabulary.brands),
+            "brand": list(self._brands),
+            "type_alias": list(self._type_aliases),
             "category": list(vocabulary.categories),
             "ordinal": list(cues.get("ordinals") or {}),
         }
         for tag in (*_PRICE_TAGS, "price_between", "price_joiners", "currency", "cheap",
-                    "in_stock", "pick", *REFINEMENTS):  # fmt: skip
+                    "in_stock", "pick", "same_price", "price_words", "negation", *REFINEMENTS):  # fmt: skip
             terms[tag] = [str(v) for v in cues.get(tag) or []]
         self._lexicon = Lexicon(terms)
         self._products = set(self._lexicon.terms.get("product", []))
@@ -150,13 +171,21 @@ class ConstraintParser:
         """
         if not isinstance(text, str):
             raise TypeError(f"expected a str, got {type(text).__name__}")
-        norm, spans = self._lexicon.spans(text[:MAX_TEXT_CHARS])
+        text = _IRREGULAR_WORDS.sub(lambda m: _IRREGULAR[m.group().lower()], text[:MAX_TEXT_CHARS])
+        norm, spans = self._lexicon.spans(text)
         types: list[str] = []
         brands: list[str] = []
         category = None
         refinements: list[str] = []
         ordinal = None
         flags: set[str] = set()
+        aliases: list[str] = []
+        excluded: list[str] = []
+        negations = [(s, e) for s, e, t in spans if t == "negation"]
+
+        def negated(pos: int) -> bool:
+            return any(0 <= pos - e <= 1 for _s, e in negations)
+
         for start, end, tag in spans:
             term = norm[start:end]
             if tag == "product":
@@ -167,17 +196,25 @@ class ConstraintParser:
                     types.append(value)
             elif tag == "brand":
                 value = self._lookup(self._brands, term) or term
-                if value not in brands:
+                if negated(start):  # "not midea", "不要美的"
+                    excluded.append(value.lower())
+                elif value not in brands:
                     brands.append(value)
             elif tag == "category" and category is None:
                 category = self._lookup(self._categories, term)
+                aliases += self._type_aliases.get(term, ())  # "运动鞋": the sports shoes
             elif tag in REFINEMENTS and tag not in refinements:
                 refinements.append(tag)
             elif tag == "ordinal" and ordinal is None:
                 ordinal = self._ordinals.get(term)
-            elif tag in ("cheap", "in_stock", "pick"):
+            elif tag == "type_alias":
+                aliases += self._type_aliases[term]
+            elif tag in ("cheap", "in_stock", "pick", "same_price", "price_words"):
                 flags.add(tag)
-        low, high = self._prices(norm, spans)
+        if not types and aliases:
+            types = list(dict.fromkeys(aliases))
+        context = bool(types or brands or category or "price_words" in flags)
+        low, high = self._prices(norm, spans, context)
         query = ProductQuery(
             types=tuple(types),
             brands=tuple(brands),
@@ -186,8 +223,14 @@ class ConstraintParser:
             max_price=high,
             in_stock="in_stock" in flags,
             cheap="cheap" in flags and not refinements,
+            exclude_brands=tuple(dict.fromkeys(excluded)),
         )
-        return Request(query, tuple(refinements), ordinal, "pick" in flags)
+        if excluded and not brands and "other_brand" not in refinements:
+            refinements.append("other_brand")  # "not midea, something else"
+        # a change of list comes before "more": "看看别的牌子" is another brand
+        order = ("cheaper", "pricier", "other_brand", "more")
+        refinements.sort(key=order.index)
+        return Request(query, tuple(refinements), ordinal, "pick" in flags, "same_price" in flags)
 
     @staticmethod
     def _lookup(table: Mapping[str, str], term: str) -> str | None:
@@ -197,9 +240,14 @@ class ConstraintParser:
         return None
 
     def _prices(
-        self, norm: str, spans: list[tuple[int, int, str]]
+        self, norm: str, spans: list[tuple[int, int, str]], context: bool = False
     ) -> tuple[float | None, float | None]:
-        """``(min, max)`` from the numbers of ``norm`` that sit next to a price cue."""
+        """``(min, max)`` from the numbers of ``norm`` that sit next to a price cue.
+
+        Two numbers joined by "到" / "to" are a range when a price cue is next to them, or
+        when the message names a product, brand or category or a price word ("100到300的面
+        霜", "价格在200到600之间"): ``context``.
+        """
         blanked = _ORDER_ID.sub(lambda m: " " * len(m.group()), norm)
         numbers = []
         for m in _NUMBER.finditer(blanked):
@@ -242,17 +290,18 @@ class ConstraintParser:
                 or cue_before(a1, ("price_between", *low_tags, *around_tags))
                 or cue_after(b2, (*high_tags, *around_tags))
             )  # fmt: skip
-            if joined and money and a2 - b1 <= 6:
+            if joined and (money or context) and a2 - b1 <= 6:
                 return min(v1, v2), max(v1, v2)
         for start, end, value in numbers:
             a, b = edges(start, end)
+            # "预算500左右": a budget of about 500 (around wins over the budget word)
+            if cue_before(a, ("price_around_before",)) or cue_after(b, ("price_around_after",)):
+                share = self.around_share
+                return round(value * (1 - share), 2), round(value * (1 + share), 2)
             if cue_before(a, ("price_max_before",)) or cue_after(b, ("price_max_after",)):
                 return None, value
             if cue_before(a, ("price_min_before",)) or cue_after(b, ("price_min_after",)):
                 return value, None
-            if cue_before(a, ("price_around_before",)) or cue_after(b, ("price_around_after",)):
-                share = self.around_share
-                return round(value * (1 - share), 2), round(value * (1 + share), 2)
             if a < start or b > end:  # "¥300的", "300 rmb": a budget
                 return None, value
         return None, None

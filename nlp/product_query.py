@@ -117,15 +117,18 @@ class Request:
 
     Attributes:
         query: the constraints named in this message.
-        refinements: kinds of :data:`REFINEMENTS` found, in order of appearance.
+        refinements: kinds of :data:`REFINEMENTS` found, a change of list (cheaper, pricier,
+            another brand) before "more".
         ordinal: the position named ("the second one": 2; "the last one": -1), or ``None``.
         pick: the message points at one product ("小米那个", "the Xiaomi one").
+        same_price: the message keeps the last price range ("一样的价位", "same price range").
     """
 
     query: ProductQuery = field(default_factory=ProductQuery)
     refinements: tuple[str, ...] = ()
     ordinal: int | None = None
     pick: bool = False
+    same_price: bool = False
 
 
 def refine(
@@ -138,7 +141,7 @@ def refine(
 
     * ``cheaper``: below the cheapest product shown (or below the old maximum);
     * ``pricier``: above the dearest product shown (or above the old minimum);
-    * ``other_brand``: without the brands asked for or shown;
+    * ``other_brand``: without the brands asked for (or, when none was, those shown);
     * ``more``: the same query (the caller leaves out what was shown).
 
     Raises:
@@ -156,7 +159,9 @@ def refine(
             return previous.replace(cheap=False)
         return previous.replace(min_price=round(floor + 0.01, 2), max_price=None, cheap=False)
     if kind == "other_brand":
-        leave_out = [b.lower() for b in (*previous.exclude_brands, *previous.brands, *shown_brands)]
+        # the brand asked for when there was one (the list may have shown others instead)
+        named = previous.brands or tuple(shown_brands)
+        leave_out = [b.lower() for b in (*previous.exclude_brands, *named)]
         return previous.replace(brands=(), exclude_brands=tuple(dict.fromkeys(leave_out)))
     if kind == "more":
         return previous
@@ -166,11 +171,17 @@ def refine(
 def follow_up(previous: ProductQuery, request: Request) -> ProductQuery:
     """The last query with what this message adds ("有小米的吗" after earbuds: Xiaomi earbuds).
 
-    A new product type or category starts afresh; a brand, price or stock constraint replaces
-    the same kind of constraint of ``previous`` and keeps the others.
+    A new product type or category starts afresh, except that it keeps the brand of a list
+    that had no type ("李宁的" then "要卫衣": Li-Ning hoodies) and the price range when the
+    message asks for the same one; a brand, price or stock constraint replaces the same kind
+    of constraint of ``previous`` and keeps the others.
     """
     new = request.query
     if new.types or new.category:
+        if not new.brands and previous.brands and not (previous.types or previous.category):
+            new = new.replace(brands=previous.brands)
+        if request.same_price and new.min_price is None and new.max_price is None:
+            new = new.replace(min_price=previous.min_price, max_price=previous.max_price)
         return new
     merged = previous
     if new.brands:

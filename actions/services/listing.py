@@ -41,7 +41,7 @@ def read_request(tracker: Any) -> Request:
     request = catalog.parser().parse(text) if not text.startswith("/") else Request()
     query = request.query
     changes: dict[str, Any] = {}
-    if not query.category:
+    if not query.category and not query.types:  # "dog food" is no "food" category
         keys = set(catalog.parser().vocabulary.categories.values())
         found = [c for c in entity_values(tracker, "category") if not keys or c in keys]
         if found:
@@ -50,8 +50,11 @@ def read_request(tracker: Any) -> Request:
         words = [w.lower() for w in entity_values(tracker, "product")]
         if words:
             changes["types"] = tuple(words)
-    if not query.brands and entity_values(tracker, "brand"):
-        changes["brands"] = tuple(entity_values(tracker, "brand"))
+    types = " ".join(changes.get("types", query.types))
+    # a brand inside a product type is no brand ("thermos cup" is not by Thermos)
+    brands = [b for b in entity_values(tracker, "brand") if b.lower() not in types]
+    if not query.brands and not query.exclude_brands and brands:
+        changes["brands"] = tuple(brands)
     if changes:
         request = Request(query.replace(**changes), *_rest(request))
     return request
@@ -141,3 +144,50 @@ def nearest(query: ProductQuery, lang: str, money: Callable[[Any, str], str]) ->
                 label = texts.label(lang, "relaxed", dropped, dropped)
                 return Alternative("utter_no_match_relaxed", found, {"dropped": label})
     return None
+
+
+# an empty product question whose classifier ranked "out of scope" this high is one
+OUT_OF_SCOPE_SHARE = 0.35
+
+
+def looks_out_of_scope(tracker: Any) -> bool:
+    """Whether the intent ranking of the latest message gives "out of scope"
+    :data:`OUT_OF_SCOPE_SHARE` or more."""
+    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
+        if not isinstance(r, dict):
+            continue
+        if r.get("name") == "out_of_scope":
+            score = r.get("confidence")
+            return isinstance(score, int | float) and score >= OUT_OF_SCOPE_SHARE
+    return False
+
+
+def names_products(tracker: Any) -> bool:
+    """Whether the latest message names a product type or category the shop sells (a brand
+    alone does not: "is Apple stock a good buy?")."""
+    query = read_request(tracker).query
+    return bool(query.types or query.category)
+
+
+# an "out of scope" message naming a product type is a product question when the
+# classifier gave a product intent this much ("推荐几个 phone case"; not "book me a flight")
+PRODUCT_SHARE = 0.2
+
+
+def product_score(tracker: Any) -> float:
+    """The highest confidence of ``recommend`` or ``product_search`` for the latest message."""
+    scores = [
+        float(r.get("confidence") or 0.0)
+        for r in (tracker.latest_message or {}).get("intent_ranking") or []
+        if isinstance(r, dict) and r.get("name") in ("recommend", "product_search")
+    ]
+    return max(scores, default=0.0)
+
+
+def product_mode(tracker: Any) -> str:
+    """``recommend`` when the classifier ranks it above ``product_search``, else ``search``."""
+    for r in (tracker.latest_message or {}).get("intent_ranking") or []:
+        name = r.get("name") if isinstance(r, dict) else None
+        if name in ("recommend", "product_search"):
+            return "recommend" if name == "recommend" else "search"
+    return "search"

@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 LOOKUP_ENTITIES = ("product", "brand", "category")
 # brand names that are everyday English words would match ordinary sentences
 AMBIGUOUS_NAMES = frozenset({"keep", "camel", "warrior", "mercury", "penguin"})
+# ...but a product question names them as brands ("any from Camel?"): the product parser
+# reads all but these
+PARSER_SKIPS_BRANDS = frozenset({"keep"})
+# a Chinese product word that is a measure word plus a product type ("款T恤") is no type
+_MEASURE_WORDS = frozenset("款个件双只台套条支瓶盒的些")
 
 
 def _common_suffixes(names: list[str], min_len: int) -> set[str]:
@@ -135,6 +140,7 @@ def build_vocabulary(url: str | None = None) -> Vocabulary:
     rows = _catalogue_rows(url)
     tables = build_lookup_tables(url, rows=rows)
     kept_brands = {b.casefold() for b in tables["brand"]}
+    kept_brands |= {b for b in AMBIGUOUS_NAMES if b not in PARSER_SKIPS_BRANDS}
     brands: dict[str, str] = {}
     for name_zh, _name_en, brand, _category in rows:
         for written in (brand.strip(), *name_zh.split()[:1]):
@@ -152,8 +158,11 @@ def build_vocabulary(url: str | None = None) -> Vocabulary:
         logger.info("no category display names found: using the keys and synonyms only")
     for alias, key in _category_alias_keys(get_settings().root, keys).items():
         categories.setdefault(alias, key)
+    products = {*tables["product"], *_generic_product_words()}
+    folded = {p.casefold() for p in products}
+    products = {p for p in products if not (p[:1] in _MEASURE_WORDS and p[1:].casefold() in folded)}
     return Vocabulary(
-        products=tuple(sorted({*tables["product"], *_generic_product_words()})),
+        products=tuple(sorted(products)),
         brands=brands,
         categories=categories,
     )

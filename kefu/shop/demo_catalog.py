@@ -11,7 +11,10 @@ from typing import Any
 
 import numpy as np
 
-PRODUCTS_PER_CATEGORY = 26
+# every brand of a category makes every product type of it once, and each type has this
+# many more (another variant), so a customer who asks for "Sony earbuds" or "more earbuds"
+# after a list of five finds some
+EXTRA_PER_NOUN = 2
 
 
 @lru_cache(maxsize=1)
@@ -28,8 +31,13 @@ def pick(rng: np.random.Generator, items: Any) -> Any:
     return items[int(rng.integers(len(items)))]
 
 
-def _price(rng: np.random.Generator, low: float, high: float) -> Decimal:
-    value = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+def _price(rng: np.random.Generator, low: float, high: float, share: tuple[int, int]) -> Decimal:
+    """A price of the band ``[low, high]`` (log scale), drawn in the ``share[0]``-th of
+    ``share[1]`` equal slices: the products of one type spread over the whole band."""
+    index, count = share
+    start, stop = np.log(low), np.log(high)
+    width = (stop - start) / count
+    value = float(np.exp(start + width * (index + rng.uniform(0, 1))))
     if value >= 100:
         value = round(value / 10) * 10 - 1
     else:
@@ -45,30 +53,31 @@ def product_slug(noun_en: str) -> str:
 def make_products(
     rng: np.random.Generator, catalog: dict
 ) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """``PRODUCTS_PER_CATEGORY`` products per category, their hidden quality and popularity."""
+    """Every brand x type of each category (plus extras), their hidden quality and popularity."""
     rows, quality, popularity = [], [], []
     number = 1
     for key, cat in catalog["categories"].items():
-        combos = [
-            (b, n, v, e)
-            for b in range(len(cat["brands"]))
-            for n in range(len(cat["nouns"]))
-            for v in range(len(cat["variants"]))
-            for e in range(len(catalog["editions"]))
-        ]
-        order = rng.permutation(len(combos))
-        chosen, seen_nouns = [], set()
-        # every noun at least once, then the rest in random order
-        for idx in order:
-            b, n, v, e = combos[idx]
-            if n not in seen_nouns:
-                chosen.append(combos[idx])
-                seen_nouns.add(n)
-        for idx in order:
-            if len(chosen) >= PRODUCTS_PER_CATEGORY:
-                break
-            if combos[idx] not in chosen:
-                chosen.append(combos[idx])
+        editions = len(catalog["editions"])
+        variants = len(cat["variants"])
+        chosen = []
+        for n in range(len(cat["nouns"])):
+            # each brand once, then extra products of random brands, with distinct names
+            picks = [*range(len(cat["brands"]))]
+            picks += [int(rng.integers(len(cat["brands"]))) for _ in range(EXTRA_PER_NOUN)]
+            used: set[tuple[int, int, int]] = set()
+            for b in picks:
+                combo = (b, int(rng.integers(variants)), int(rng.integers(editions)))
+                while combo in used:
+                    combo = (b, int(rng.integers(variants)), int(rng.integers(editions)))
+                used.add(combo)
+                chosen.append((b, n, combo[1], combo[2]))
+        order = rng.permutation(len(chosen))
+        chosen = [chosen[i] for i in order]
+        # the slice of its type's price band each product gets (cheap to dear, shuffled)
+        slices: dict[int, list[int]] = {}
+        for n in range(len(cat["nouns"])):
+            count = sum(1 for c in chosen if c[1] == n)
+            slices[n] = [int(i) for i in rng.permutation(count)]
         for b, n, v, e in chosen:
             brand, noun, variant = cat["brands"][b], cat["nouns"][n], cat["variants"][v]
             edition = catalog["editions"][e]
@@ -76,6 +85,8 @@ def make_products(
             name_zh = f"{brand[0]} {variant[0]}{noun[0]}{(' ' + edition[0]) if edition[0] else ''}"
             name_en = f"{brand[1]} {variant[1]} {noun[1]}{(' ' + edition[1]) if edition[1] else ''}"
             pid = f"P{number:04d}"
+            low, high = cat["noun_prices"].get(noun[1], cat["price"])
+            per_noun = len(cat["brands"]) + EXTRA_PER_NOUN
             in_stock = rng.random() > 0.08
             rows.append(
                 {
@@ -84,7 +95,7 @@ def make_products(
                     "name_en": name_en,
                     "category": key,
                     "brand": brand[1],
-                    "price": _price(rng, *cat["noun_prices"].get(noun[1], cat["price"])),
+                    "price": _price(rng, low, high, (slices[n].pop(), per_noun)),
                     "stock": int(rng.integers(5, 500)) if in_stock else 0,
                     "description_zh": f"{name_zh}：{f1[0]}，{f2[0]}。",
                     "description_en": f"{name_en}: {f1[1]}, {f2[1]}.",

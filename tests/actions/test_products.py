@@ -295,3 +295,91 @@ def test_a_refinement_without_a_list_gets_an_answer(domain):
         assert responses(messages) in (["utter_refine_without_list"], ["utter_how_can_help"])
     messages, _ = _ask(ActionSearchProducts(), "有便宜一点的吗")
     assert responses(messages) == ["utter_refine_without_list"]
+
+
+# ---- follow-ups over several turns, and out-of-scope messages that name products ----
+
+from actions.scope import ActionHandleOutOfScope  # noqa: E402
+
+
+def test_another_brand_after_nothing_of_that_brand_leaves_out_only_that_brand():
+    messages, events = _ask(ActionSearchProducts(), "有耐克的电饭煲吗")
+    assert responses(messages) == ["utter_no_match_relaxed"]
+    messages, _ = _ask(ActionSearchProducts(), "那就看看别的牌子的电饭煲", slots=_state(events))
+    assert responses(messages) == ["utter_products_other_brand"]
+    products = _products(messages)
+    assert products and all("Rice Cooker" in p.name_en and p.brand != "Nike" for p in products)
+
+
+def test_not_that_brand_and_the_cheapest_work_on_the_last_list():
+    messages, events = _ask(ActionSearchProducts(), "midea rice cookers", lang="en")
+    assert {p.brand for p in _products(messages)} == {"Midea"}
+    messages, _ = _ask(
+        ActionSearchProducts(), "not midea, something else", lang="en", slots=_state(events)
+    )
+    products = _products(messages)
+    assert products and all(p.brand != "Midea" and "Rice Cooker" in p.name_en for p in products)
+    messages, events = _ask(ActionSearchProducts(), "推荐几款数据线", intent="recommend")
+    messages, _ = _ask(ActionSearchProducts(), "最便宜的是哪个", slots=_state(events))
+    ids = [c["id"] for c in _cards(messages)]
+    by_id = shop.products_by_ids(ids)
+    products = [by_id[i] for i in ids]  # in the order shown: cheapest first
+    assert products and all("Charging Cable" in p.name_en for p in products)
+    assert [p.price for p in products] == sorted(p.price for p in products)
+    assert products[0].price == min(p.price for p in shop.find_products(
+        ProductQuery(types=("charging cable",)), limit=50))  # fmt: skip
+
+
+def test_cheaper_than_the_cheapest_shown_offers_the_cheaper_part_of_the_list():
+    found = shop.find_products(ProductQuery(types=("serum",)), limit=50)
+    listed = sorted(found, key=lambda p: p.price)[:5]  # the five cheapest: none is cheaper
+    state = {LAST_QUERY_SLOT: ProductQuery(types=("serum",)).to_json(),
+             SHOWN_SLOT: [p.id for p in listed], SEEN_SLOT: [p.id for p in listed]}  # fmt: skip
+    messages, _ = _ask(ActionSearchProducts(), "有没有更实惠的", slots=state)
+    assert responses(messages) == ["utter_products_cheaper_of_list"]
+    middle = sorted(p.price for p in listed)[2]
+    assert all(p.price < middle for p in _products(messages))
+
+
+def _ranked(*pairs):
+    return [{"name": n, "confidence": c} for n, c in pairs]
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [
+        ("book me a flight to shanghai", (("out_of_scope", 1.0),), "utter_out_of_scope"),
+        ("推荐几个 phone case", (("out_of_scope", 0.54), ("recommend", 0.38)),
+         "utter_recommend_popular"),
+        ("should I buy tesla stock?", (("out_of_scope", 0.63), ("recommend", 0.37)),
+         "utter_out_of_scope"),
+    ],
+)  # fmt: skip
+def test_out_of_scope_unless_it_names_a_product_with_a_product_intent(text, ranking, expected):
+    lang = "zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en"
+    messages, _ = _ask(
+        ActionHandleOutOfScope(), text, lang=lang, intent="out_of_scope",
+        intent_ranking=_ranked(*ranking),
+    )  # fmt: skip
+    assert responses(messages) == [expected]
+
+
+def test_a_fallback_ranked_out_of_scope_gets_what_the_bot_can_do():
+    ranking = _ranked(("nlu_fallback", 0.45), ("out_of_scope", 0.41), ("inform", 0.09))
+    messages, _ = _ask(ActionHandleFallback(), "讲个段子", intent="nlu_fallback",
+                       intent_ranking=ranking)  # fmt: skip
+    assert responses(messages) == ["utter_out_of_scope"]
+    ranking = _ranked(("nlu_fallback", 0.45), ("out_of_scope", 0.32), ("inform", 0.2))
+    messages, _ = _ask(ActionHandleFallback(), "好的我想想", intent="nlu_fallback",
+                       intent_ranking=ranking)  # fmt: skip
+    assert responses(messages) == ["utter_rephrase"]
+
+
+def test_more_after_every_product_in_the_price_range_says_so_and_drops_the_price():
+    found = shop.find_products(ProductQuery(types=("tent",), max_price=500), limit=50)
+    state = {LAST_QUERY_SLOT: ProductQuery(types=("tent",), max_price=500).to_json(),
+             SHOWN_SLOT: [p.id for p in found], SEEN_SLOT: [p.id for p in found]}  # fmt: skip
+    messages, _ = _ask(ActionSearchProducts(), "more", lang="en", slots=state)
+    assert responses(messages) == ["utter_more_without_price"]
+    products = _products(messages)
+    assert products and all("Tent" in p.name_en and p.id not in state[SEEN_SLOT] for p in products)

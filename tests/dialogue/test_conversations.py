@@ -3,11 +3,10 @@
 ``tests/data/dialogue/`` holds 215 conversations written by an author who saw only the
 behaviour list of issue 14 (never the bot's data); :mod:`tests.dialogue.harness` plays
 them over the REST channel and checks what the customer sees and what the shop database
-holds afterwards. The test asserts a floor of task success per language for the
-conversations about orders, forms, returns and out-of-scope messages; product
-suggestions are measured (and reported by ``benchmarks/dialogue.py``) apart, since they
-are another piece of work. ``KEFU_DIALOGUE_RESULTS=<file>`` writes every result as JSON;
-``KEFU_DIALOGUE_ONLY=zh-001,en-002`` plays only those conversations (when debugging).
+holds afterwards. The test asserts a floor of task success per language over every
+conversation (``benchmarks/dialogue.py`` reports the rates per behaviour).
+``KEFU_DIALOGUE_RESULTS=<file>`` writes every result as JSON; ``KEFU_DIALOGUE_ONLY=zh-001,
+en-002`` plays only those conversations (when debugging).
 """
 
 from __future__ import annotations
@@ -21,11 +20,11 @@ import pytest
 from tests.dialogue import harness
 from tests.support.servers import RasaServer
 
-# task success the bot must keep, per language, without the product conversations
-# measured 82% / 88% on the forms branch alone; 76.8% / 76.8% on main after every branch of
-# the session was merged (a regression in the return confirmation step, open): the floor
-# holds what main does today, the benchmark reports the real rate
-FLOOR = {"zh": 0.75, "en": 0.75}
+# task success the bot must keep, per language, over every conversation (products
+# included): measured 99.1% / 99.1% (106 of 107, 107 of 108; the two failures expect a
+# visitor to be told an order number does not exist before any proof, which the bot does
+# not say on purpose); the floor sits just under, so that a regression fails
+FLOOR = {"zh": 0.97, "en": 0.97}
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +69,12 @@ def test_the_set_is_the_independent_authors(results):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_task_success_per_language(results, lang):
-    core = [
-        r for r in results if r.lang == lang and not r.behaviour.startswith(harness.PRODUCT_TAGS)
-    ]
-    rate = sum(r.ok for r in core) / len(core)
-    failed = [f"{r.id} ({r.behaviour}): {r.failures[0]}" for r in core if not r.ok]
-    assert rate >= FLOOR[lang], f"{lang}: {rate:.1%} of {len(core)}\n" + "\n".join(failed)
+    if os.environ.get("KEFU_DIALOGUE_ONLY"):
+        pytest.skip("KEFU_DIALOGUE_ONLY plays a part of the set")
+    mine = [r for r in results if r.lang == lang]
+    rate = sum(r.ok for r in mine) / len(mine)
+    failed = [f"{r.id} ({r.behaviour}): {r.failures[0]}" for r in mine if not r.ok]
+    assert rate >= FLOOR[lang], f"{lang}: {rate:.1%} of {len(mine)}\n" + "\n".join(failed)
 
 
 def test_no_turn_is_ever_silent(results):

@@ -54,7 +54,7 @@ def q(**kwargs) -> ProductQuery:
         ("Xiaomi power bank in stock", q(types=("power bank",), brands=("Xiaomi",), in_stock=True)),
         ("有没有三只松鼠的零食", q(brands=("Three Squirrels",), category="food")),
         ("Be&Cheery snacks below 50", q(brands=("Be&Cheery",), category="food", max_price=50)),
-        ("推荐几款运动鞋", q(category="shoes")),
+        ("推荐几款运动鞋", q(types=("跑步鞋",), category="shoes")),  # the sports shoes sold
         ("小米耳机和充电宝", q(types=("耳机", "充电宝"), brands=("Xiaomi",))),
     ],
 )
@@ -125,8 +125,12 @@ def test_refine_moves_the_price_and_the_brands():
     earbuds = q(types=("耳机",), min_price=400)
     assert refine(earbuds, "cheaper", [469, 1279]) == q(types=("耳机",), max_price=468.99)
     assert refine(earbuds, "pricier", [469, 1279]) == q(types=("耳机",), min_price=1279.01)
+    # "Sony earbuds" showed Xiaomi ones instead: another brand than the one asked for
     other = refine(q(types=("耳机",), brands=("Sony",)), "other_brand", [99], ["Xiaomi"])
-    assert other == q(types=("耳机",), exclude_brands=("sony", "xiaomi"))
+    assert other == q(types=("耳机",), exclude_brands=("sony",))
+    # no brand asked for: other brands than those shown
+    other = refine(q(types=("耳机",)), "other_brand", [99, 199], ["Xiaomi", "Sony"])
+    assert other == q(types=("耳机",), exclude_brands=("xiaomi", "sony"))
     assert refine(earbuds, "more", [1]) == earbuds
     assert refine(q(max_price=100), "cheaper") == q(max_price=99.99)
     assert refine(q(), "cheaper") == q(cheap=True)
@@ -159,3 +163,74 @@ def test_bad_input_is_a_clear_error(parser):
         parser.parse(None)  # type: ignore[arg-type]
     assert parser.parse("") == Request()
     assert parser.parse("耳机" * 10_000).query.types == ("耳机",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # two numbers joined by 到/to are a range next to a product or a price word
+        ("100到300的耳机推荐一下", q(types=("耳机",), min_price=100, max_price=300)),
+        ("想要个充电宝，价格在50到150之间", q(types=("充电宝",), min_price=50, max_price=150)),
+        ("power bank 50 to 150", q(types=("power bank",), min_price=50, max_price=150)),
+        # ...but not on their own (a date, a count)
+        ("3到5天能到吗", q()),
+        # a type named by its use, irregular plurals
+        ("我要跑步穿的", q(types=("跑步鞋",))),
+        ("for running", q(types=("running shoes",))),
+        ("what about the cheapest", q(cheap=True)),
+        ("预算500左右，想买双跑步鞋", q(types=("跑步鞋",), min_price=400, max_price=600)),
+    ],
+)
+def test_ranges_uses_and_superlatives(parser, text, expected):
+    assert parser.parse(text).query == expected
+
+
+def test_irregular_plural_and_brand_alias():
+    parser = ConstraintParser(
+        Vocabulary(products=("wireless mouse",), brands={"Adidas": "Adidas", "阿迪达斯": "Adidas"})
+    )
+    assert parser.parse("what about wireless mice").query == q(types=("wireless mouse",))
+    assert parser.parse("有阿迪的吗").query == q(brands=("Adidas",))
+
+
+def test_refinement_of_a_new_list_comes_before_more(parser):
+    assert parser.parse("那就看看别的牌子的耳机").refinements == ("other_brand",)
+    assert parser.parse("有没有更实惠的").refinements == ("cheaper",)
+
+
+def test_follow_up_keeps_a_brand_list_and_the_same_price(parser):
+    brand_only = q(brands=("Xiaomi",))
+    assert follow_up(brand_only, parser.parse("要充电宝")) == q(
+        types=("充电宝",), brands=("Xiaomi",)
+    )
+    typed = q(types=("耳机",), brands=("Sony",), min_price=100, max_price=300)
+    assert follow_up(typed, parser.parse("充电宝呢")) == q(types=("充电宝",))
+    assert follow_up(typed, parser.parse("充电宝呢，一样的价位")) == q(
+        types=("充电宝",), min_price=100, max_price=300
+    )
+
+
+def test_a_negated_brand_is_left_out(parser):
+    request = parser.parse("不要小米的，别的牌子有吗")
+    assert request.query == q(exclude_brands=("xiaomi",))
+    assert request.refinements == ("other_brand",)
+    request = parser.parse("not xiaomi, something else")
+    assert request.query.exclude_brands == ("xiaomi",)
+    assert request.refinements == ("other_brand", "more")
+    assert parser.parse("xiaomi, not sony").query.brands == ("Xiaomi",)
+
+
+def test_a_shoe_word_names_the_sports_shoes():
+    parser = ConstraintParser(
+        Vocabulary(
+            products=("跑步鞋", "篮球鞋", "帆布鞋", "running shoes"),
+            categories={"运动鞋": "shoes", "鞋": "shoes"},
+        )
+    )
+    assert parser.parse("想买双运动鞋").query == q(
+        types=("跑步鞋", "篮球鞋", "帆布鞋"), category="shoes"
+    )
+
+
+def test_asking_whether_it_is_a_brand_is_no_negation(parser):
+    assert parser.parse("是不是小米的").query.brands == ("Xiaomi",)
