@@ -20,6 +20,10 @@ replaces one of Rasa's silent fallbacks:
   domain's ``utter_action_unavailable`` (in their language), the turn ends, and the next
   message goes on with the same conversation. An action call waits at most
   ``KEFU_ACTION_TIMEOUT`` seconds.
+* **A stale kept-alive connection is retried once.** Under a burst, a call can fail
+  before its request reached the action server (``Can not write request body``,
+  server disconnected): it is sent again once, within the same time bound. That is safe
+  because every side effect is keyed by the message id below.
 * **Idempotency key.** The action server receives Rasa's message id in
   ``tracker.latest_message.message_id`` (the same on a retry of the same call).
 * **Shutdown.** The HTTP sessions kept by :mod:`kefu.rasa_patches` are closed when the
@@ -127,30 +131,62 @@ def _action_failed(exc: BaseException) -> bool:
     return isinstance(exc, RasaException | asyncio.TimeoutError)
 
 
+def _connection_dropped(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a connection that broke before an answer:
+    a stale kept-alive connection, a disconnected or refused server."""
+    import aiohttp
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, aiohttp.ClientOSError | aiohttp.ServerDisconnectedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 async def _run_remote_action(
     self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any
 ) -> list[Any]:
-    """``RemoteAction.run`` bounded in time; a failed call apologises instead."""
+    """``RemoteAction.run`` bounded in time, sent again once when the connection broke;
+    a failed call apologises instead."""
     from kefu.settings import get_settings
 
-    timeout = get_settings().action_timeout
-    try:
-        return list(
-            await asyncio.wait_for(
-                _originals["remote_run"](self, output_channel, nlg, tracker, domain), timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + get_settings().action_timeout
+    failure: BaseException | None = None
+    for attempt in (1, 2):
+        try:
+            return list(
+                await asyncio.wait_for(
+                    _originals["remote_run"](self, output_channel, nlg, tracker, domain),
+                    max(deadline - loop.time(), 0.001),
+                )
             )
-        )
-    except Exception as exc:
-        if not _action_failed(exc):
-            raise
-        logger.error(
-            "kefu: action '%s' failed for conversation %s (%s): the customer is told "
-            "to try again; nothing of the action is recorded",
-            self.name(),
-            tracker.sender_id,
-            repr(exc.__context__ or exc.__cause__ or exc)[:300],
-        )
-        return await apology_events(output_channel, nlg, tracker)
+        except Exception as exc:
+            if not _action_failed(exc):
+                raise
+            if attempt == 1 and _connection_dropped(exc) and loop.time() < deadline:
+                logger.warning(
+                    "kefu: action '%s' for conversation %s: the connection broke (%r); "
+                    "sending the call again once",
+                    self.name(),
+                    tracker.sender_id,
+                    exc.__cause__ or exc.__context__ or exc,
+                )
+                continue
+            failure = exc
+            break
+    assert failure is not None
+    logger.error(
+        "kefu: action '%s' failed for conversation %s (%s): the customer is told "
+        "to try again; nothing of the action is recorded",
+        self.name(),
+        tracker.sender_id,
+        repr(failure.__context__ or failure.__cause__ or failure)[:300],
+    )
+    return await apology_events(output_channel, nlg, tracker)
 
 
 async def apology_events(output_channel: Any, nlg: Any, tracker: Any) -> list[Any]:

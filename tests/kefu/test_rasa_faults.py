@@ -152,3 +152,59 @@ def test_kefu_run_refuses_an_inconsistent_lock_configuration(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "KEFU_LOCK_LIFETIME" in result.stderr
     assert not (tmp_path / "shop.db").exists()  # refused before building anything
+
+
+def test_a_call_whose_connection_breaks_is_sent_again_once():
+    """A real loopback server drops the first connection before answering (as a stale
+    kept-alive connection does under a burst); the call is sent again and answered."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.events import BotUttered
+
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    answer = b'{"events": [], "responses": [{"text": "done"}]}'
+
+    async def scenario(drops: int) -> tuple[list, int]:
+        calls = 0
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal calls
+            calls += 1
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(
+                next(
+                    line.split(b":")[1]
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+            )
+            await reader.readexactly(length)
+            if calls <= drops:
+                writer.close()  # no answer: the client sees the server disconnect
+                return
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(answer)}\r\nConnection: close\r\n\r\n".encode()
+                + answer
+            )
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        tracker = DialogueStateTracker("c-drop", domain.slots)
+        tracker.update(UserUttered("where is my order", {"name": "order_status"}))
+        action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+        async with server:
+            events = await action.run(CollectingOutputChannel(), nlg, tracker, domain)
+        return events, calls
+
+    events, calls = asyncio.run(scenario(drops=1))
+    assert calls == 2
+    assert [e.text for e in events if isinstance(e, BotUttered)] == ["done"]
+    # a second break is not retried again: the customer gets the apology
+    events, calls = asyncio.run(scenario(drops=2))
+    texts = {v["text"] for v in domain.responses[rasa_faults.APOLOGY]}
+    assert calls == 2 and events[0].text in texts
