@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.privacy_redaction import DATA, load, score
+from benchmarks.privacy_redaction import BLIND, DATA, load, score
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +33,29 @@ def test_address_recall_floor(figures):
 
 def test_at_most_one_percent_of_negatives_changed(figures):
     assert figures["negatives_changed_pct"] <= 1.0, figures["negatives_changed_ids"]
+
+
+@pytest.fixture(scope="module")
+def blind() -> dict:
+    items = load(BLIND)
+    if not items:
+        pytest.fail(f"the second held-out set is missing from {BLIND}")
+    return score([item for lang_items in items.values() for item in lang_items])
+
+
+@pytest.mark.parametrize("kind", ["id_card", "phone", "email", "bank_card"])
+def test_the_blind_second_set_keeps_99_percent_recall(blind, kind):
+    # written on 2026-12-03 by an author who saw neither the rules nor the first set;
+    # scored once before any change: 100 % for each of these kinds
+    assert blind["recall"][kind] >= 0.99, blind["missed"]
+
+
+def test_the_blind_second_set_changes_at_most_one_percent_of_negatives(blind):
+    assert blind["negatives"] >= 100
+    assert blind["negatives_changed_pct"] <= 1.0, blind["negatives_changed_ids"]
+
+
+def test_the_blind_second_set_address_floor(blind):
+    # measured 0.784 (40/51) blind: Hong Kong / Taiwan addresses in traditional characters
+    # and "人民南路四段" are the misses (noted for the next session; not tuned here)
+    assert blind["recall"]["address"] >= 0.75, blind["missed"]
