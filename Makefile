@@ -55,7 +55,7 @@ test: setup browser-deps spark-deps nginx-deps schemathesis-venv ## Static check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=30
 
 # Tiers are pytest markers set in tests/conftest.py from the fixtures a test uses.
 test-fast: setup ## Day-to-day tests (under a minute): no servers, databases, browser, training
