@@ -74,13 +74,7 @@ def _decode(rule_key: str) -> tuple[_Turn, ...]:
     return turns
 
 
-def is_rule_applicable(rule_key: str, turn_index: int, conversation_state: dict) -> bool:
-    """``RulePolicy._is_rule_applicable``, with the rule decoded once."""
-    turns = _decode(rule_key)
-    if turn_index >= len(turns):
-        return True
-    turn = turns[turn_index]
-    current_has_previous_action = bool(conversation_state.get(PREVIOUS_ACTION))
+def _applicable(turn: _Turn, conversation_state: dict, current_has_previous_action: bool) -> bool:
     if not turn.has_previous_action and not current_has_previous_action:
         return True
     if not turn.has_previous_action or not current_has_previous_action:
@@ -88,11 +82,33 @@ def is_rule_applicable(rule_key: str, turn_index: int, conversation_state: dict)
     return turn.matches(conversation_state)
 
 
+def is_rule_applicable(rule_key: str, turn_index: int, conversation_state: dict) -> bool:
+    """``RulePolicy._is_rule_applicable``, with the rule decoded once."""
+    turns = _decode(rule_key)
+    if turn_index >= len(turns):
+        return True
+    current = bool(conversation_state.get(PREVIOUS_ACTION))
+    return _applicable(turns[turn_index], conversation_state, current)
+
+
 def possible_keys(lookup: dict[str, Any], states: list[dict[str, Any]]) -> set[str]:
-    """``RulePolicy._get_possible_keys``: the rules of ``lookup`` that fit ``states``."""
+    """``RulePolicy._get_possible_keys``: the rules of ``lookup`` that fit ``states``.
+
+    The same passes as Rasa's (one per state, newest first, each building a new set from
+    the previous one in its order), with :func:`is_rule_applicable` inlined: a rule
+    shorter than the turn index passes without a call.
+    """
     keys = set(lookup.keys())
+    decoded = {key: _decode(key) for key in keys}
     for i, state in enumerate(reversed(states)):
-        keys = set(filter(lambda key: is_rule_applicable(key, i, state), keys))  # noqa: B023
+        current = bool(state.get(PREVIOUS_ACTION))
+        keys = set(
+            [
+                key
+                for key in keys
+                if i >= len(decoded[key]) or _applicable(decoded[key][i], state, current)
+            ]
+        )
     return keys
 
 
