@@ -19,6 +19,7 @@ state in place), with the same sharing of sub-states between states as Rasa's li
 from __future__ import annotations
 
 import copy
+import itertools
 import operator
 import weakref
 from collections import OrderedDict
@@ -26,7 +27,15 @@ from typing import Any
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # live conversations remembered per process (a replay copy and states each)
@@ -181,30 +190,66 @@ def states_for_tracker_history(
 _applied: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
 
 
-def applied_events(tracker: Any) -> list[Any]:
-    """``DialogueStateTracker.applied_events``, computed again only when the tracker's
-    events changed (another event list, another length, another first or last event).
+def _loop_names(events: Any) -> set[str]:
+    return {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
 
-    Rasa appends events and never edits them in place; each prediction asks for the
-    applied events three or four times between two appends.
+
+def _apply(tracker: Any, events: Any, loop_names: set[str], applied: list[Any]) -> None:
+    """The body of Rasa's loop in ``DialogueStateTracker.applied_events`` for ``events``,
+    continuing ``applied`` in place."""
+    for event in events:
+        if isinstance(event, Restarted | SessionStarted):
+            applied.clear()
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+
+
+def applied_events(tracker: Any) -> list[Any]:
+    """``DialogueStateTracker.applied_events``, continued from the last call on the same
+    tracker when events were only appended since.
+
+    Rasa's own walks every event of the conversation on each call, and a prediction asks
+    three or four times. Here the walk resumes after the events seen last time (Rasa's
+    loop body, the same list state), unless the new events name a loop the earlier ones
+    did not (Rasa decides each loop action knowing every loop of the conversation), the
+    event list is another one or its first event changed (a bounded history): then it is
+    Rasa's own walk from the start.
     """
     events = tracker.events
     n = len(events)
     key = id(tracker)
-    entry = _applied.get(key)
+    entry = _applied.pop(key, None)
+    applied: list[Any] | None = None
     if (
         entry is not None
         and entry[0]() is tracker
         and entry[1] is events
-        and entry[2] == n
-        and (n == 0 or (entry[3] is events[0] and entry[4] is events[-1]))
+        and 0 < entry[2] <= n
+        and entry[3] is events[0]
+        and entry[4] is events[entry[2] - 1]
     ):
-        return list(entry[5])
-    applied = RASA_APPLIED_EVENTS(tracker)
-    _applied.pop(key, None)
+        new = list(itertools.islice(events, entry[2], n))
+        names = entry[6]
+        if _loop_names(new) <= names:
+            applied = list(entry[5])
+            _apply(tracker, new, names, applied)
+    if applied is None:
+        applied = RASA_APPLIED_EVENTS(tracker)
+        names = _loop_names(events)
     _applied[key] = (
         weakref.ref(tracker), events, n, events[0] if n else None, events[-1] if n else None,
-        list(applied),
+        list(applied), names,
     )  # fmt: skip
     while len(_applied) > MAX_TRACKERS:
         _applied.popitem(last=False)
