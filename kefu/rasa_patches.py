@@ -29,8 +29,9 @@ for less CPU:
   garbage collector's full collections (:func:`freeze_heap`).
 * **Rule matching.** ``RulePolicy`` re-decodes every rule each time it tests it against
   a turn; :mod:`kefu.rasa_rules` decodes each rule once and filters the same way.
-* **Dialogue states.** The policies' view of a conversation is rebuilt from its first
-  event several times a message; :mod:`kefu.rasa_states` replays only the new events.
+* **Dialogue states.** The policies' view of a conversation (its states, its applied
+  events) is rebuilt from its first event several times a message;
+  :mod:`kefu.rasa_states` continues from where the last call stopped.
 
 Nothing else changes; tests compare each with Rasa's own function.
 """
