@@ -7,9 +7,10 @@ action call) and kefu's bot go through the same replica set as
 the issue's floor target is kefu's Rasa within 1.5 times the floor's (kefu's action
 server on top).
 
-``--before DIR`` first measures kefu's bot once more with the code of ``DIR`` (an
-exported older commit with its own ``var/``, e.g. ``git archive BASE | tar -x -C DIR``),
-so that a change is measured before and after in the same run, on the same machine load.
+``--before DIR`` first measures both bots once more with the code of ``DIR`` (an exported
+older commit with its own ``var/``, e.g. ``git archive BASE | tar -x -C DIR``): the floor
+bot runs through kefu's launcher and Rasa fixes too, so both change with them. A change
+is then measured before and after in the same run, on the same machine load.
 
 ``python -m benchmarks.floor_cpu [--model PATH] [--messages N] [--before DIR]``
 """
@@ -55,15 +56,17 @@ def kefu_only(model: Path, messages: int) -> dict[str, Any]:
 # run in the older tree: its own benchmarks.replicas and kefu
 _CHILD = (
     "import json, sys; from pathlib import Path; from benchmarks import replicas; "
-    "print(json.dumps(replicas.run_bot('kefu', Path(sys.argv[1]), int(sys.argv[2]), True)))"
+    "bot = sys.argv[3]; model = Path(sys.argv[1]) if bot == 'kefu' else replicas.train_floor(); "
+    "print(json.dumps(replicas.run_bot(bot, model, int(sys.argv[2]), bot == 'kefu')))"
 )
 
 
-def before(directory: Path, model: Path, messages: int) -> dict[str, Any]:
-    """kefu's bot measured with the code of ``directory`` (a child process there)."""
+def before(directory: Path, model: Path, messages: int, bot: str = "kefu") -> dict[str, Any]:
+    """``bot`` (kefu or floor) measured with the code of ``directory`` (a child process
+    there: kefu's launcher and fixes of that tree serve both bots)."""
     env = {**os.environ, "PYTHONPATH": str(directory)}
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(model), str(messages)],
+        [sys.executable, "-c", _CHILD, str(model), str(messages), bot],
         cwd=directory,
         env=env,
         check=True,
@@ -84,14 +87,15 @@ def run(model: Path, messages: int, before_dir: Path | None = None) -> dict[str,
     out: dict[str, Any] = {"conversations": replicas.CONVERSATIONS, "messages": messages}
     if before_dir is not None:
         out["kefu_before"] = before(before_dir, model, messages)
+        out["floor_before"] = before(before_dir, model, messages, "floor")
     out["kefu"] = kefu_only(model, messages)
     floor_model = replicas.train_floor()
     out["floor"] = cpu_figures(replicas.run_bot("floor", floor_model, messages, False))
     for level in ("replicas_1", "replicas_2"):
         out[f"kefu_rasa_vs_floor_{level}"] = _ratio(out["kefu"], out["floor"], level)
         if before_dir is not None:
-            out[f"kefu_before_rasa_vs_floor_{level}"] = _ratio(
-                out["kefu_before"], out["floor"], level
+            out[f"kefu_before_rasa_vs_floor_before_{level}"] = _ratio(
+                out["kefu_before"], out["floor_before"], level
             )
     out["target_rasa_within_1_5x_floor"] = all(
         out["kefu"][level]["rasa_ms"] <= 1.5 * out["floor"][level]["rasa_ms"]
