@@ -262,9 +262,53 @@ def _close(path: Path, mode: int) -> None:
         pass
 
 
+# every variable Settings reads (a test checks this list against the code above)
+ENV_NAMES = (
+    "KEFU_ACTION_TIMEOUT", "KEFU_ACTION_TOKEN", "KEFU_AGENT_MAX_OPEN", "KEFU_ALLOWED_HOSTS",
+    "KEFU_CHANNEL_SECRET", "KEFU_CHAT_RATE", "KEFU_DATABASE_URL", "KEFU_DEMO_PASSWORD",
+    "KEFU_LOCK_LIFETIME", "KEFU_PROXIES_COUNT", "KEFU_RASA_TIMEOUT", "KEFU_RASA_TOKEN",
+    "KEFU_RASA_URL", "KEFU_REDIS_URL", "KEFU_RETENTION_DAYS", "KEFU_RETURN_WINDOW_DAYS",
+    "KEFU_SECURE_COOKIES", "KEFU_SHOP_TZ", "KEFU_SQL_MAX_OVERFLOW", "KEFU_SQL_POOL_SIZE",
+    "KEFU_STAFF_EMAIL", "KEFU_STAFF_PASSWORD", "KEFU_SUPPORT_HOURS", "KEFU_SUPPORT_TZ",
+    "KEFU_TOKEN_SECRET", "KEFU_TRACKER_URL", "KEFU_VAR_DIR",
+)  # fmt: skip
+
+_last: tuple[tuple[str | None, ...], Settings] | None = None
+
+
+def _environment_key() -> tuple[str | None, ...] | None:
+    """What :class:`Settings` depends on: its variables, ``HOME`` (``~`` in paths) and the
+    working directory (relative paths); ``None`` when the directory is gone."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    return (cwd, os.environ.get("HOME"), *map(os.environ.get, ENV_NAMES))
+
+
 def get_settings() -> Settings:
-    """Settings for the current environment (read anew on each call, cheap)."""
-    return Settings()
+    """Settings for the current environment.
+
+    Built again whenever one of :data:`ENV_NAMES`, ``HOME`` or the working directory
+    changed since the last call, else the last one is returned: a message's hot paths
+    (the channel's host check, the action-call timeout...) call this several times, and
+    building a :class:`Settings` reads 27 variables and resolves a path on disk.
+    """
+    global _last
+    key = _environment_key()
+    last = _last
+    if key is not None and last is not None and last[0] == key:
+        return last[1]
+    settings = Settings()
+    _last = (key, settings) if key is not None else None
+    return settings
+
+
+def reset_settings() -> None:
+    """Forget the last :func:`get_settings` (for tests that change what it cannot see,
+    such as a symlink under ``KEFU_VAR_DIR``)."""
+    global _last
+    _last = None
 
 
 def redact_url(url: str) -> str:

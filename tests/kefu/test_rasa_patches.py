@@ -98,3 +98,22 @@ def test_endpoint_sessions_are_kept_per_event_loop():
             return session
 
     assert asyncio.run(once()) is not third  # another event loop, another session
+
+
+def test_the_heap_is_frozen_once_the_agent_is_loaded():
+    import gc
+
+    import rasa.core.run
+
+    assert rasa.core.run.load_agent_on_start.__module__ == "kefu.rasa_patches"
+
+    async def load_agent(*args, **kwargs):
+        return ("agent", args, kwargs)
+
+    gc.unfreeze()
+    try:
+        loaded = asyncio.run(rasa_patches._freezing(load_agent)("model", app=None))
+        assert loaded == ("agent", ("model",), {"app": None})
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

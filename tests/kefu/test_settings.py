@@ -57,3 +57,43 @@ def test_a_bad_timeout_is_a_clear_error(clean_env, value):
 def test_a_bad_return_window_falls_back_to_30_days(clean_env, value):
     clean_env.setenv("KEFU_RETURN_WINDOW_DAYS", value)
     assert get_settings().return_window_days == 30
+
+
+def test_every_variable_read_is_in_the_cache_key():
+    import re
+    from pathlib import Path
+
+    from kefu import settings
+
+    source = Path(settings.__file__).read_text(encoding="utf-8")
+    assert set(re.findall(r'"(KEFU_[A-Z_]+)"', source)) == set(settings.ENV_NAMES)
+
+
+def test_settings_follow_each_change_of_the_environment(clean_env, tmp_path):
+    from kefu.settings import reset_settings
+
+    first = get_settings()
+    assert get_settings() is first  # nothing changed: the same object
+    clean_env.setenv("KEFU_RASA_URL", "http://127.0.0.1:9")
+    assert get_settings().rasa_url == "http://127.0.0.1:9"
+    clean_env.setenv("KEFU_VAR_DIR", "relative-var")
+    clean_env.chdir(tmp_path)
+    assert get_settings().var_dir == tmp_path / "relative-var"
+    (tmp_path / "other").mkdir()
+    clean_env.chdir(tmp_path / "other")
+    assert get_settings().var_dir == tmp_path / "other" / "relative-var"
+    clean_env.setenv("KEFU_VAR_DIR", "~/kefu-var")
+    clean_env.setenv("HOME", str(tmp_path))
+    assert get_settings().var_dir == tmp_path / "kefu-var"
+    clean_env.delenv("KEFU_RASA_URL")
+    assert get_settings().rasa_url == DEFAULT_RASA_URL
+    kept = get_settings()
+    reset_settings()
+    assert get_settings() is not kept and get_settings() == kept
+
+
+def test_a_bad_value_raises_on_every_call(clean_env):
+    clean_env.setenv("KEFU_RASA_TIMEOUT", "soon")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="KEFU_RASA_TIMEOUT"):
+            get_settings()
