@@ -12,6 +12,7 @@ from typing import Any
 
 from actions.services import texts
 from kefu.shop import queries as shop
+from nlp.text import CJK_RE, CJK_RUN_RE
 
 # words that say nothing about which item ("the", "那个", "one")
 _STOP = frozenset(
@@ -19,7 +20,6 @@ _STOP = frozenset(
     " item items thing order pair set".split()
 )
 _CJK_STOP = set("的个了我要想退这那件双把一是吗呢啊吧和与")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
 
@@ -37,7 +37,7 @@ def ordinal_in(text: str) -> int | None:
     low = text.lower()
     ordinals = {str(k).lower(): int(v) for k, v in _all_languages("ordinals").items()}
     for word, index in sorted(ordinals.items(), key=lambda kv: -len(kv[0])):
-        if re.search(r"[\u4e00-\u9fff]", word):
+        if CJK_RE.search(word):
             if word in low:
                 return index
         elif re.search(rf"\b{re.escape(word)}\b", low):
@@ -63,7 +63,7 @@ def _en_words(text: str) -> set[str]:
 def _cjk_score(text: str, name: str) -> int:
     """How well the Chinese of ``text`` names ``name``: shared runs of 2+ characters, or
     the product type's head character ("鞋" in "跑步鞋")."""
-    runs = [r for r in _CJK_RUN.findall(text) if r]
+    runs = [r for r in CJK_RUN_RE.findall(text) if r]
     plain = name.replace(" ", "")
     score = 0
     for run in runs:
@@ -71,7 +71,7 @@ def _cjk_score(text: str, name: str) -> int:
             for i in range(len(run) - size + 1):
                 if run[i : i + size] in plain:
                     score = max(score, size)
-    head = _CJK_RUN.findall(name.split(" ")[-1] if " " in name else name)
+    head = CJK_RUN_RE.findall(name.split(" ")[-1] if " " in name else name)
     if not score and head:
         last = head[-1][-1]
         if any(last in run and last not in _CJK_STOP for run in runs):
@@ -128,7 +128,7 @@ def reason_label(code: str, language: str) -> str:
 def _contains(text: str, words: Iterable[str]) -> bool:
     for word in words:
         word = str(word).lower()
-        if re.search(r"[\u4e00-\u9fff]", word):
+        if CJK_RE.search(word):
             if word in text:
                 return True
         elif re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text):

@@ -1,8 +1,6 @@
-"""Reading Rasa's SQL tracker store (the ``events`` table of ``SQLTrackerStore``: ``id,
-sender_id, type_name, timestamp, intent_name, action_name, data``; SQLite or PostgreSQL
-through the same URL) one sender at a time, as conversations: the events of a sender
-between two ``action_session_start`` (or ``session_started``) events that hold a user
-message.
+"""Rasa's SQL tracker store as conversations: the events of a sender (the rows of
+:func:`kefu.tracker_events.tracker_events`, one sender at a time) between two
+``action_session_start`` (or ``session_started``) events that hold a user message.
 """
 
 from __future__ import annotations
@@ -14,13 +12,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-
-import sqlalchemy as sa
 
 from analytics.aggregates import sentiment_name
 from kefu.clock import from_epoch, local_date
-from kefu.settings import redact_url
+from kefu.tracker_events import TrackerError, tracker_events
 from nlp.text import LANGUAGES
 
 __all__ = ["Conversation", "TrackerError", "iter_conversations", "normalise_message"]
@@ -45,10 +40,6 @@ HANDOFF_PREFIXES = ("action_handoff", "action_human_handoff", "action_handover")
 SESSION_START = "action_session_start"
 IGNORED_ACTIONS = frozenset({"action_listen", SESSION_START})
 _SPACES = re.compile(r"\s+")
-
-
-class TrackerError(RuntimeError):
-    """The tracker store cannot be read (bad URL, unreachable, no ``events`` table)."""
 
 
 @dataclass
@@ -101,57 +92,6 @@ def _user_event(data: dict) -> tuple[str, str | None, str | None]:
     return str(text), intent, label
 
 
-def _events(url: str, chunk: int = 5_000, since: float | None = None) -> Iterator[tuple]:
-    """``(sender_id, type_name, timestamp, intent_name, action_name, data)`` rows, ordered
-    by sender and id, streamed (``since``: only events at or after that epoch second)."""
-    try:
-        parsed = sa.engine.make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            if not Path(parsed.database).is_file():
-                raise TrackerError(
-                    f"no tracker store at {parsed.database} (has the bot run with the SQL "
-                    "tracker store yet? set KEFU_TRACKER_URL or --tracker-url)"
-                )
-        engine = sa.create_engine(url, future=True)
-    except TrackerError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
-        raise TrackerError(f"cannot open the tracker store {redact_url(url)}: {exc}") from exc
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("events"):
-                raise TrackerError(
-                    "the tracker store has no 'events' table (has the bot run with the SQL "
-                    "tracker store yet?)"
-                )
-            events = sa.table(
-                "events",
-                sa.column("id"),
-                sa.column("sender_id"),
-                sa.column("type_name"),
-                sa.column("timestamp"),
-                sa.column("intent_name"),
-                sa.column("action_name"),
-                sa.column("data"),
-            )
-            query = sa.select(
-                events.c.sender_id,
-                events.c.type_name,
-                events.c.timestamp,
-                events.c.intent_name,
-                events.c.action_name,
-                events.c.data,
-            ).order_by(events.c.sender_id, events.c.id)
-            if since is not None:
-                query = query.where(events.c.timestamp >= since)
-            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
-            yield from result
-    except sa.exc.SQLAlchemyError as exc:
-        raise TrackerError(f"cannot read the tracker store: {str(exc).splitlines()[0]}") from exc
-    finally:
-        engine.dispose()
-
-
 def iter_conversations(
     url: str, bad: Counter | None = None, since: float | None = None
 ) -> Iterator[Conversation]:
@@ -176,7 +116,7 @@ def iter_conversations(
         if conv is not None and conv.texts:
             yield conv
 
-    for sender, type_name, ts, intent_name, action_name, raw in _events(url, since=since):
+    for sender, type_name, ts, intent_name, action_name, raw in tracker_events(url, since=since):
         if current is None or sender != current.sender_id:
             yield from finish(current)
             current = Conversation(sender)

@@ -13,7 +13,6 @@ import secrets
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,19 +39,10 @@ def _environ(extra: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def fresh_database() -> Iterator[str]:
     """A new PostgreSQL database on :data:`PG_URL`'s server (dropped afterwards)."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine.url import make_url
+    from kefu.scratchdb import scratch_database
 
-    name = f"kefu_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_URL, "kefu_bench") as url:
+        yield url
 
 
 def train_floor() -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+DEFAULT_ACTION_ENDPOINT = "http://127.0.0.1:5055/webhook"
 DEFAULT_RETURN_WINDOW_DAYS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_ACTION_TIMEOUT = 30.0
@@ -136,6 +137,10 @@ class Settings:
             (default ``Asia/Shanghai``).
         agent_max_open: open conversations auto-assigned to one agent at most; env
             ``KEFU_AGENT_MAX_OPEN`` (1 to 100; anything else means 5).
+        action_endpoint: the action server's webhook that ``kefu rasa`` gives Rasa; env
+            ``KEFU_ACTION_ENDPOINT`` (default ``http://127.0.0.1:5055/webhook``).
+        stage_log: the site logs the time of each stage of its hot paths (logger
+            ``web.stages``, for the hand-off benchmark); env ``KEFU_STAGE_LOG=1``.
     """
 
     root: Path = ROOT
@@ -187,6 +192,10 @@ class Settings:
     agent_max_open: int = field(
         default_factory=lambda: _env_count("KEFU_AGENT_MAX_OPEN", DEFAULT_AGENT_MAX_OPEN, 100)
     )
+    action_endpoint: str = field(
+        default_factory=lambda: _env("KEFU_ACTION_ENDPOINT") or DEFAULT_ACTION_ENDPOINT
+    )
+    stage_log: bool = field(default_factory=lambda: _env("KEFU_STAGE_LOG") == "1")
 
     def __post_init__(self) -> None:
         if not self.database_url:

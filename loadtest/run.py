@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,14 +49,6 @@ TOKENS = 50  # signed-in customers the REST customers speak as
 READY_TIMEOUT = 600.0
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def seconds(text: str) -> float:
     """``90``, ``90s``, ``10m`` or ``1h`` in seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -70,19 +61,10 @@ def postgres_database(enabled: bool) -> Iterator[str | None]:
     if not enabled:
         yield None
         return
-    import sqlalchemy as sa
-    from sqlalchemy.engine.url import make_url
+    from kefu.scratchdb import scratch_database
 
-    name = f"kefu_load_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(POSTGRES_ADMIN, "kefu_load") as url:
+        yield url
 
 
 def kefu_env(var: Path, pg_url: str | None) -> dict[str, str]:
@@ -131,6 +113,8 @@ def prepare_shop(env: dict[str, str]) -> list[str]:
 
 def start_kefu(env: dict[str, str], model: Path | None, log: Path) -> tuple[Any, dict[str, int]]:
     """``kefu run`` on free ports; returns when the chat is ready."""
+    from kefu.commands.processes import free_port
+
     ports = {"site": free_port(), "rasa": free_port(), "actions": free_port()}
     cmd = [sys.executable, "-m", "kefu.cli", "run", "--port", str(ports["site"])]
     cmd += ["--rasa-port", str(ports["rasa"]), "--actions-port", str(ports["actions"])]

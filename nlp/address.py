@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 
+from nlp.text import CJK_CHARS
+
 __all__ = ["find_addresses"]
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = CJK_CHARS
 _NUM = "(?:[0-9]{1,6}|[零〇一二三四五六七八九十百]{1,5})"
 _SP = "[ \t]*"
 

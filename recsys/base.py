@@ -21,7 +21,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from recsys.biases import fit_biases
-from recsys.interactions import Dataset, build_dataset
+from recsys.dataset import Dataset
+from recsys.interactions import build_dataset
 from recsys.ranking import as_list, check_context, check_n, popularity, top_n
 from recsys.reasons import Reason, Recommendation
 from recsys.storage import load_model, save_model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from recsys.base import BaseRecommender
-from recsys.interactions import Dataset
+from recsys.dataset import Dataset
 
 
 class BaselinePredictor(BaseRecommender):

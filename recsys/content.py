@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from recsys.base import BaseRecommender
-from recsys.interactions import Dataset, ItemInfo
+from recsys.dataset import Dataset, ItemInfo
 from recsys.neighbors import empty_neighbours, explain_by_items
 from recsys.reasons import Reason
 from recsys.similarity import Neighbours, top_k_similarity

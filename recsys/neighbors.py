@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from recsys.base import BaseRecommender
 from recsys.biases import Biases
-from recsys.interactions import Dataset
+from recsys.dataset import Dataset
 from recsys.reasons import Reason
 from recsys.similarity import Neighbours, PairLookup, neighbour_estimate, top_k_similarity
 

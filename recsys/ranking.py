@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from recsys.interactions import Dataset
+from recsys.dataset import Dataset
 from recsys.reasons import LANGUAGES
 
 __all__ = ["MAX_N", "as_list", "check_context", "check_n", "popularity", "top_n"]

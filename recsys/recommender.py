@@ -22,7 +22,7 @@ import numpy as np
 
 from recsys.base import BaseRecommender
 from recsys.content import content_neighbours
-from recsys.interactions import Dataset
+from recsys.dataset import Dataset
 from recsys.neighbors import empty_neighbours, rating_values
 from recsys.reasons import Reason
 from recsys.similarity import (

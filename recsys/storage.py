@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from recsys.biases import Biases
-from recsys.interactions import Dataset, pack_csr, unpack_csr
+from recsys.dataset import Dataset, pack_csr, unpack_csr
 from recsys.similarity import Neighbours
 
 __all__ = ["ARRAYS_FILE", "FORMAT", "MODEL_FILE", "load_model", "save_model"]

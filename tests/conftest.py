@@ -40,8 +40,17 @@ INTEGRATION_FIXTURES = frozenset(
 )
 # single tests (module file name, test name) that start the app's processes themselves
 INTEGRATION_TESTS = frozenset(
-    {("test_run.py", "test_run_serves_the_chat_and_ctrl_c_stops_everything")}
+    {
+        ("test_run.py", "test_run_serves_the_chat_and_ctrl_c_stops_everything"),
+        ("test_doors.py", "test_chat_messages_are_rate_limited_per_session_and_address"),
+        ("test_doors.py", "test_cookies_are_secure_behind_a_trusted_https_proxy"),
+        ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
+        ("test_site.py", "test_staff_password_guessing_is_throttled"),
+        ("test_staff_accounts.py", "test_wrong_passwords_are_throttled_per_account"),
+    }
 )
+# (a fixture parameter that needs a database server, such as ``postgresql``, is marked
+# ``integration`` where the fixture is defined: ``pytest.param(..., marks=...)``)
 BROWSER_FIXTURES = frozenset({"browser", "page"})
 # single tests that start Chromium themselves
 BROWSER_TESTS = frozenset({("test_report.py", "test_reports_render_in_headless_chromium")})
@@ -55,6 +64,7 @@ SLOW_MODULES = frozenset(
         "test_nlu_heldout.py",
         "test_properties.py",
         "test_rasa_bot.py",
+        "test_server_logs.py",  # each test starts a server's process
         "test_validate.py",
     }
 )
@@ -63,17 +73,33 @@ SLOW_TESTS = frozenset(
     {
         ("test_cli.py", "test_help_lists_every_command"),
         ("test_cli.py", "test_train_recsys_then_skips_when_nothing_changed"),
-        ("test_shipped.py", "test_sentiment_model_is_trained_once_and_retrained_when_data_changes"),
-        ("test_shipped.py", "test_train_all_reports_what_it_did"),
+        (
+            "test_nlp_models.py",
+            "test_sentiment_model_is_trained_once_and_retrained_when_data_changes",
+        ),
+        ("test_nlp_models.py", "test_train_all_reports_what_it_did"),
         ("test_demo.py", "test_default_sizes_meet_the_brief"),
         ("test_conversations.py", "test_report_and_cli"),
         ("test_keywords.py", "test_textrank_chinese"),
         ("test_site.py", "test_slow_bot_times_out_with_a_clear_error"),
         ("test_fuzz.py", "test_ten_thousand_messages_across_the_doors"),
         ("test_tokenize.py", "test_one_megabyte_text"),
+        ("test_redact.py", "test_a_megabyte_of_text"),
         ("test_customers.py", "test_customers_report_with_campaign"),
         ("test_customers.py", "test_campaign_rows_in_each_customers_language"),
         ("test_keywords.py", "test_prepare_builds_the_textrank_engine_before_any_text"),
+        ("test_rasa_faults.py", "test_launcher_refuses_a_lock_shorter_than_an_action_call"),
+        ("test_rasa_faults.py", "test_kefu_run_refuses_an_inconsistent_lock_configuration"),
+        # waits for SQLite's busy timeout before the save fails
+        (
+            "test_rasa_faults.py",
+            "test_a_locked_sqlite_tracker_store_fails_the_save_instead_of_hiding_it",
+        ),
+        ("test_supply_chain.py", "test_make_lock_regenerates_the_same_file"),
+        (
+            "test_files_and_command_lines.py",
+            "test_kefu_commands_make_var_0700_and_every_database_and_secret_0600",
+        ),
     }
 )
 

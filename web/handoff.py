@@ -8,13 +8,13 @@ through Rasa's HTTP API); the queue lives in the shop database.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Sanic
 
+from kefu.settings import get_settings
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries.staff import StaffInfo
@@ -27,7 +27,7 @@ from web.transcript import messages, parse_id
 
 logger = logging.getLogger(__name__)
 stage_logger = logging.getLogger("web.stages")  # KEFU_STAGE_LOG=1: the hot paths' stages
-STAGE_LOG = os.environ.get("KEFU_STAGE_LOG") == "1"
+STAGE_LOG = get_settings().stage_log
 RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
 # the bot's turn ends listening: rules match the next message only after this event

@@ -58,13 +58,8 @@ def answer(topic: str, language: str, message: str = "") -> str | None:
     entry = faq(language)["topics"].get(topic)
     if entry is None:
         return None
-    text = (message or "")[:2000].lower()
-    best, best_hits = None, 0
-    for item in entry.get("entries") or []:
-        hits = sum(1 for kw in item.get("keywords") or [] if str(kw).lower() in text)
-        if hits > best_hits:
-            best, best_hits = item, hits
-    return str(best["answer"]).strip() if best else entry["answer"].strip()
+    best = _best_entry(entry, message)
+    return best if best is not None else entry["answer"].strip()
 
 
 def entry_answer(topic: str, language: str, message: str) -> str | None:
@@ -73,6 +68,12 @@ def entry_answer(topic: str, language: str, message: str) -> str | None:
     entry = faq(language)["topics"].get(topic)
     if entry is None:
         return None
+    return _best_entry(entry, message)
+
+
+def _best_entry(entry: dict, message: str) -> str | None:
+    """The answer of the topic's entry with the most keywords in ``message`` (the first of
+    equals), or ``None`` when no keyword occurs."""
     text = (message or "")[:2000].lower()
     best, best_hits = None, 0
     for item in entry.get("entries") or []:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from analytics import charts
 from analytics.report import HtmlReport, fmt, label
 
@@ -60,23 +62,19 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
     if days:
         report.section(
             label("conversations_per_day"),
-            HtmlReport.chart(
-                charts.line_chart(
-                    [d["day"] for d in days],
-                    {label("conversations"): [d["conversations"] for d in days]},
-                    title=label("conversations_per_day"),
-                )
+            _daily(
+                days,
+                {label("conversations"): [d["conversations"] for d in days]},
+                label("conversations_per_day"),
             ),
-            HtmlReport.chart(
-                charts.line_chart(
-                    [d["day"] for d in days],
-                    {
-                        label("containment"): [d["containment_rate"] or 0 for d in days],
-                        label("fallback_rate"): [d["fallback_rate"] or 0 for d in days],
-                    },
-                    title=f"{label('containment')} / {label('fallback_rate')}",
-                    percent=True,
-                )
+            _daily(
+                days,
+                {
+                    label("containment"): [d["containment_rate"] or 0 for d in days],
+                    label("fallback_rate"): [d["fallback_rate"] or 0 for d in days],
+                },
+                f"{label('containment')} / {label('fallback_rate')}",
+                percent=True,
             ),
         )
     csat = summary["csat"]
@@ -84,11 +82,7 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
         dist = csat["distribution"]
         report.section(
             label("csat"),
-            HtmlReport.chart(
-                charts.bar_chart(
-                    [f"{k} ★" for k in dist], list(dist.values()), title=label("csat_distribution")
-                )
-            ),
+            _bars([f"{k} ★" for k in dist], list(dist.values()), label("csat_distribution")),
             note=f"{label('responses')}: {fmt(csat['responses'])}",
         )
     _handoff_section(report, summary.get("handoff") or {})
@@ -96,30 +90,38 @@ def conversations_page(summary: dict, title: str, created_at: str) -> str:
     if mix:
         report.section(
             label("intent_mix"),
-            HtmlReport.chart(
-                charts.bar_chart(
-                    [m["intent"] for m in mix[:20]],
-                    [m["count"] for m in mix[:20]],
-                    title=label("intent_mix"),
-                )
+            _bars(
+                [m["intent"] for m in mix[:20]], [m["count"] for m in mix[:20]], label("intent_mix")
             ),
         )
     trend = summary["sentiment_trend"]
     if trend:
         report.section(
             label("sentiment_trend"),
-            HtmlReport.chart(
-                charts.line_chart(
-                    [t["day"] for t in trend],
-                    {label("negative_share"): [t["negative_share"] for t in trend]},
-                    title=label("sentiment_trend"),
-                    percent=True,
-                )
+            _daily(
+                trend,
+                {label("negative_share"): [t["negative_share"] for t in trend]},
+                label("sentiment_trend"),
+                percent=True,
             ),
         )
     for key in ("not_understood", "form_fallbacks", "unanswered"):
         _messages_section(report, key, summary.get(key) or {})
     return report.render(created_at)
+
+
+def _daily(
+    rows: list[dict], series: dict[str, Sequence[float]], title: str, percent: bool = False
+) -> str:
+    """A line chart of one or more series over the rows' days."""
+    return HtmlReport.chart(
+        charts.line_chart([r["day"] for r in rows], series, title=title, percent=percent)
+    )
+
+
+def _bars(names: list[str], counts: list, title: str) -> str:
+    """A bar chart of counts by name."""
+    return HtmlReport.chart(charts.bar_chart(names, counts, title=title))
 
 
 def _messages_section(report: HtmlReport, key: str, by_language: dict) -> None:

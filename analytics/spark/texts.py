@@ -66,7 +66,7 @@ class _Pickler(pickle.Pickler):
 
 
 def portable_models(models: dict) -> bytes:
-    """The fitted models of :func:`analytics.texts.load_models` as bytes for a broadcast.
+    """The fitted models of :func:`analytics.text_pool.load_models` as bytes for a broadcast.
 
     Raises:
         ValueError: a model holds something that cannot be sent to the executors (say, a
@@ -95,7 +95,7 @@ def _analysis_udf(broadcast):
 
     @pandas_udf(RESULT_SCHEMA)
     def analyse(texts: pd.Series) -> pd.DataFrame:
-        from analytics.texts import analyse_with
+        from analytics.text_pool import analyse_with
 
         rows = analyse_with(_models(key, broadcast), texts.tolist())
         return pd.DataFrame(

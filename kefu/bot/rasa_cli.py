@@ -117,10 +117,9 @@ def launcher() -> list[str]:
 
 def rasa_process_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment of ``kefu rasa``: endpoints from kefu's settings, kefu importable."""
-    env = rasa_env(
-        os.environ.get("KEFU_ACTION_ENDPOINT", "http://127.0.0.1:5055/webhook"), base=base
-    )
-    root = str(get_settings().root)
+    settings = get_settings()
+    env = rasa_env(settings.action_endpoint, base=base)
+    root = str(settings.root)
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = root + (os.pathsep + path if path else "")
     return env

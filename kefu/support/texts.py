@@ -9,7 +9,7 @@ import yaml
 
 from kefu.settings import get_settings
 from kefu.support.queue import HandoffStatus
-from nlp.text import LANGUAGES
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -23,7 +23,7 @@ def _texts(lang: str) -> dict[str, str]:
 
 def text(lang: str, name: str, **values: object) -> str:
     """The sentence ``name`` in ``lang`` (``zh`` when unknown), filled with ``values``."""
-    return _texts(lang if lang in LANGUAGES else "zh")[name].format(**values)
+    return _texts(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)[name].format(**values)
 
 
 def queue_status(status: HandoffStatus, lang: str, agent: str | None = None) -> str:

@@ -1,5 +1,5 @@
 """Interactions on Spark: read a log from any URI Spark reads (or a pandas frame), validate,
-clean and aggregate it there, and hand the driver the same :class:`~recsys.interactions.Dataset`
+clean and aggregate it there, and hand the driver the same :class:`~recsys.dataset.Dataset`
 that :func:`recsys.interactions.build_dataset` builds from the same log.
 
 The rules are those of ``build_dataset`` (see :mod:`recsys.interactions`): rows identical in
@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recsys.dataset import Dataset
 from recsys.idmap import IdMap
-from recsys.interactions import USER_ATTRIBUTES, Dataset, assemble_dataset, with_catalogue
+from recsys.interactions import USER_ATTRIBUTES, assemble_dataset, with_catalogue
 
 COLUMNS = ("user_id", "item_id", "rating", "weight", "timestamp", *USER_ATTRIBUTES)
 ORDER = "_position"

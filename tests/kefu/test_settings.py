@@ -15,6 +15,8 @@ VARIABLES = (
     "KEFU_RASA_TIMEOUT",
     "KEFU_SECURE_COOKIES",
     "KEFU_RETURN_WINDOW_DAYS",
+    "KEFU_ACTION_ENDPOINT",
+    "KEFU_STAGE_LOG",
 )
 
 
@@ -32,6 +34,8 @@ def test_defaults(clean_env):
     assert s.rasa_timeout == 30.0
     assert s.secure_cookies is False
     assert s.return_window_days == 30
+    assert s.action_endpoint == "http://127.0.0.1:5055/webhook"
+    assert s.stage_log is False
 
 
 def test_values_from_the_environment(clean_env):
@@ -44,6 +48,17 @@ def test_values_from_the_environment(clean_env):
     assert s.token_secret == ("  s" * 8).strip()
     assert (s.rasa_url, s.rasa_timeout, s.secure_cookies) == ("http://rasa:5005", 2.5, True)
     assert s.return_window_days == 14
+
+
+def test_action_endpoint_and_stage_log_from_the_environment(clean_env):
+    from kefu.bot.rasa_cli import rasa_process_env
+
+    clean_env.setenv("KEFU_ACTION_ENDPOINT", " http://actions:6055/webhook ")
+    clean_env.setenv("KEFU_STAGE_LOG", "1")
+    s = get_settings()
+    assert (s.action_endpoint, s.stage_log) == ("http://actions:6055/webhook", True)
+    # kefu rasa hands Rasa the endpoint of the settings
+    assert rasa_process_env({})["KEFU_ACTION_ENDPOINT"] == "http://actions:6055/webhook"
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "601", "-1"])

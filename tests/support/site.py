@@ -3,6 +3,8 @@
 Registered for the whole suite in ``tests/conftest.py`` (``pytest_plugins``), beside
 :mod:`tests.support.servers`, whose demo shop, model and action server they reuse.
 
+Helpers: :func:`start_site`, and :func:`slow_bot_site` (a site whose bot never answers).
+
 Fixtures:
     api_rasa_server: a Rasa server like ``kefu run`` starts it: REST channel plus the HTTP
         API behind an auth token (``.token``), on loopback.
@@ -16,11 +18,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +83,46 @@ def start_site(env: dict[str, str], log: Path, **extra_env: str) -> Site:
         time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"the site did not start: {log.read_text()[-2000:]}")
+
+
+@contextmanager
+def silent_rasa() -> Iterator[str]:
+    """A "Rasa" that accepts connections and never answers; yields its URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+@contextmanager
+def slow_bot_site(env: dict[str, str], log: Path) -> Iterator[Site]:
+    """A site in front of :func:`silent_rasa`, waiting 1 s for the bot (the site's timeout)."""
+    with silent_rasa() as url:
+        site = start_site(env, log, KEFU_RASA_URL=url, KEFU_RASA_TIMEOUT="1")
+        try:
+            yield site
+        finally:
+            site.stop()
 
 
 class ApiRasaServer(RasaServer):

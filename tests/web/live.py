@@ -101,6 +101,10 @@ class Socket:
     async def emit(self, event: str, data: Any) -> None:
         await self.client.emit(event, data, namespace=self.namespace)
 
+    async def call(self, event: str, data: Any, timeout: float = 20) -> Any:
+        """Emit and wait until the server has handled the event (its acknowledgement)."""
+        return await self.client.call(event, data, namespace=self.namespace, timeout=timeout)
+
     def got(self, event: str) -> list[Any]:
         return [d for e, d in self.events if e == event]
 

@@ -61,8 +61,7 @@ def test_a_customer_is_handed_off_answered_and_handed_back(live_site, api_rasa_s
             assert ticket_id in [t["ticket_id"] for t in listed]
             claimed = await run_blocking(api, agent, url, f"/conversations/{ticket_id}/claim", {})
             assert claimed["status"] == "open" and claimed["assignee"]["id"] == me["id"]
-            await console.emit("watch", {"ticket_id": ticket_id})
-            await asyncio.sleep(0.3)
+            await console.call("watch", {"ticket_id": ticket_id})  # in the room once acknowledged
 
             # a customer message during the hand-off: no bot answer, a notice, the agent sees it
             during = await run_blocking(say, buyer, url, "where is my parcel? this is so slow")

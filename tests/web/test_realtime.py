@@ -139,8 +139,9 @@ def test_typing_shows_on_both_sides(live_site):
         await widget.connect(url, "/widget", cookie_header(buyer))
         await console.connect(url, "/agent", cookie_header(agent))
         try:
-            await console.emit("watch", {"ticket_id": ticket["ticket_id"]})
-            await asyncio.sleep(0.3)
+            await console.call(
+                "watch", {"ticket_id": ticket["ticket_id"]}
+            )  # in the room once acknowledged
             await widget.emit("typing", {"typing": True})
             seen = await console.wait_for("typing")
             assert seen == {"ticket_id": ticket["ticket_id"], "who": "customer", "typing": True}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.support.site import DEMO_PASSWORD, STAFF_PASSWORD, start_site
+from tests.support.site import DEMO_PASSWORD, STAFF_PASSWORD, slow_bot_site, start_site
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
@@ -182,39 +180,9 @@ def test_restart_gives_a_new_conversation(offline_site):
 
 
 def test_slow_bot_times_out_with_a_clear_error(site_env, tmp_path):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    accepted = []
-    stop = threading.Event()
-
-    def accept() -> None:  # accepts connections and never answers
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    port = listener.getsockname()[1]
-    site = start_site(
-        site_env,
-        tmp_path / "slow.log",
-        KEFU_RASA_URL=f"http://127.0.0.1:{port}",
-        KEFU_RASA_TIMEOUT="1",
-    )
-    try:
+    with slow_bot_site(site_env, tmp_path / "slow.log") as site:
         r = browser().post(site.url + "/chat/message", json={"message": "hello"}, timeout=20)
         assert r.status_code == 504 and r.json()["code"] == "timeout"
-    finally:
-        site.stop()
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
 
 
 def test_analytics_is_for_staff_only(offline_site):
@@ -292,6 +260,7 @@ def test_everything_is_served_by_the_site_itself():
 def test_static_assets_are_served(offline_site):
     for path in (
         "/static/widget/kefu-widget.js",
+        "/static/widget/kefu-widget-live.js",
         "/static/widget/kefu-widget.css",
         "/static/img/food.svg",
     ):

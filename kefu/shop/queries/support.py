@@ -20,6 +20,7 @@ from kefu.shop.db import session_scope
 from kefu.shop.models import ESCALATION_REASONS, LANGUAGES, CannedReply, Csat, Ticket, TicketNote
 from kefu.shop.queries.common import guarded, invalidates
 from kefu.shop.queries.effects import EffectKey, once
+from nlp.text import DEFAULT_LANGUAGE
 
 MAX_TRANSCRIPT_CHARS = 200_000
 MAX_NOTE_CHARS = 4000
@@ -29,7 +30,7 @@ SHORTCUT = re.compile(r"^[a-z0-9_-]{1,50}$")
 
 
 def _language(language: str) -> str:
-    return language if language in LANGUAGES else "zh"
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def now() -> datetime:

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.servers import ROOT
+
+pytestmark = pytest.mark.slow  # every test runs the kefu command as a process
 
 KEFU = [str(Path(sys.executable).with_name("kefu"))]
 

@@ -40,7 +40,7 @@ DOMAIN = Domain.from_dict(
 SIZES = {"customers": 20, "order_lines": 120, "reviews": 40}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def urls(request, tmp_path, monkeypatch):
     """(shop URL, tracker URL), set in the environment for the ``kefu`` commands."""
     if request.param == "sqlite":

@@ -56,7 +56,7 @@ def downgrade() -> None:
 '''
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty shop database on SQLite, then on PostgreSQL."""
     if request.param == "sqlite":

@@ -14,7 +14,7 @@ from kefu.shop.db import get_engine
 from tests.kefu.shop.test_migrate import _fill, _schema_diff, _snapshot
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty shop database on SQLite, then on PostgreSQL."""
     if request.param == "sqlite":

@@ -1,19 +1,10 @@
 /*
  * kefu agent console, part 7: the reply box (suggested reply, canned replies, product cards, typing).
- * Text only (textContent, through KefuAgentKit); shared state on window.KefuAgentConsole.
+ * Text only (textContent, through KefuAgentKit); shared state and names from agent-core.js (C.part).
  */
-(function () {
+window.KefuAgentConsole.part(function (C, kit, state, ui, el, t, API, panels, app) {
   "use strict";
 
-  var C = window.KefuAgentConsole;
-  var kit = C.kit;
-  var app = C.app;
-  var state = C.state;
-  var ui = C.ui;
-  var panels = C.panels;
-  var el = kit.el;
-  var t = kit.t;
-  var API = C.API;
   var TYPING_EVERY_MS = 2000;
   var TYPING_IDLE_MS = 3000;
   var typingSent = 0;
@@ -182,4 +173,4 @@
   C.expandCanned = expandCanned;
   C.agentTyped = agentTyped;
   C.stopTyping = stopTyping;
-})();
+});

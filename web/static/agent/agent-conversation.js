@@ -1,19 +1,9 @@
 /*
  * kefu agent console, part 6: the conversation (transcript with what the bot understood, actions, notes).
- * Text only (textContent, through KefuAgentKit); shared state on window.KefuAgentConsole.
+ * Text only (textContent, through KefuAgentKit); shared state and names from agent-core.js (C.part).
  */
-(function () {
+window.KefuAgentConsole.part(function (C, kit, state, ui, el, t, API, panels, app) {
   "use strict";
-
-  var C = window.KefuAgentConsole;
-  var kit = C.kit;
-  var app = C.app;
-  var state = C.state;
-  var ui = C.ui;
-  var panels = C.panels;
-  var el = kit.el;
-  var t = kit.t;
-  var API = C.API;
 
   /* ---- the conversation ---- */
   function whoOf(m) {
@@ -275,4 +265,4 @@
   C.act = act;
   C.orderAction = orderAction;
   C.sendProducts = sendProducts;
-})();
+});

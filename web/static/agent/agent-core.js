@@ -37,6 +37,12 @@
     baseTitle: document.title,
   };
   window.KefuAgentConsole = C;
+
+  /* Runs one later part of the console (inbox, conversation, composer, live channel) with
+     the names every part uses, so that no part repeats this preamble. */
+  C.part = function (body) {
+    body(C, kit, state, ui, kit.el, kit.t, C.API, C.panels, app);
+  };
   var panels = C.panels;
   var el = kit.el;
   var t = kit.t;

@@ -1,19 +1,10 @@
 /*
  * kefu agent console, part 5: the inbox (views, unread counts, search, new hand-off notification).
- * Text only (textContent, through KefuAgentKit); shared state on window.KefuAgentConsole.
+ * Text only (textContent, through KefuAgentKit); shared state and names from agent-core.js (C.part).
  */
-(function () {
+window.KefuAgentConsole.part(function (C, kit, state, ui, el, t, API, panels, app) {
   "use strict";
 
-  var C = window.KefuAgentConsole;
-  var kit = C.kit;
-  var app = C.app;
-  var state = C.state;
-  var ui = C.ui;
-  var panels = C.panels;
-  var el = kit.el;
-  var t = kit.t;
-  var API = C.API;
   var refreshTimer = null;
 
   /* ---- the inbox ---- */
@@ -131,4 +122,4 @@
   C.notifyNew = notifyNew;
   C.refreshInbox = refreshInbox;
   C.scheduleRefresh = scheduleRefresh;
-})();
+});

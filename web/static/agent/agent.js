@@ -1,19 +1,10 @@
 /*
  * kefu agent console, part 8: the live channel (socket.io /agent, overview poll) and the start.
- * Text only (textContent, through KefuAgentKit); shared state on window.KefuAgentConsole.
+ * Text only (textContent, through KefuAgentKit); shared state and names from agent-core.js (C.part).
  */
-(function () {
+window.KefuAgentConsole.part(function (C, kit, state, ui, el, t, API, panels, app) {
   "use strict";
 
-  var C = window.KefuAgentConsole;
-  var kit = C.kit;
-  var app = C.app;
-  var state = C.state;
-  var ui = C.ui;
-  var panels = C.panels;
-  var el = kit.el;
-  var t = kit.t;
-  var API = C.API;
   var customerTypingTimer = null;
   var OVERVIEW_POLL_MS = 10000;
 
@@ -186,4 +177,4 @@
   C.renderAdmin = renderAdmin;
   C.loadOverview = loadOverview;
   C.connect = connect;
-})();
+});

@@ -1,6 +1,6 @@
 /*
- * kefu chat widget, part 1: small tools (loaded first; kefu-widget-view.js and
- * kefu-widget.js build on it). Text only, through textContent; the site's JSON over HTTP.
+ * kefu chat widget, part 1: small tools (loaded first; kefu-widget-view.js,
+ * kefu-widget-live.js and kefu-widget.js build on it). Text only, through textContent; the site's JSON over HTTP.
  */
 (function () {
   "use strict";

@@ -1,6 +1,6 @@
 /*
- * kefu chat widget, part 3 (loaded after kefu-widget-kit.js and kefu-widget-view.js): the
- * conversation's state, sending, history and the live channel. Plain JavaScript, served
+ * kefu chat widget, part 4 (loaded after kefu-widget-kit.js, kefu-widget-view.js and
+ * kefu-widget-live.js): the conversation's state, sending and history. Plain JavaScript, served
  * by the site (socket.io client vendored).
  *
  * It talks only to the site: /chat/message, /chat/history, /chat/restart over HTTP, and
@@ -16,7 +16,8 @@
 
   var kit = window.KefuWidgetKit;
   var view = window.KefuWidgetView;
-  if (!kit || !view) {
+  var live = window.KefuWidgetLive;
+  if (!kit || !view || !live) {
     return;
   }
   var T = kit.T;
@@ -48,13 +49,14 @@
   var hideNotice = view.hideNotice;
   var showHandoff = view.showHandoff;
   var setAgentTyping = view.setAgentTyping;
+  var connect = live.connect;
+  var customerTyped = live.customerTyped;
+  var stopTyping = live.stopTyping;
   var MAX_CHARS = view.MAX_CHARS;
   var CONVERSATION = root.getAttribute("data-conversation") || "default";
   var DRAFT_KEY = "kefu-chat-draft:" + CONVERSATION;
   var OPEN_KEY = "kefu-chat-open";
   var CHATTED_KEY = "kefu-chat-active";
-  var TYPING_EVERY_MS = 2000;
-  var TYPING_IDLE_MS = 3000;
 
   var busy = false;
   var composing = false;
@@ -64,9 +66,6 @@
   var seen = {};
   var provisional = [];
   var deferred = [];
-  var socket = null;
-  var lastTypingSent = 0;
-  var typingStopTimer = null;
   view.isBusy = function () {
     return busy;
   };
@@ -146,6 +145,11 @@
     });
   }
 
+  live.onMessage = incoming;
+  live.lastId = function () {
+    return lastId;
+  };
+
   function setBusy(value) {
     busy = value;
     root.setAttribute("data-busy", value ? "true" : "false");
@@ -160,33 +164,6 @@
       flushDeferred();
     }
   }
-
-  /* ---- typing: ours to the agent (throttled), the agent's to us ---- */
-  function emitTyping(value) {
-    if (socket && socket.connected) {
-      socket.emit("typing", { typing: value });
-    }
-  }
-
-  function customerTyped() {
-    var now = Date.now();
-    if (now - lastTypingSent >= TYPING_EVERY_MS) {
-      lastTypingSent = now;
-      emitTyping(true);
-    }
-    clearTimeout(typingStopTimer);
-    typingStopTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
-  }
-
-  function stopTyping() {
-    clearTimeout(typingStopTimer);
-    typingStopTimer = null;
-    if (lastTypingSent) {
-      lastTypingSent = 0;
-      emitTyping(false);
-    }
-  }
-
 
   /*
    * Send `payload` (typed text, or a quick reply's payload shown as `shown`).
@@ -336,47 +313,6 @@
       });
   }
 
-  /* ---- the live channel ---- */
-  function catchUp() {
-    if (socket && socket.connected) {
-      socket.emit("catch_up", { after: lastId });
-    }
-  }
-
-  /* The socket.io client is loaded only when the widget goes live. */
-  var clientLoading = false;
-  function connect() {
-    if (socket) {
-      return;
-    }
-    if (typeof window.io !== "function") {
-      if (!clientLoading) {
-        clientLoading = true;
-        var script = document.createElement("script");
-        script.src = root.getAttribute("data-socket-client") || "/static/vendor/socket.io.min.js";
-        script.async = true;
-        script.onload = connect;
-        document.head.append(script);
-      }
-      return;
-    }
-    socket = window.io("/widget", { path: "/socket.io", withCredentials: true });
-    socket.on("connect", function () {
-      root.setAttribute("data-live", "true");
-      catchUp();
-    });
-    socket.on("disconnect", function () {
-      root.setAttribute("data-live", "false");
-    });
-    socket.on("message", incoming);
-    socket.on("typing", function (data) {
-      if (data && data.who === "agent") {
-        setAgentTyping(data.typing ? (typeof data.name === "string" ? data.name : "") : null);
-      }
-    });
-    socket.on("handoff", showHandoff);
-  }
-
   /* The widget talks to the site only when it is used, or the browser chatted before. */
   function activate() {
     if (!activated) {
@@ -401,12 +337,8 @@
         provisional = [];
         status.hidden = true;
         storageSet("sessionStorage", DRAFT_KEY, null);
-        if (socket) {
-          /* the new conversation has another room: join it with the new cookie */
-          socket.disconnect();
-          socket = null;
-          connect();
-        }
+        /* the new conversation has another room: join it with the new cookie */
+        live.rejoin();
         showWelcome();
       })
       .catch(function (error) {

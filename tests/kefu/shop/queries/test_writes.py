@@ -26,7 +26,7 @@ from kefu.shop.queries.effects import EffectKey
 TINY = {"customers": 40, "order_lines": 400, "reviews": 20}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def shop_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A tiny demo shop of its own, on SQLite and then on PostgreSQL."""
     if request.param == "sqlite":
