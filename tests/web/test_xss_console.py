@@ -16,6 +16,7 @@ import json
 import re
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -130,7 +131,10 @@ def console_site(site_env, tmp_path_factory):
         **site_env,
         "KEFU_VAR_DIR": str(var),
         "KEFU_DATABASE_URL": f"sqlite:///{var / 'shop.db'}",
-        "KEFU_TRACKER_URL": _missed_store(var / "tracker.db"),
+        # in a thread: Playwright's event loop runs in this one
+        "KEFU_TRACKER_URL": ThreadPoolExecutor(1)
+        .submit(_missed_store, var / "tracker.db")
+        .result(),
     }
     site = start_site(env, var / "site.log", KEFU_RASA_URL=f"http://127.0.0.1:{free_port()}")
     site.shop_url = env["KEFU_DATABASE_URL"]
@@ -145,7 +149,9 @@ def console_site(site_env, tmp_path_factory):
         notes = _part("notes")
         for ticket, i in site.tickets:
             for text in notes[5 * i : 5 * i + 5]:
-                r = admin.post(f"{api}/conversations/{ticket['id']}/notes", json={"text": text})
+                r = admin.post(
+                    f"{api}/conversations/{ticket['ticket_id']}/notes", json={"text": text}
+                )
                 assert r.status_code == 200, r.text
         canned = _part("canned")
         for k in range(50):
@@ -176,7 +182,7 @@ def _detail(site, ticket: dict, i: int) -> dict:
     return {
         **ticket,
         "messages": transcript,
-        "notes": shop.notes_for(ticket["id"], url=url),
+        "notes": shop.notes_for(ticket["ticket_id"], url=url),
         "sentiment_trail": [],
         "customer_panel": customer_panel(ticket["customer"].get("id"), "en", url),
         "suggested_reply": {"text": transcript[0]["text"], "lang": "en", "source": "faq"},
@@ -184,7 +190,7 @@ def _detail(site, ticket: dict, i: int) -> dict:
 
 
 def test_the_agent_console_runs_no_payload(browser, console_site):  # noqa: F811
-    details = {t["id"]: _detail(console_site, t, i) for t, i in console_site.tickets}
+    details = {t["ticket_id"]: _detail(console_site, t, i) for t, i in console_site.tickets}
     page = browser.new_page()
     page.set_default_timeout(30_000)
     watch = Watch(page)
@@ -210,16 +216,23 @@ def test_the_agent_console_runs_no_payload(browser, console_site):  # noqa: F811
     page.wait_for_selector("#agent-app[data-ready='true']", state="attached")
     watch.check("the console")
     page.click(".ag-view[data-view='pending']")
+    seen = [page.evaluate("document.body.textContent")]
     for ticket, i in console_site.tickets:
-        page.locator(f".ag-item-button[data-ticket='{ticket['id']}']").click()
+        page.locator(f".ag-item-button[data-ticket='{ticket['ticket_id']}']").click()
         page.wait_for_selector(".ag-note .ag-text")
         page.wait_for_function(
             "t => document.querySelector('.ag-transcript') && "
             "document.querySelector('.ag-transcript').textContent.includes(t)",
             arg=_events(i)[1]["text"][:30],
         )
-        watch.check(f"conversation {ticket['id']}")
-    shown = page.locator("body").inner_text()
-    assert _part("notes")[-1] in shown or _part("messages")[-2] in shown  # shown as text
+        watch.check(f"conversation {ticket['ticket_id']}")
+        seen.append(page.evaluate("document.body.textContent"))
+    shown = "\n".join(seen)
+    found = {name: sum(p in shown for p in _part(name)) for name in SLICES}
+    print(found)
+    # shown as text: every kind of place the console fills from data
+    assert found["notes"] == 100 and found["reasons"] >= 1, found
+    assert found["staff"] == 20 and found["canned"] >= 50, found
+    assert found["customers"] >= 20 and found["messages"] >= 100, found
     watch.assert_no_inline_script_allowed()
     page.close()
