@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from kefu.clock import utcnow
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries.staff import set_on_duty
@@ -71,7 +72,7 @@ def test_claim_is_won_once_and_transfer_needs_the_owner(support_db):
     assert queue.claim(ticket, b, url=support_db) is None
     assert queue.transfer(ticket, b, a, url=support_db) is None
     assert queue.transfer(ticket, a, b, url=support_db)["assignee"]["id"] == b
-    until = datetime.now() + timedelta(hours=1)
+    until = utcnow() + timedelta(hours=1)
     assert queue.snooze(ticket, until, url=support_db)["status"] == "snoozed"
     woken = queue.customer_wrote("conv", url=support_db)  # a new message wakes it
     assert (woken["status"], woken["unread"]) == ("open", 1)
@@ -111,7 +112,7 @@ def test_bad_inputs_are_refused(support_db):
         queue.list_tickets("everything", url=support_db)
     ticket = service.hand_off("c", None, "zh", "", [], url=support_db).ticket_id
     with pytest.raises(ValueError):
-        queue.snooze(ticket, datetime.now() - timedelta(minutes=1), url=support_db)
+        queue.snooze(ticket, utcnow() - timedelta(minutes=1), url=support_db)
     with pytest.raises(ValueError):
         shop.save_canned_reply("Bad Shortcut", "好", "ok", None, url=support_db)
 
