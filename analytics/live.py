@@ -32,7 +32,8 @@ def start_of_today(at: datetime | None = None) -> datetime:
 
 def live_figures(tracker_url: str, shop_url: str | None = None) -> dict[str, Any]:
     """Conversations today, containment, CSAT today and the messages not understood in the
-    last hour (redacted: the console shows them to every agent).
+    last hour: how many, and the latest five, latest first (redacted: the console shows
+    them to every agent).
 
     Raises:
         analytics.trackers.TrackerError: when the tracker store cannot be read.
@@ -45,15 +46,17 @@ def live_figures(tracker_url: str, shop_url: str | None = None) -> dict[str, Any
     for conv in iter_conversations(tracker_url, bad, since=to_epoch(today)):
         conversations += 1
         contained += not conv.handoff and conv.sender_id not in desk["handed_off"]
-    misses: list[str] = []
+    misses: list[tuple[float, str]] = []
     hour = to_epoch(now - timedelta(hours=1))
     for conv in iter_conversations(tracker_url, bad, since=hour):
-        misses.extend(conv.not_understood)
+        misses.extend(zip(conv.not_understood_ts, conv.not_understood, strict=True))
+    # the store is read conversation by conversation: the latest are found by their time
+    latest = [text for _, text in sorted(misses, key=lambda miss: miss[0])[-MISSES_LISTED:]]
     return {
         "conversations_today": conversations,
         "containment": round(contained / conversations, 4) if conversations else None,
         "csat_today": desk["csat_average"],
         "csat_responses_today": desk["csat_responses"],
         "not_understood_last_hour": len(misses),
-        "not_understood_messages": [redact(m)[:200] for m in misses[-MISSES_LISTED:]][::-1],
+        "not_understood_messages": [redact(m)[:200] for m in latest][::-1],  # latest first
     }

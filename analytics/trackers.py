@@ -54,6 +54,8 @@ class Conversation:
     intents: list[str] = field(default_factory=list)
     fallbacks: int = 0
     not_understood: list[str] = field(default_factory=list)
+    # when each of them was said (epoch seconds; 0.0 when the event had no time)
+    not_understood_ts: list[float] = field(default_factory=list)
     # messages not understood while a form (an active loop) waited for a value
     form_fallbacks: list[str] = field(default_factory=list)
     # messages the bot answered with nothing at all (outside a pause for an agent)
@@ -155,6 +157,7 @@ def iter_conversations(
             if intent in FALLBACK_INTENTS:
                 current.fallbacks += 1
                 current.not_understood.append(text)
+                current.not_understood_ts.append(current.last_ts or 0.0)
                 waiting_user = False
                 if loop:
                     current.form_fallbacks.append(text)
@@ -185,6 +188,7 @@ def iter_conversations(
             if action_name in FALLBACK_ACTIONS and waiting_user and current.texts:
                 current.fallbacks += 1
                 current.not_understood.append(current.texts[-1])
+                current.not_understood_ts.append(current.last_ts or 0.0)
                 if loop and not form_miss:
                     current.form_fallbacks.append(current.texts[-1])
                     form_miss = True

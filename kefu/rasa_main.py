@@ -10,7 +10,8 @@ through here, before Rasa sets up its logging or reads ``endpoints.yml``:
   with ``--debug``;
 * the installed Rasa must be the version the fixes were written for, and the lock lifetime
   must outlast the longest action call; then :func:`kefu.rasa_patches.install` and
-  :func:`kefu.rasa_faults.install` run. A problem is one line on stderr and exit code 2;
+  :func:`kefu.rasa_faults.install` and :func:`kefu.rasa_stores.install` run. A problem is
+  one line on stderr and exit code 2;
 * the HTTP API token comes from env ``KEFU_RASA_TOKEN`` (readable only by kefu's user in
   ``/proc/PID/environ``), never from the command line that ``ps`` shows every local user:
   ``--enable-api --auth-token`` are added to Rasa's own argument list inside the process.
@@ -35,7 +36,7 @@ def rasa_arguments(args: list[str], environ: Mapping[str, str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Check, install the fixes, run Rasa's command line with ``argv``."""
-    from kefu import rasa_faults, rasa_patches
+    from kefu import rasa_faults, rasa_patches, rasa_stores
     from kefu.logredact import install_record_factory
     from kefu.settings import TURN_MARGIN, get_settings, private_umask
 
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             raise rasa_patches.RasaSetupError(problem)
         rasa_patches.install()
         rasa_faults.install(rasa_patches.close_sessions)
+        rasa_stores.install()  # a tracker store that cannot be created stops the start
         from rasa.core.lock_store import LOCK_LIFETIME  # what Rasa will use
 
         if LOCK_LIFETIME < settings.action_timeout + TURN_MARGIN:

@@ -107,7 +107,8 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.ctx.staff_throttle = Throttle(max_failures=5)
     app.ctx.chat_limit_session = RateLimit(config.chat_rate)
     app.ctx.chat_limit_ip = RateLimit(config.chat_rate * 4)
-    app.ctx.account_throttle = Throttle(max_failures=5)
+    # OWASP ASVS: 5 failures per 5 minutes per address, 10 per 15 minutes per account
+    app.ctx.account_throttle = Throttle(max_failures=10, window=900.0)
     key = session_key()
     app.ctx.session_key = key
     realtime.attach(app, key, config.redis_url)

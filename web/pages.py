@@ -253,6 +253,7 @@ def blueprint() -> Blueprint:
             url = request.app.ctx.config.database_url
             await run_sync(shop.close_site_session, session.sid, url=url)
         request.ctx.session = session.with_customer(None)
-        return redirect("/", status=303)
+        # the browser drops what the site stored (chat drafts in sessionStorage...)
+        return redirect("/", status=303, headers={"Clear-Site-Data": '"storage"'})
 
     return bp

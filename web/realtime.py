@@ -1,7 +1,8 @@
 """Real-time push: python-socketio on the site (``/socket.io``), namespaces ``/widget`` and ``/agent``.
 
-``/widget``: the server reads the session cookie when the socket connects and joins it to
-the room of that session's conversation (``conv:<id>``) only; nothing the client sends can
+``/widget``: the server reads the session cookie when the socket connects (a signed-in
+customer's only while not signed out) and joins it to the room of that session's
+conversation (``conv:<id>``) only; nothing the client sends can
 name another room. Events out: ``message``, ``typing``, ``handoff``; in: ``typing``
 ``{typing}`` and ``catch_up`` ``{after}`` (the server re-sends what came after, in order).
 
@@ -20,7 +21,7 @@ from typing import Any
 import socketio
 from sanic import Sanic
 
-from kefu.shop.queries import queue
+from kefu.shop.queries import ShopUnavailable, queue, site_session_active
 from web import session as web_session
 from web.chat import ChatError
 from web.layout import run_sync
@@ -51,6 +52,14 @@ def _session(environ: dict[str, Any], key: bytes) -> web_session.Session | None:
     return web_session.decode(morsel.value if morsel else None, key)
 
 
+async def _still_signed_in(current: web_session.Session, url: str) -> bool:
+    """Whether a customer's session has not been signed out (as every page checks)."""
+    try:
+        return bool(await run_sync(site_session_active, current.sid, url=url))
+    except ShopUnavailable:
+        return False
+
+
 def create_server(redis_url: str = "") -> socketio.AsyncServer:
     """The socket.io server (same-origin only; Redis-backed rooms when ``redis_url``)."""
     manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
@@ -76,6 +85,8 @@ def attach(app: Sanic, key: bytes, redis_url: str = "") -> socketio.AsyncServer:
         current = _session(environ, key)
         if current is None:
             return False  # no signed session cookie: nothing to join
+        if current.customer_id is not None and not await _still_signed_in(current, url):
+            return False  # a copy of a cookie signed out since: not the customer's chat
         await sio.save_session(sid, {"conv": current.conversation_id}, namespace=WIDGET)
         await sio.enter_room(sid, conversation_room(current.conversation_id), namespace=WIDGET)
         return True

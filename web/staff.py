@@ -9,11 +9,12 @@ from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, file, redirect
 
 from kefu.settings import get_settings
+from kefu.shop import queries as shop
 from kefu.support.staff import authenticate
 from web.i18n import texts
 from web.layout import page, run_sync, session_of
 from web.reports import CONTENT_TYPES, list_reports, report_file
-from web.staff_auth import current_staff
+from web.staff_auth import STAFF_IDLE_S, current_staff
 from web.templating import Markup, join, render
 
 # Reports are static documents: no script runs, nothing is fetched from elsewhere.
@@ -63,13 +64,23 @@ def blueprint() -> Blueprint:
             return await login_page(request, t["login_failed"], 401)
         by_ip.reset(client)
         by_account.reset(email)
-        request.ctx.session = session.with_staff(True, staff.id, staff.session_epoch)
+        signed_in = session.with_staff(True, staff.id, staff.session_epoch)
+        if session.customer_id is not None or session.staff:  # the session it replaces
+            await run_sync(shop.close_site_session, session.sid, url=config.database_url)
+        await run_sync(
+            shop.open_site_session, signed_in.sid, None, STAFF_IDLE_S, url=config.database_url
+        )
+        request.ctx.session = signed_in
         request.ctx.staff = staff
         return redirect("/agent", status=303)
 
     @bp.post("/staff/logout")
     async def staff_logout(request: Request) -> HTTPResponse:
-        request.ctx.session = session_of(request).with_staff(False)
+        session = session_of(request)
+        if session.staff:  # a copy of the cookie stops working too
+            url = request.app.ctx.config.database_url
+            await run_sync(shop.close_site_session, session.sid, url=url)
+        request.ctx.session = session.with_staff(False)
         request.ctx.staff = None
         return redirect("/", status=303)
 

@@ -2,7 +2,9 @@
 
 A staff session names an account and the account's ``session_epoch`` at sign-in; it
 counts only while the account is active and its epoch unchanged (disabling an account
-bumps the epoch and so signs it out everywhere).
+bumps the epoch and so signs it out everywhere), and while its session id is open on the
+server: ``/staff/logout`` closes it (a copy of the cookie stops working), and it expires
+after :data:`STAFF_IDLE_S` without a request or :data:`STAFF_MAX_AGE_S` after sign-in.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ from __future__ import annotations
 from sanic import Request
 from sanic.response import HTTPResponse, json
 
+from kefu.shop.queries import renew_site_session
 from kefu.shop.queries import staff as staff_rows
 from kefu.shop.queries.common import ShopUnavailable
 from kefu.shop.queries.staff import StaffInfo
 from web.session import Session
+
+STAFF_IDLE_S = 30 * 60  # idle timeout (the console polls while it is open)
+STAFF_MAX_AGE_S = 12 * 3600  # absolute timeout: sign in again after a shift
 
 
 def staff_of(session: Session | None, url: str) -> StaffInfo | None:
@@ -21,6 +27,8 @@ def staff_of(session: Session | None, url: str) -> StaffInfo | None:
     if session is None or not session.staff or session.staff_id is None:
         return None
     try:
+        if not renew_site_session(session.sid, STAFF_IDLE_S, STAFF_MAX_AGE_S, url=url):
+            return None  # signed out, idle too long or too old
         info = staff_rows.get_staff(session.staff_id, url=url)
     except ShopUnavailable:
         return None

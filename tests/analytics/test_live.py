@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from analytics.live import live_figures, start_of_today
+from analytics.live import MISSES_LISTED, live_figures, start_of_today
 from kefu.clock import to_epoch, utcnow
 from kefu.shop import init_db, session_scope
 from kefu.shop.models import Csat, Ticket
@@ -66,3 +66,24 @@ def test_start_of_today_is_the_shops_midnight(monkeypatch):
     # 20:00 UTC is 04:00 the next day in Shanghai: its midnight was 16:00 UTC
     assert start_of_today(datetime(2026, 3, 2, 20, 0)) == datetime(2026, 3, 2, 16, 0)
     assert start_of_today(datetime(2026, 3, 2, 10, 0)) == datetime(2026, 3, 1, 16, 0)
+
+
+def test_the_listed_misses_are_the_latest_whatever_the_conversation_ids(tmp_path):
+    """The store is read sender by sender: six older misses of a conversation whose id
+    sorts last must not hide the newest miss of one whose id sorts first."""
+    now = time.time()
+    older = [
+        _user(f"older miss {i}", "nlu_fallback", now - 1800 + i) for i in range(MISSES_LISTED + 1)
+    ]
+    convs = {
+        "zz-earlier": [*_session(now - 1900), *older],
+        "aa-latest": [*_session(now - 30), _user("the newest miss", "nlu_fallback", now - 20)],
+    }
+    tracker = build_tracker_store(str(tmp_path / "tracker.db"), convs)
+    shop = f"sqlite:///{tmp_path / 'shop.db'}"
+    init_db(shop)
+    figures = live_figures(tracker, shop)
+    assert figures["not_understood_last_hour"] == MISSES_LISTED + 2
+    listed = figures["not_understood_messages"]
+    assert listed[0] == "the newest miss"  # latest first
+    assert listed[1:] == [f"older miss {i}" for i in range(MISSES_LISTED, 1, -1)]

@@ -130,3 +130,20 @@ def test_a_lone_surrogate_is_a_clear_400(offline_site):
         timeout=10,
     )
     assert r.status_code == 400 and r.json()["code"] == "bad_body"
+
+
+def test_bodies_over_64_kb_get_413_and_smaller_ones_are_read(offline_site):
+    def post(size: int) -> requests.Response:
+        pad = "x" * (size - len('{"message": "", "pad": ""}'))
+        body = ('{"message": "", "pad": "' + pad + '"}').encode()
+        assert len(body) == size
+        return browser().post(
+            offline_site.url + "/chat/message",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+
+    assert post(64 * 1024 + 1).status_code == 413
+    small = post(60 * 1024)
+    assert small.status_code == 400 and small.json()["code"] != "too_large"  # read, refused

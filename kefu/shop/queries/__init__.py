@@ -36,6 +36,7 @@ from kefu.shop.queries.guards import (
     lookup_locked,
     open_site_session,
     record_lookup_failure,
+    renew_site_session,
     site_session_active,
 )
 from kefu.shop.queries.orders import (
@@ -71,6 +72,7 @@ __all__ = [
     "close_site_session",
     "lookup_locked",
     "open_site_session",
+    "renew_site_session",
     "record_lookup_failure",
     "site_session_active",
     "CANCELLABLE",

@@ -7,8 +7,10 @@ the client address, the conversation), and a lookup is refused while any key has
 up its failures within the window. Keys are hashed by the caller; nothing here sees a
 raw address.
 
-A signed-in site session is valid only while its row exists: sign-out deletes it, so a
-cookie saved before ``/logout`` no longer signs anyone in.
+A signed-in site session (a customer's or a staff member's) is valid only while its row
+exists and has not expired: sign-out deletes it, so a cookie saved before ``/logout`` or
+``/staff/logout`` no longer signs anyone in; staff sessions also expire when idle
+(:func:`renew_site_session`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kefu.shop.models import LookupFailure, SiteSession
 from kefu.shop.queries.common import guarded
 
 MAX_KEY_CHARS = 80
+RENEW_EVERY_S = 60  # an active session's expiry is moved at most this often
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,31 @@ def site_session_active(
     with session_scope(url) as s:
         row = s.get(SiteSession, session_id)
         return row is not None and row.expires_at >= now
+
+
+@guarded
+def renew_site_session(
+    session_id: str,
+    idle: float,
+    absolute: float,
+    *,
+    now: datetime | None = None,
+    url: str | None = None,
+) -> bool:
+    """Whether ``session_id`` is active; when it is, it stays so ``idle`` seconds more, but
+    never past ``absolute`` seconds after it was opened (an idle and an absolute timeout).
+    The new expiry is written at most once a minute."""
+    if not isinstance(session_id, str) or not session_id or len(session_id) > 64:
+        return False
+    now = now or datetime.utcnow()
+    with session_scope(url) as s:
+        row = s.get(SiteSession, session_id)
+        if row is None or row.expires_at < now:
+            return False
+        until = min(now + timedelta(seconds=idle), row.created_at + timedelta(seconds=absolute))
+        if until - row.expires_at > timedelta(seconds=RENEW_EVERY_S):
+            row.expires_at = until
+        return True
 
 
 @guarded

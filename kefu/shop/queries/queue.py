@@ -208,7 +208,8 @@ def transfer(
 
 @guarded
 def snooze(ticket_id: int, until: datetime, *, url: str | None = None) -> dict[str, Any] | None:
-    """Put an unresolved ticket aside until ``until`` (it comes back ``open`` then)."""
+    """Put an unresolved ticket aside until ``until`` (naive UTC, :mod:`kefu.clock`; it
+    comes back ``open`` then)."""
     if until <= now():
         raise ValueError("snooze until a time in the future")
     return _change(

@@ -73,6 +73,17 @@ def _open_in(
     existing = _unresolved(s, conversation_id)
     if existing is not None:
         return int(existing.id), False
+    if customer_id is not None:
+        # one unresolved ticket per signed-in customer too: a customer who restarted the
+        # chat and asks again takes their place in the queue (and their agent) along
+        waiting = s.scalars(
+            select(Ticket)
+            .where(Ticket.customer_id == customer_id, Ticket.status != "resolved")
+            .order_by(Ticket.id)
+        ).first()
+        if waiting is not None:
+            waiting.conversation_id = conversation_id[:255]
+            return int(waiting.id), False
     at = now()
     ticket = Ticket(
         conversation_id=conversation_id[:255],
@@ -105,9 +116,12 @@ def open_ticket(
 ) -> tuple[int, bool]:
     """The conversation's unresolved ticket, created (``pending``) when there is none.
 
+    A signed-in customer's unresolved ticket of another conversation (they restarted the
+    chat) moves to this conversation instead of a second one being opened.
+
     Returns:
         ``(ticket_id, created)``; asking twice gives the same ticket (one unresolved
-        ticket per conversation, enforced by a partial unique index).
+        ticket per conversation, enforced by a partial unique index, and per customer).
     """
     if escalation_reason not in ESCALATION_REASONS:
         raise ValueError(f"unknown escalation reason {escalation_reason!r}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from kefu.clock import utcnow
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries.staff import set_on_duty
@@ -71,7 +72,7 @@ def test_claim_is_won_once_and_transfer_needs_the_owner(support_db):
     assert queue.claim(ticket, b, url=support_db) is None
     assert queue.transfer(ticket, b, a, url=support_db) is None
     assert queue.transfer(ticket, a, b, url=support_db)["assignee"]["id"] == b
-    until = datetime.now() + timedelta(hours=1)
+    until = utcnow() + timedelta(hours=1)
     assert queue.snooze(ticket, until, url=support_db)["status"] == "snoozed"
     woken = queue.customer_wrote("conv", url=support_db)  # a new message wakes it
     assert (woken["status"], woken["unread"]) == ("open", 1)
@@ -111,6 +112,48 @@ def test_bad_inputs_are_refused(support_db):
         queue.list_tickets("everything", url=support_db)
     ticket = service.hand_off("c", None, "zh", "", [], url=support_db).ticket_id
     with pytest.raises(ValueError):
-        queue.snooze(ticket, datetime.now() - timedelta(minutes=1), url=support_db)
+        queue.snooze(ticket, utcnow() - timedelta(minutes=1), url=support_db)
     with pytest.raises(ValueError):
         shop.save_canned_reply("Bad Shortcut", "好", "ok", None, url=support_db)
+
+
+def test_a_customer_who_restarts_the_chat_keeps_one_ticket(support_db):
+    """Restart + hand-off rounds (a flood, or a customer asking again in a new chat) never
+    make a second unresolved ticket for a signed-in customer: it moves to the new chat."""
+    from datetime import date
+
+    from kefu.shop.db import session_scope
+    from kefu.shop.models import Customer
+
+    with session_scope(support_db) as s:
+        s.add(
+            Customer(
+                id="C00001",
+                name="Ann",
+                email="ann@example.com",
+                phone="13800000000",
+                language="zh",
+                city="Shanghai",
+                signup_date=date(2026, 1, 1),
+            )
+        )
+    first = service.hand_off("conv-r1", "C00001", "zh", "r", [], url=support_db)
+    again = [
+        service.hand_off(f"conv-r{i}", "C00001", "zh", "r", [], url=support_db)
+        for i in range(2, 11)
+    ]
+    assert {h.ticket_id for h in again} == {first.ticket_id}
+    assert not any(h.created for h in again)
+    ticket = queue.get_ticket(first.ticket_id, url=support_db)
+    assert ticket["conversation_id"] == "conv-r10" and ticket["status"] == "pending"
+    assert service.current("conv-r10", url=support_db).ticket_id == first.ticket_id
+    assert service.current("conv-r1", url=support_db) is None
+    # visitors have no account to count: one ticket per conversation (and the rate limit)
+    visitors = {
+        service.hand_off(f"v{i}", None, "zh", "r", [], url=support_db).ticket_id for i in range(2)
+    }
+    assert len(visitors) == 2
+    # once it is resolved, the customer may ask again
+    queue.resolve(first.ticket_id, None, url=support_db)
+    later = service.hand_off("conv-r11", "C00001", "zh", "r", [], url=support_db)
+    assert later.created and later.ticket_id != first.ticket_id
