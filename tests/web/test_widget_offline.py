@@ -122,3 +122,52 @@ def test_site_loads_nothing_from_other_hosts(browser, offline_site):  # noqa: F8
         open_chat(page, offline_site.url + path)
     assert hosts == {urlsplit(offline_site.url).netloc}
     context.close()
+
+
+def _storage(page) -> dict[str, dict[str, str]]:
+    """Every key and value of the page's localStorage and sessionStorage."""
+    return page.evaluate(
+        """() => {
+            const dump = s => Object.fromEntries(
+                Array.from({length: s.length}, (_, i) => [s.key(i), s.getItem(s.key(i))]));
+            return {local: dump(window.localStorage), session: dump(window.sessionStorage)};
+        }"""
+    )
+
+
+def test_an_unsent_draft_stays_in_this_tab_and_goes_at_sign_out(browser, offline_site, site_env):  # noqa: F811
+    from sqlalchemy import create_engine, text
+
+    from tests.web.test_widget_chat import sign_in
+
+    engine = create_engine(site_env["KEFU_DATABASE_URL"])
+    with engine.connect() as conn:
+        email = conn.execute(text("SELECT email FROM customers ORDER BY id LIMIT 1")).scalar()
+    engine.dispose()
+    draft = f"my phone is 13800138000, order KF10000123 ({email})"
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    sign_in(page, offline_site.url, email)
+    open_chat(page, offline_site.url + "/")
+    page.fill(".kefu-input", draft)
+    page.press(".kefu-input", "Enter")
+    page.wait_for_selector(".kefu-notice:not([hidden])")
+    stored = _storage(page)
+    # the draft is kept for this tab and this conversation only, never in localStorage
+    assert draft not in stored["local"].values(), stored["local"]
+    keys = [k for k, v in stored["session"].items() if v == draft]
+    assert len(keys) == 1 and keys[0].startswith("kefu-chat-draft:"), stored["session"]
+    assert len(keys[0]) > len("kefu-chat-draft:")  # named for the conversation
+    # another tab of the same browser does not see it
+    other = context.new_page()
+    open_chat(other, offline_site.url + "/")
+    assert other.input_value(".kefu-input") == ""
+    other.close()
+    # signing out clears it (Clear-Site-Data), and a reload does not bring it back
+    page.locator("form[action='/logout'] button").first.click()
+    page.wait_for_load_state()
+    open_chat(page, offline_site.url + "/")
+    assert page.input_value(".kefu-input") == ""
+    after = _storage(page)
+    assert draft not in after["session"].values() and draft not in after["local"].values()
+    context.close()
