@@ -274,10 +274,14 @@ def run(
             if not supervisor.wait_ready(rasa, START_TIMEOUT):
                 raise RuntimeError(rasa.log_tail())
             rasa_url = f"http://127.0.0.1:{rasa_port}"
+            profile = saved.get("KEFU_BENCH_PROFILE")  # the site under cProfile (slower)
+            site_module = "benchmarks._profile_site" if profile else "web"
+            if profile:
+                env["KEFU_PROFILE_OUT"] = str(Path(profile).resolve())
             site = supervisor.start(
                 Service(
                     "site",
-                    [sys.executable, "-m", "web", "--port", str(site_port)],
+                    [sys.executable, "-m", site_module, "--port", str(site_port)],
                     f"http://127.0.0.1:{site_port}/healthz",
                     var / "web.log",
                     {**env, "KEFU_RASA_URL": rasa_url},

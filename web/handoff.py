@@ -23,7 +23,7 @@ from kefu.support import texts as support_texts
 from web import realtime
 from web.chat import ChatError
 from web.layout import run_sync
-from web.transcript import messages, parse_id
+from web.transcript import ID_KEY, messages, parse_id, understood
 
 logger = logging.getLogger(__name__)
 stage_logger = logging.getLogger("web.stages")  # KEFU_STAGE_LOG=1: the hot paths' stages
@@ -32,7 +32,6 @@ RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
 # the bot's turn ends listening: rules match the next message only after this event
 LISTEN = {"event": "action", "name": "action_listen"}
-UNDERSTOOD = ("intent", "confidence", "fallback", "sentiment")
 
 
 def _url(app: Sanic) -> str:
@@ -145,13 +144,26 @@ def understood_pusher(app: Sanic) -> Callable[[str, list[Any], list[Any]], Await
         if ticket is None:
             return
         wanted = {i.message_id for i in items}
-        for message in messages(conv, events, for_agent=True):
-            if message["id"] in wanted and message["sender"] == "user":
-                understood = {k: message.get(k) for k in UNDERSTOOD}
+        found: dict[str, dict[str, Any]] = {}
+        for event in reversed(events):  # the messages are at the end: no full transcript
+            metadata = event.get("metadata") if isinstance(event, dict) else None
+            message_id = metadata.get(ID_KEY) if isinstance(metadata, dict) else None
+            if not isinstance(message_id, str) or message_id not in wanted:
+                continue
+            if event.get("event") == "user" and event.get("text"):
+                found[message_id] = understood(event)
+                if len(found) == len(wanted):
+                    break
+        for item in items:
+            if item.message_id in found:
                 await realtime.to_agents(
                     app,
                     "understood",
-                    {"ticket_id": ticket["ticket_id"], "id": message["id"], **understood},
+                    {
+                        "ticket_id": ticket["ticket_id"],
+                        "id": item.message_id,
+                        **found[item.message_id],
+                    },
                     ticket["ticket_id"],
                 )
 

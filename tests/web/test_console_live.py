@@ -5,6 +5,8 @@ overview, and what admins manage (opening hours, staff, canned replies) that age
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -121,6 +123,30 @@ def test_the_panel_scores_a_verified_customer_and_shows_a_visitor_nothing(live_s
     ticket_id = hand_off(visitor, url)["handoff"]["ticket_id"]
     panel = api(agent, url, f"/conversations/{ticket_id}")["customer_panel"]
     assert panel == {"verified": False}
+    api(agent, url, f"/conversations/{ticket_id}/resolve", {})
+
+
+def test_a_visitor_panel_shows_the_order_they_proved_and_nothing_more(live_site, bot_env):
+    url = live_site.url
+    agent = staff(url)
+    owner, stranger = customers_with_orders(bot_env, "en", n=2)
+    visitor = customer(url, "en")
+    asked = say(visitor, url, f"where is my order {owner['order']}")
+    assert owner["tracking"] not in json.dumps(asked)  # nothing before the proof
+    # someone else's order with the visitor's contact proves nothing
+    answer = say(visitor, url, owner["email"])
+    assert owner["tracking"] in " ".join(m.get("text") or "" for m in answer["messages"])
+    say(visitor, url, f"where is my order {stranger['order']}")
+    ticket_id = hand_off(visitor, url)["handoff"]["ticket_id"]
+    panel = api(agent, url, f"/conversations/{ticket_id}")["customer_panel"]
+    assert set(panel) == {"verified", "proved_orders"} and panel["verified"] is False
+    assert [o["id"] for o in panel["proved_orders"]] == [owner["order"]]
+    assert panel["proved_orders"][0]["tracking_number"] == owner["tracking"]
+    shown = json.dumps(panel, ensure_ascii=False)
+    for private in (owner["id"], owner["email"], stranger["id"], stranger["email"]):
+        assert private not in shown
+    assert not (owner["orders"] - {owner["order"]}) & set(re.findall(r"KF\d+", shown))
+    assert stranger["order"] not in shown
     api(agent, url, f"/conversations/{ticket_id}/resolve", {})
 
 
