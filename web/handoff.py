@@ -88,6 +88,12 @@ async def customer_message(
         return await _to_agent(app, before, text, metadata, lang)
     await app.ctx.outbox.drain(conversation_id)  # the tracker has every earlier message
     replies = await app.ctx.rasa.send(conversation_id, text, metadata)
+    after = None
+    if before is None and app.ctx.config.rasa_token:
+        # a hand-off the bot just made reaches the agents before anything else is read
+        after = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
+        if after is not None:
+            await realtime.to_agents(app, "ticket", after)
     events = await app.ctx.rasa.events(conversation_id)
     app.ctx.outbox.saw(conversation_id, events)
     own = _last_user_index(events)
@@ -101,10 +107,8 @@ async def customer_message(
         return {"messages": replies}
     out = [m for m in messages(conversation_id, events, after=(own, 999))]
     answer: dict[str, Any] = {"messages": out, "id": f"{conversation_id}:{own}"}
-    after = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
     if after is not None:
-        answer["handoff"] = await handoff_state(app, conversation_id, lang)
-        await realtime.to_agents(app, "ticket", after)
+        answer["handoff"] = await handoff_state(app, conversation_id, lang, after)
         await realtime.to_widget(app, conversation_id, "handoff", answer["handoff"])
     return answer
 
