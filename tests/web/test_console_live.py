@@ -255,3 +255,49 @@ def test_admins_manage_hours_staff_and_canned_replies_and_agents_are_refused(liv
     assert _post(admin, url, "/staff/disable", {"email": email}).status_code == 200
     assert agent.get(f"{url}/agent/api/me", timeout=10).status_code == 401
     assert _post(admin, url, "/staff/disable", {"email": "admin@localhost"}).status_code == 400
+
+
+def test_a_reply_claims_a_waiting_chat_and_is_refused_on_anothers_or_a_resolved_one(live_site):
+    url = live_site.url
+    admin = staff(url)
+    email = f"agent-r-{datetime.now().strftime('%H%M%S%f')}@example.com"
+    created = _post(
+        admin,
+        url,
+        "/staff",
+        {"email": email, "name": "Rea", "role": "agent", "password": STAFF_PASSWORD},
+    )
+    assert created.status_code == 201, created.text
+    rea = staff(url, email)
+    buyer = customer(url, "en")
+    ticket_id = hand_off(buyer, url)["handoff"]["ticket_id"]
+    say(buyer, url, "hello? is anyone there")
+
+    def mine() -> dict:
+        (row,) = (
+            t for t in api(rea, url, "/conversations?view=mine") if t["ticket_id"] == ticket_id
+        )
+        return row
+
+    # a reply to a waiting conversation claims it for the agent who answers
+    api(rea, url, f"/conversations/{ticket_id}/messages", {"text": "Hi, Rea here."})
+    row = mine()
+    assert row["status"] == "open" and row["assignee"]["name"] == "Rea"
+    assert row["first_reply_at"] and row["unread"] == 0
+    first_reply = row["first_reply_at"]
+    # another agent's conversation: refused, nothing sent
+    taken = _post(admin, url, f"/conversations/{ticket_id}/messages", {"text": "me too"})
+    assert taken.status_code == 409
+    assert taken.json()["error"] == "another agent has this conversation"
+    # the owner's next reply counts the customer's message as read, first reply unchanged
+    say(buyer, url, "and where is my refund?")
+    assert mine()["unread"] == 1
+    api(rea, url, f"/conversations/{ticket_id}/messages", {"text": "Looking into it."})
+    row = mine()
+    assert row["unread"] == 0 and row["first_reply_at"] == first_reply
+    texts = [m.get("text") for m in api(rea, url, f"/conversations/{ticket_id}")["messages"]]
+    assert "me too" not in texts and texts.count("Looking into it.") == 1
+    api(rea, url, f"/conversations/{ticket_id}/resolve", {})
+    late = _post(rea, url, f"/conversations/{ticket_id}/messages", {"text": "late"})
+    assert late.status_code == 409
+    assert late.json()["error"] == "the conversation is not waiting for an agent"
