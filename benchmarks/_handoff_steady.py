@@ -51,6 +51,7 @@ class Tally:
     customer_to_agent: list[float] = field(default_factory=list)
     handoff_from_accepting: list[float] = field(default_factory=list)
     handoff_after_answer: list[float] = field(default_factory=list)
+    handoff_answer_ms: list[float] = field(default_factory=list)  # the bot's accepting turn
     agent_post_ms: list[float] = field(default_factory=list)
     customer_post_ms: list[float] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
@@ -128,6 +129,7 @@ async def run_steady(poster: Poster, cast: Cast, pace: Pace) -> tuple[Tally, dic
             tally.errors.append(f"hand-off {j}: {exc}")
             return
         answered = time.perf_counter()
+        tally.handoff_answer_ms.append((answered - start) * 1000)
         for _, client in cast.agents:
             try:
                 seen = await client.wait("ticket", ticket_id, GRACE_S)
@@ -152,6 +154,7 @@ async def run_steady(poster: Poster, cast: Cast, pace: Pace) -> tuple[Tally, dic
         "new_handoff_to_console": {
             "from_accepting_message": summary(tally.handoff_from_accepting),
             "after_the_customer_got_the_answer": summary(tally.handoff_after_answer),
+            "the_customer_s_answer_itself": summary(tally.handoff_answer_ms),
         },
         "http_answer": {
             "agent_post": summary(tally.agent_post_ms),
