@@ -78,6 +78,12 @@ class Client:
 
         if transport == "websocket":
             allow_websocket_client()
+        elif os.environ.get("KEFU_BENCH_EIO_MAX_PACKETS"):
+            # python-engineio's polling client refuses a long-poll answer of more than 16
+            # packets ("Unexpected packet from server": a transport error); browsers do not
+            from engineio.payload import Payload
+
+            Payload.max_decode_packets = int(os.environ["KEFU_BENCH_EIO_MAX_PACKETS"])
         self.transport = transport
         # a loaded machine can hold a request past engine.io's 5 s: wait longer,
         # reconnect (and watch the tickets again) rather than die
