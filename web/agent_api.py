@@ -27,7 +27,7 @@ from web.agent_http import guard, url
 from web.agent_http import me as _me
 from web.chat import ChatError
 from web.console_overview import live_overview
-from web.customer_panel import customer_panel
+from web.customer_panel import customer_panel, proof_attempts
 from web.layout import run_sync
 from web.suggest import suggested_reply
 from web.transcript import messages
@@ -109,7 +109,11 @@ def blueprint() -> Blueprint:
         ]
         notes = await run_sync(shop.notes_for, ticket_id, url=url(request))
         panel = await run_sync(
-            customer_panel, ticket["customer"].get("id"), ticket["lang"], url(request)
+            customer_panel,
+            ticket["customer"].get("id"),
+            ticket["lang"],
+            url(request),
+            proof_attempts(events),
         )
         if _me(request).id == (ticket.get("assignee") or {}).get("id"):
             await run_sync(queue.mark_read, ticket_id, url=url(request))
@@ -192,16 +196,16 @@ def blueprint() -> Blueprint:
     async def _reply(
         request: Request, ticket_id: int, text: str, cards: list | None
     ) -> HTTPResponse:
+        try:
+            sent = await handoff.agent_reply(request.app, ticket_id, _me(request), text, cards)
+        except ChatError as exc:
+            return _error(str(exc), exc.status, exc.code)
+        if sent is not None:
+            return json(sent)
         ticket = await ticket_or_404(request, ticket_id)
         if ticket is None or ticket["status"] == "resolved":
             return _error("the conversation is not waiting for an agent", 409, "conflict")
-        try:
-            sent = await handoff.agent_reply(request.app, ticket, _me(request), text, cards)
-        except ChatError as exc:
-            return _error(str(exc), exc.status, exc.code)
-        if sent is None:
-            return _error("another agent has this conversation", 409, "conflict")
-        return json(sent)
+        return _error("another agent has this conversation", 409, "conflict")
 
     @bp.post("/conversations/<ticket_id:int>/messages")
     async def reply(request: Request, ticket_id: int) -> HTTPResponse:

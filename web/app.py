@@ -35,6 +35,7 @@ CSP = (
     "frame-ancestors 'none'"
 )
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SOCKET_PREFIX = "/socket.io/"
 _app_numbers = itertools.count(1)
 
 
@@ -55,7 +56,7 @@ def _cross_site(request: Request) -> bool:
     if origin is not None:
         return origin == "null" or urlsplit(origin).netloc != request.host
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is None and request.path.startswith("/socket.io/"):
+    if fetch_site is None and request.path.startswith(SOCKET_PREFIX):
         # engine.io's polling POSTs carry packets for a session id that only a same-origin
         # handshake can read; non-browser socket clients send neither header
         return False
@@ -135,6 +136,14 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     async def _load_session(request: Request) -> HTTPResponse | None:
         if _bad_static_path(request.path):
             return json({"error": "not found", "code": "not_found"}, status=404)
+        if request.path.startswith(SOCKET_PREFIX):
+            # the socket's connect handler reads the cookie itself (web.realtime); every
+            # long-poll would otherwise check the session and staff account in the database
+            if request.method in UNSAFE_METHODS and _cross_site(request):
+                return json(
+                    {"error": "cross-site request refused", "code": "forbidden"}, status=403
+                )
+            return None
         raw = request.cookies.get(session.COOKIE_NAME)
         current = session.decode(raw, key)
         if current is not None and not await _active(current, config.database_url):
@@ -193,7 +202,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
 
     async def _error(request: Request, exception: Exception) -> HTTPResponse:
         status = exception.status_code if isinstance(exception, SanicException) else 500
-        if status >= 500 and not request.path.startswith("/socket.io/"):
+        if status >= 500 and not request.path.startswith(SOCKET_PREFIX):
             # (a long-poll the client gave up on is cancelled: not an error of the site)
             logger.exception("error on %s %s", request.method, request.path, exc_info=exception)
         if status == 404:

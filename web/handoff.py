@@ -23,7 +23,7 @@ from kefu.support import texts as support_texts
 from web import realtime
 from web.chat import ChatError
 from web.layout import run_sync
-from web.transcript import messages, parse_id
+from web.transcript import ID_KEY, messages, parse_id, understood
 
 logger = logging.getLogger(__name__)
 stage_logger = logging.getLogger("web.stages")  # KEFU_STAGE_LOG=1: the hot paths' stages
@@ -32,19 +32,26 @@ RESOLVED_ACTION = "action_ask_csat_after_agent"
 MAX_CARDS = 10
 # the bot's turn ends listening: rules match the next message only after this event
 LISTEN = {"event": "action", "name": "action_listen"}
-UNDERSTOOD = ("intent", "confidence", "fallback", "sentiment")
 
 
 def _url(app: Sanic) -> str:
     return app.ctx.config.database_url
 
 
-async def handoff_state(app: Sanic, conversation_id: str, lang: str) -> dict[str, Any] | None:
-    """What the widget shows about the conversation's hand-off, or ``None`` (with the bot)."""
-    status = await run_sync(support_queue.current, conversation_id, url=_url(app))
-    if status is None:
-        return None
-    ticket = await run_sync(queue.get_ticket, status.ticket_id, url=_url(app))
+async def handoff_state(
+    app: Sanic, conversation_id: str, lang: str, ticket: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """What the widget shows about the conversation's hand-off, or ``None`` (with the bot).
+
+    ``ticket``: the conversation's unresolved ticket as just read or changed (not read again).
+    """
+    if ticket is None:
+        status = await run_sync(support_queue.current, conversation_id, url=_url(app))
+        if status is None:
+            return None
+        ticket = await run_sync(queue.get_ticket, status.ticket_id, url=_url(app))
+    else:
+        status = await run_sync(support_queue.status_of, ticket, url=_url(app))
     agent = ((ticket or {}).get("assignee") or {}).get("name")
     return {
         **status.public(),
@@ -81,6 +88,12 @@ async def customer_message(
         return await _to_agent(app, before, text, metadata, lang)
     await app.ctx.outbox.drain(conversation_id)  # the tracker has every earlier message
     replies = await app.ctx.rasa.send(conversation_id, text, metadata)
+    after = None
+    if before is None and app.ctx.config.rasa_token:
+        # a hand-off the bot just made reaches the agents before anything else is read
+        after = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
+        if after is not None:
+            await realtime.to_agents(app, "ticket", after)
     events = await app.ctx.rasa.events(conversation_id)
     app.ctx.outbox.saw(conversation_id, events)
     own = _last_user_index(events)
@@ -94,10 +107,8 @@ async def customer_message(
         return {"messages": replies}
     out = [m for m in messages(conversation_id, events, after=(own, 999))]
     answer: dict[str, Any] = {"messages": out, "id": f"{conversation_id}:{own}"}
-    after = await run_sync(queue.unresolved_ticket, conversation_id, url=url)
     if after is not None:
-        answer["handoff"] = await handoff_state(app, conversation_id, lang)
-        await realtime.to_agents(app, "ticket", after)
+        answer["handoff"] = await handoff_state(app, conversation_id, lang, after)
         await realtime.to_widget(app, conversation_id, "handoff", answer["handoff"])
     return answer
 
@@ -120,9 +131,11 @@ async def _to_agent(
     if STAGE_LOG:
         stage_logger.info("customer journal=%.2f push=%.2f", *_ms(t1, t2, time.perf_counter()))
     url = _url(app)
-    changed = await run_sync(queue.customer_wrote, conv, url=url) or ticket
-    await realtime.to_agents(app, "ticket", changed)
-    state = await handoff_state(app, conv, lang) or {"status": changed["status"]}
+    changed = await run_sync(queue.customer_wrote, conv, url=url)
+    await realtime.to_agents(app, "ticket", changed or ticket)
+    state = (await handoff_state(app, conv, lang, changed) if changed else None) or {
+        "status": ticket["status"]
+    }
     state["notice"] = support_texts.text(lang, "received")
     return {"messages": [], "handoff": state, "id": item.message_id}
 
@@ -135,13 +148,26 @@ def understood_pusher(app: Sanic) -> Callable[[str, list[Any], list[Any]], Await
         if ticket is None:
             return
         wanted = {i.message_id for i in items}
-        for message in messages(conv, events, for_agent=True):
-            if message["id"] in wanted and message["sender"] == "user":
-                understood = {k: message.get(k) for k in UNDERSTOOD}
+        found: dict[str, dict[str, Any]] = {}
+        for event in reversed(events):  # the messages are at the end: no full transcript
+            metadata = event.get("metadata") if isinstance(event, dict) else None
+            message_id = metadata.get(ID_KEY) if isinstance(metadata, dict) else None
+            if not isinstance(message_id, str) or message_id not in wanted:
+                continue
+            if event.get("event") == "user" and event.get("text"):
+                found[message_id] = understood(event)
+                if len(found) == len(wanted):
+                    break
+        for item in items:
+            if item.message_id in found:
                 await realtime.to_agents(
                     app,
                     "understood",
-                    {"ticket_id": ticket["ticket_id"], "id": message["id"], **understood},
+                    {
+                        "ticket_id": ticket["ticket_id"],
+                        "id": item.message_id,
+                        **found[item.message_id],
+                    },
                     ticket["ticket_id"],
                 )
 
@@ -150,7 +176,7 @@ def understood_pusher(app: Sanic) -> Callable[[str, list[Any], list[Any]], Await
 
 async def agent_reply(
     app: Sanic,
-    ticket: dict[str, Any],
+    ticket_id: int,
     staff: StaffInfo,
     text: str = "",
     products: list[dict[str, Any]] | None = None,
@@ -158,17 +184,35 @@ async def agent_reply(
     """Store an agent's reply (text or product cards) in the outbox and push it at once;
     the outbox appends it to the tracker right after.
 
+    When the agent has the conversation already (the usual case) the ticket is only read
+    before the push; the bookkeeping (first reply time, unread count) follows the push and
+    is skipped when nothing changes. Otherwise the reply claims the ticket first, in one
+    conditional update, as a claim does.
+
     Returns:
-        The message as the widget got it, or ``None`` when another agent has the ticket.
+        The message as the widget got it, or ``None`` when the ticket is resolved, missing
+        or another agent has it.
     """
     if not app.ctx.config.rasa_token:
         raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
+    url = _url(app)
     t0 = time.perf_counter()
-    owned = await run_sync(queue.agent_replied, ticket["ticket_id"], staff.id, url=_url(app))
-    if owned is None:
-        return None
+    owned = await run_sync(queue.get_ticket, ticket_id, wake=False, url=url)
+    mine = (
+        owned is not None
+        and owned["status"] == "open"
+        and (owned.get("assignee") or {}).get("id") == staff.id
+    )
+    if not mine:
+        owned = await run_sync(queue.get_ticket, ticket_id, url=url)  # wakes a snoozed one
+        if owned is None or owned["status"] == "resolved":
+            return None
+        owned = await run_sync(queue.agent_replied, ticket_id, staff.id, url=url)
+        if owned is None:
+            return None
+    assert owned is not None
     t1 = time.perf_counter()
-    conv = ticket["conversation_id"]
+    conv = owned["conversation_id"]
     event: dict[str, Any] = {
         "event": "bot",
         "text": text or None,
@@ -186,9 +230,12 @@ async def agent_reply(
             "agent db=%.2f journal=%.2f push=%.2f", *_ms(t0, t1, t2, time.perf_counter())
         )
     for message in messages(conv, [item.event], for_agent=True):
-        await realtime.to_agents(
-            app, "message", {"ticket_id": owned["ticket_id"], **message}, owned["ticket_id"]
-        )
+        await realtime.to_agents(app, "message", {"ticket_id": ticket_id, **message}, ticket_id)
+    if mine and (owned["first_reply_at"] is None or owned["unread"]):
+        after = await run_sync(queue.agent_replied, ticket_id, staff.id, url=url)
+        if after is None:  # transferred or resolved while this reply went out
+            logger.info("ticket %s changed hands during a reply", ticket_id)
+        owned = after or owned
     await realtime.to_agents(app, "ticket", owned)
     return sent[0] if sent else {"id": item.message_id}
 

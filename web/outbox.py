@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,12 +148,15 @@ class Outbox:
         self._idle: dict[str, asyncio.Event] = {}
         self._to_store: list[Item] = []
         self._storer: asyncio.Task[None] | None = None
+        # the journal's own thread: a commit (the push waits for it) never queues behind
+        # the shop database's calls in the loop's default executor
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="outbox-journal")
 
     async def start(self) -> None:
         """Open the journal and send on what a previous run left in it."""
         loop = asyncio.get_running_loop()
-        self.journal = await loop.run_in_executor(None, Journal, self.directory)
-        left = await loop.run_in_executor(None, self.journal.pending)
+        self.journal = await loop.run_in_executor(self._io, Journal, self.directory)
+        left = await loop.run_in_executor(self._io, self.journal.pending)
         for seq, conv, kind, message_id, n, event in left:
             item = Item(conv, kind, message_id, n, event, seq)
             item.durable.set_result(None)
@@ -174,6 +178,7 @@ class Outbox:
         if self.journal is not None:
             self.journal.close()
             self.journal = None
+        self._io.shutdown(wait=False)
 
     async def _drain_all(self) -> None:
         for conv in list(self._queues):
@@ -256,7 +261,7 @@ class Outbox:
             batch, self._to_store = self._to_store, []
             try:
                 assert self.journal is not None, "Outbox.start() was not called"
-                seqs = await loop.run_in_executor(None, self.journal.add, batch)
+                seqs = await loop.run_in_executor(self._io, self.journal.add, batch)
             except Exception as exc:  # noqa: BLE001 - every waiting request gets it
                 logger.exception("outbox: could not store %d events", len(batch))
                 for item in batch:
@@ -331,7 +336,7 @@ class Outbox:
             queue.remove(item)
         assert self.journal is not None
         await asyncio.get_running_loop().run_in_executor(
-            None, self.journal.done, [i.seq for i in items]
+            self._io, self.journal.done, [i.seq for i in items]
         )
 
     async def _understood(self, conv: str, items: list[Item]) -> None:

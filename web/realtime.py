@@ -148,7 +148,8 @@ def attach(app: Sanic, key: bytes, redis_url: str = "") -> socketio.AsyncServer:
 
 async def agent_is_typing(app: Sanic, ticket_id: int, name: str, typing: bool) -> None:
     """Show (or hide) the agent's typing indicator in the ticket's widget."""
-    ticket = await run_sync(queue.get_ticket, ticket_id, url=app.ctx.config.database_url)
+    url = app.ctx.config.database_url
+    ticket = await run_sync(queue.get_ticket, ticket_id, wake=False, url=url)
     if ticket is not None and ticket["status"] != "resolved":
         await app.ctx.sio.emit(
             "typing",

@@ -66,7 +66,8 @@ def _agent(event: dict[str, Any]) -> dict[str, Any] | None:
     return {"name": name or "", "id": agent.get("id")}
 
 
-def _understood(event: dict[str, Any]) -> dict[str, Any]:
+def understood(event: dict[str, Any]) -> dict[str, Any]:
+    """What the bot understood of a user event: intent, confidence, fallback, sentiment."""
     parse: dict[str, Any] = _dict(event.get("parse_data"))
     intent: dict[str, Any] = _dict(parse.get("intent"))
     sentiment = _dict(parse.get("sentiment")) if isinstance(parse.get("sentiment"), dict) else None
@@ -120,7 +121,7 @@ def messages(
             if text:
                 parts.append({"sender": "user", "text": titles.get(text, text)})
                 if for_agent:
-                    parts[0].update(_understood(event))
+                    parts[0].update(understood(event))
         elif kind == "bot":
             data = _dict(event.get("data"))
             agent = _agent(event)

@@ -13,6 +13,7 @@ from typing import Any
 from kefu.settings import get_settings
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
+from kefu.shop.queries import staff as staff_rows
 from kefu.support.hours import opening_hours
 
 
@@ -53,7 +54,7 @@ def status_of(
 ) -> HandoffStatus:
     """The :class:`HandoffStatus` of a ticket row (see :func:`kefu.shop.queries.queue.get_ticket`)."""
     hours = opening_hours(url=url)
-    on_duty = int(queue.overview(url=url)["agents_on_duty"])
+    on_duty = staff_rows.count_on_duty(url=url)
     position = queue.queue_position(ticket["ticket_id"], url=url)
     wait = None
     if position is not None and on_duty:

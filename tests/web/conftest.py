@@ -50,10 +50,10 @@ def offline_site(site_env, tmp_path_factory) -> Iterator[Site]:
 @pytest.fixture(autouse=True)
 def _agents_start_off_duty(request: pytest.FixtureRequest) -> None:
     """Every test on a site over the session's shop (the live site, the hand-off flows'
-    site) starts with no agent on duty (an earlier test may have gone on duty, and
+    site, a site of its own over the Rasa server's shop) starts with no agent on duty (an earlier test may have gone on duty, and
     auto-assignment would then take the next hand-off away from the queue the test
     expects)."""
-    if not {"live_site", "handoff_site"} & set(request.fixturenames):
+    if not {"live_site", "handoff_site", "api_rasa_server"} & set(request.fixturenames):
         return
     import sqlalchemy as sa
 

@@ -5,6 +5,8 @@ overview, and what admins manage (opening hours, staff, canned replies) that age
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -123,6 +125,30 @@ def test_the_panel_scores_a_verified_customer_and_shows_a_visitor_nothing(live_s
     api(agent, url, f"/conversations/{ticket_id}/resolve", {})
 
 
+def test_a_visitor_panel_shows_the_order_they_proved_and_nothing_more(live_site, bot_env):
+    url = live_site.url
+    agent = staff(url)
+    owner, stranger = customers_with_orders(bot_env, "en", n=2)
+    visitor = customer(url, "en")
+    asked = say(visitor, url, f"where is my order {owner['order']}")
+    assert owner["tracking"] not in json.dumps(asked)  # nothing before the proof
+    # someone else's order with the visitor's contact proves nothing
+    answer = say(visitor, url, owner["email"])
+    assert owner["tracking"] in " ".join(m.get("text") or "" for m in answer["messages"])
+    say(visitor, url, f"where is my order {stranger['order']}")
+    ticket_id = hand_off(visitor, url)["handoff"]["ticket_id"]
+    panel = api(agent, url, f"/conversations/{ticket_id}")["customer_panel"]
+    assert set(panel) == {"verified", "proved_orders"} and panel["verified"] is False
+    assert [o["id"] for o in panel["proved_orders"]] == [owner["order"]]
+    assert panel["proved_orders"][0]["tracking_number"] == owner["tracking"]
+    shown = json.dumps(panel, ensure_ascii=False)
+    for private in (owner["id"], owner["email"], stranger["id"], stranger["email"]):
+        assert private not in shown
+    assert not (owner["orders"] - {owner["order"]}) & set(re.findall(r"KF\d+", shown))
+    assert stranger["order"] not in shown
+    api(agent, url, f"/conversations/{ticket_id}/resolve", {})
+
+
 def _not_understood(rasa) -> str:
     """A message the bot's NLU gives ``nlu_fallback`` (asked of the Rasa server itself)."""
     for text in ("qwzx plorb fnargle", "zzzz", "??? !!!", "ok ok ok no", "the the the", "x"):
@@ -224,3 +250,49 @@ def test_admins_manage_hours_staff_and_canned_replies_and_agents_are_refused(liv
     assert _post(admin, url, "/staff/disable", {"email": email}).status_code == 200
     assert agent.get(f"{url}/agent/api/me", timeout=10).status_code == 401
     assert _post(admin, url, "/staff/disable", {"email": "admin@localhost"}).status_code == 400
+
+
+def test_a_reply_claims_a_waiting_chat_and_is_refused_on_anothers_or_a_resolved_one(live_site):
+    url = live_site.url
+    admin = staff(url)
+    email = f"agent-r-{datetime.now().strftime('%H%M%S%f')}@example.com"
+    created = _post(
+        admin,
+        url,
+        "/staff",
+        {"email": email, "name": "Rea", "role": "agent", "password": STAFF_PASSWORD},
+    )
+    assert created.status_code == 201, created.text
+    rea = staff(url, email)
+    buyer = customer(url, "en")
+    ticket_id = hand_off(buyer, url)["handoff"]["ticket_id"]
+    say(buyer, url, "hello? is anyone there")
+
+    def mine() -> dict:
+        (row,) = (
+            t for t in api(rea, url, "/conversations?view=mine") if t["ticket_id"] == ticket_id
+        )
+        return row
+
+    # a reply to a waiting conversation claims it for the agent who answers
+    api(rea, url, f"/conversations/{ticket_id}/messages", {"text": "Hi, Rea here."})
+    row = mine()
+    assert row["status"] == "open" and row["assignee"]["name"] == "Rea"
+    assert row["first_reply_at"] and row["unread"] == 0
+    first_reply = row["first_reply_at"]
+    # another agent's conversation: refused, nothing sent
+    taken = _post(admin, url, f"/conversations/{ticket_id}/messages", {"text": "me too"})
+    assert taken.status_code == 409
+    assert taken.json()["error"] == "another agent has this conversation"
+    # the owner's next reply counts the customer's message as read, first reply unchanged
+    say(buyer, url, "and where is my refund?")
+    assert mine()["unread"] == 1
+    api(rea, url, f"/conversations/{ticket_id}/messages", {"text": "Looking into it."})
+    row = mine()
+    assert row["unread"] == 0 and row["first_reply_at"] == first_reply
+    texts = [m.get("text") for m in api(rea, url, f"/conversations/{ticket_id}")["messages"]]
+    assert "me too" not in texts and texts.count("Looking into it.") == 1
+    api(rea, url, f"/conversations/{ticket_id}/resolve", {})
+    late = _post(rea, url, f"/conversations/{ticket_id}/messages", {"text": "late"})
+    assert late.status_code == 409
+    assert late.json()["error"] == "the conversation is not waiting for an agent"

@@ -90,10 +90,11 @@ def _wake_snoozed(s: Any, at: datetime) -> None:
 
 
 @guarded
-def get_ticket(ticket_id: int, *, url: str | None = None) -> dict[str, Any] | None:
-    """One ticket as a row of the console, or ``None``."""
+def get_ticket(ticket_id: int, *, wake: bool = True, url: str | None = None) -> dict | None:
+    """One ticket as a row of the console, or ``None`` (``wake``: snoozed ones due first)."""
     with session_scope(url) as s:
-        _wake_snoozed(s, now())
+        if wake:
+            _wake_snoozed(s, now())
         t = s.get(Ticket, ticket_id)
         return _rows(s, [t])[0] if t is not None else None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kefu.shop.db import session_scope
@@ -121,6 +121,17 @@ def disable_staff(email: str, *, url: str | None = None) -> StaffInfo | None:
             return None
     found = staff_by_email(email, url=url)
     return found[0] if found else None
+
+
+@guarded
+def count_on_duty(*, url: str | None = None) -> int:
+    """How many active agents are on duty now."""
+    with session_scope(url) as s:
+        return int(
+            s.execute(
+                select(func.count()).where(Staff.active.is_(True), Staff.on_duty.is_(True))
+            ).scalar_one()
+        )
 
 
 @guarded
