@@ -15,7 +15,7 @@ from sanic import Sanic
 
 from analytics.live import TrackerError, live_figures
 from kefu.settings import get_settings
-from kefu.shop.queries import queue
+from kefu.shop.queries import queue_stats
 from web.layout import run_sync
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _tracker_figures(app: Sanic) -> dict[str, Any]:
 
 
 def _overview(app: Sanic) -> dict[str, Any]:
-    q = queue.overview(url=app.ctx.config.database_url)
+    q = queue_stats.overview(url=app.ctx.config.database_url)
     return {**q, "waiting": q["pending"], **_tracker_figures(app)}
 
 

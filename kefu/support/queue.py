@@ -12,7 +12,7 @@ from typing import Any
 
 from kefu.settings import get_settings
 from kefu.shop import queries as shop
-from kefu.shop.queries import queue
+from kefu.shop.queries import queue, queue_stats
 from kefu.shop.queries import staff as staff_rows
 from kefu.support.hours import opening_hours
 
@@ -55,10 +55,10 @@ def status_of(
     """The :class:`HandoffStatus` of a ticket row (see :func:`kefu.shop.queries.queue.get_ticket`)."""
     hours = opening_hours(url=url)
     on_duty = staff_rows.count_on_duty(url=url)
-    position = queue.queue_position(ticket["ticket_id"], url=url)
+    position = queue_stats.queue_position(ticket["ticket_id"], url=url)
     wait = None
     if position is not None and on_duty:
-        wait = queue.expected_wait_s(position, on_duty, queue.recent_waits(url=url))
+        wait = queue_stats.expected_wait_s(position, on_duty, queue_stats.recent_waits(url=url))
     return HandoffStatus(
         ticket_id=ticket["ticket_id"],
         created=created,

@@ -9,7 +9,7 @@ import pytest
 
 from kefu.clock import utcnow
 from kefu.shop import queries as shop
-from kefu.shop.queries import queue
+from kefu.shop.queries import queue, queue_stats
 from kefu.shop.queries.staff import set_on_duty
 from kefu.support import queue as service
 from kefu.support.staff import add_account
@@ -62,7 +62,7 @@ def test_auto_assignment_goes_to_the_least_busy_agent_up_to_the_cap(support_db, 
     assert [o["id"] if o else None for o in owners] == [a, b, a, b, None]
     waiting = service.current("c4", url=support_db)
     assert waiting.status == "pending" and waiting.position == 1
-    assert waiting.expected_wait_s == queue.DEFAULT_WAIT_S / 2  # two agents on duty
+    assert waiting.expected_wait_s == queue_stats.DEFAULT_WAIT_S / 2  # two agents on duty
 
 
 def test_claim_is_won_once_and_transfer_needs_the_owner(support_db):
