@@ -61,10 +61,9 @@ def _filesystem(spark, uri: str):
     """(Hadoop ``FileSystem``, ``Path``) of a URI in the session's configuration."""
     from py4j.protocol import Py4JJavaError
 
-    jvm = spark.sparkContext._jvm
-    path = jvm.org.apache.hadoop.fs.Path(uri)
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     try:
+        path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)  # may reject the URI
         return path.getFileSystem(conf), path
     except Py4JJavaError as exc:
         message = _java_message(exc)
