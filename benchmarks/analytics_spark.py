@@ -132,7 +132,8 @@ def cost_model(runs: list[dict], targets: tuple[int, ...] = (5_000_000, 50_000_0
             },
             "spark_pays_off_above_rows": round(max(pays, 0))
             if pays is not None
-            else "never (the driver's serial per-row cost is above the local engine's)",
+            else "never (Spark's per-row cost on this many machines is not below the local "
+            "engine's)",
         }
     out["local"].update(
         {
