@@ -14,7 +14,9 @@ The cost model: ``seconds = fixed + rows * (driver + work / M)`` for ``M`` machi
 this one; ``driver`` is the per-row CPU of the driver process (reading, aggregating,
 writing ``texts.csv``: serial whatever the cluster), ``work`` the rest of the per-row time.
 
-Run: ``python -m benchmarks analytics_spark`` or ``python -m benchmarks.analytics_spark``.
+Run: ``python -m benchmarks analytics_spark`` or ``python -m benchmarks.analytics_spark``;
+the big mode (not part of ``make bench``): ``python -m benchmarks.analytics_spark --big``
+(see :func:`big`).
 ``KEFU_BENCH_SPARK_TEXT_TIMEOUT`` bounds each command (default 3600 s);
 ``KEFU_BENCH_SPARK_TEXT_CASES=test`` or ``synthetic`` runs only those cases.
 """
@@ -23,10 +25,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks import datasets_dir
 from benchmarks.analytics_common import report_dir, run_kefu
@@ -75,31 +80,38 @@ def _case(path: Path, rows: int, out: Path, extra: list[str]) -> dict:
     return result
 
 
-def _per_row(small: dict, large: dict, engine: str) -> dict | None:
-    """Fixed and per-row wall seconds from the two runs; the driver's per-row CPU from the
-    difference of its CPU seconds (model loading and start-up cancel out)."""
-    a, b = small.get(engine, {}), large.get(engine, {})
-    if "texts" not in a or "texts" not in b or b["texts"] <= a["texts"]:
+def _fit(runs: list[dict], engine: str) -> dict | None:
+    """Least squares ``seconds = fixed + rows * per_row`` over the runs of one engine, and
+    the driver's per-row CPU from its CPU seconds (start-up and model loading cancel out)."""
+    points = [
+        (r[engine]["texts"], r[engine]["seconds"], r[engine].get("driver_cpu_seconds") or 0.0)
+        for r in runs
+        if "texts" in r.get(engine, {})
+    ]
+    if len({p[0] for p in points}) < 2:
         return None
-    rows = b["texts"] - a["texts"]
-    per_row = (b["seconds"] - a["seconds"]) / rows
-    driver = ((b.get("driver_cpu_seconds") or 0.0) - (a.get("driver_cpu_seconds") or 0.0)) / rows
+    rows, seconds, cpu = np.array(points, dtype=float).T
+    per_row, fixed = np.polyfit(rows, seconds, 1)
+    driver = np.polyfit(rows, cpu, 1)[0]
     return {
-        "fixed_seconds": a["seconds"] - per_row * a["texts"],
-        "per_row_us": per_row * 1e6,
-        "driver_per_row_us": driver * 1e6,
+        "fixed_seconds": float(fixed),
+        "per_row_us": float(per_row) * 1e6,
+        "driver_per_row_us": float(driver) * 1e6,
+        "runs": len(points),
     }
 
 
-def cost_model(small: dict, large: dict) -> dict:
-    """Fixed cost and per-row cost of each engine; the projection to 10 and 100 machines."""
-    local, spark = _per_row(small, large, "local"), _per_row(small, large, "spark")
+def cost_model(runs: list[dict], targets: tuple[int, ...] = (5_000_000, 50_000_000)) -> dict:
+    """Fixed and per-row cost of each engine fitted on the runs (two sizes or more); the
+    projection to ``targets`` rows on 1, 10 and 100 machines, and where Spark pays off."""
+    local, spark = _fit(runs, "local"), _fit(runs, "spark")
     if local is None or spark is None:
-        return {"skipped": "needs the small and the large synthetic run of both engines"}
+        return {"skipped": "needs runs of both engines at two sizes or more"}
     out: dict = {
         "local": {k: round(v, 2) for k, v in local.items()},
         "spark": {k: round(v, 2) for k, v in spark.items()},
         "model": "seconds = fixed + rows * (driver + work / machines); machines of 2 cores",
+        "note": "every figure below is projected from the fit, not measured",
     }
     if local["per_row_us"] <= 0 or spark["per_row_us"] <= spark["driver_per_row_us"]:
         out["unresolved"] = "the machine's load hid the per-row cost: run larger sizes"
@@ -114,24 +126,30 @@ def cost_model(small: dict, large: dict) -> dict:
         pays = fixed_gap / gain * 1e6 if gain > 0 else None
         out["predictions"][f"{machines}_machines"] = {
             "per_row_us": round(row_us, 2),
-            "seconds_5m_rows": round(spark["fixed_seconds"] + row_us * 5, 1),
-            "seconds_50m_rows": round(spark["fixed_seconds"] + row_us * 50, 1),
+            **{
+                f"seconds_{rows:_}_rows": round(spark["fixed_seconds"] + row_us * rows / 1e6, 1)
+                for rows in targets
+            },
             "spark_pays_off_above_rows": round(max(pays, 0))
             if pays is not None
-            else "never (the driver's serial per-row cost is above the local engine's)",
+            else "never (Spark's per-row cost on this many machines is not below the local "
+            "engine's)",
         }
-    out["local_seconds_5m_rows"] = round(local["fixed_seconds"] + local["per_row_us"] * 5, 1)
-    out["local_seconds_50m_rows"] = round(local["fixed_seconds"] + local["per_row_us"] * 50, 1)
+    out["local"].update(
+        {
+            f"seconds_{rows:_}_rows": round(
+                local["fixed_seconds"] + local["per_row_us"] * rows / 1e6, 1
+            )
+            for rows in targets
+        }
+    )
     return out
 
 
-def run() -> dict:
+def _header() -> dict:
     from analytics.spark import BATCH_ROWS
-    from benchmarks.analytics_large import generate
-    from kefu.nlp_models import load_sentiment_model
-    from recsys.spark import spark_problem
 
-    results: dict = {
+    return {
         "benchmark": "analytics_spark",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
@@ -139,6 +157,57 @@ def run() -> dict:
         "spark_master": "local[2]",
         "batch_rows": BATCH_ROWS,
     }
+
+
+def big() -> dict:
+    """The big mode: synthetic files of ``KEFU_BENCH_BIG_TEXT_SIZES`` rows (default
+    2,000, 1,000,000 and 5,000,000), generated one at a time under ``KEFU_BENCH_BIG_DIR``
+    (default ``/tmp``) and deleted after their runs, both engines each; the cost model
+    fitted on every size that finished. The figures so far are rewritten after each size to
+    ``KEFU_BENCH_BIG_OUT`` (default ``var/bench/analytics_spark_big.json``)."""
+    from benchmarks.analytics_large import generate
+    from kefu.nlp_models import load_sentiment_model
+    from kefu.settings import get_settings
+    from recsys.spark import spark_problem
+
+    sizes = [int(s) for s in os.environ.get("KEFU_BENCH_BIG_TEXT_SIZES", "").split(",") if s]
+    sizes = sizes or [SMALL_ROWS, 1_000_000, 5_000_000]
+    target = Path(
+        os.environ.get("KEFU_BENCH_BIG_OUT")
+        or get_settings().ensure_var() / "bench" / "analytics_spark_big.json"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    results = {**_header(), "mode": "big", "timeout_seconds": TIMEOUT, "runs": {}}
+    problem = spark_problem()
+    if problem:
+        return {**results, "skipped": problem}
+    load_sentiment_model()  # trained first when missing: not part of the timing
+    root = os.environ.get("KEFU_BENCH_BIG_DIR", "/tmp")
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-big-texts-", dir=root) as tmp:
+        for rows in sizes:
+            path = Path(tmp) / f"synthetic-{rows}.csv"
+            started = time.perf_counter()
+            generate(path, rows)
+            print(f"   generated {rows:,} rows in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            case = _case(path, rows, Path(tmp) / f"s{rows}", [])
+            case["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+            results["runs"][str(rows)] = case
+            path.unlink()
+            shutil.rmtree(Path(tmp) / f"s{rows}", ignore_errors=True)
+            results["cost_model"] = cost_model(list(results["runs"].values()))
+            target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return results
+
+
+def run() -> dict:
+    from benchmarks.analytics_large import generate
+    from kefu.nlp_models import load_sentiment_model
+    from recsys.spark import spark_problem
+
+    results = _header()
     problem = spark_problem()
     if problem:
         results["skipped"] = problem
@@ -165,10 +234,11 @@ def run() -> dict:
             path.unlink()
         results["synthetic"] = synthetic
     if sizes:
-        results["cost_model"] = cost_model(synthetic[str(SMALL_ROWS)], synthetic[str(ROWS)])
+        results["cost_model"] = cost_model([synthetic[str(SMALL_ROWS)], synthetic[str(ROWS)]])
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2, ensure_ascii=False))
+    result = big() if sys.argv[1:] == ["--big"] else run()
+    print(json.dumps(result, indent=2, ensure_ascii=False))

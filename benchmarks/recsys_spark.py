@@ -14,7 +14,8 @@ that outlives its time limit is reported as such.
 
 Run: ``python -m benchmarks.recsys_spark`` (JSON on stdout); one case:
 ``python -m benchmarks.recsys_spark --case movielens --engine spark``. Sizes:
-``KEFU_BENCH_SPARK_SIZES=20000,200000,1000000``.
+``KEFU_BENCH_SPARK_SIZES=20000,200000,1000000``. The big mode (not part of ``make bench``):
+``python -m benchmarks.recsys_spark --big`` (see :func:`big`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ENGINES = ("local", "spark", "spark-als")
 SIZES = (20_000, 200_000, 1_000_000)
@@ -47,8 +49,9 @@ def _jvm_peak_mb(spark) -> float | None:
     return None
 
 
-def _data(case: str):
-    """(train, items, relevant, n_items) of a case; relevant None for synthetic logs."""
+def _data(case: str, engine: str = "local"):
+    """(train, items, relevant, n_items) of a case; relevant None for synthetic logs; for
+    ``parquet:PATH`` and Spark, ``train`` is the file's URI (Spark reads it)."""
     from benchmarks.recsys import MOVIELENS, read_movielens, retail_split
 
     if case == "movielens":
@@ -63,6 +66,11 @@ def _data(case: str):
             return None
         train, items, relevant = split
         return train, items, relevant, train["item_id"].nunique()
+    if case.startswith("parquet:"):  # a log written by big(): read by each engine itself
+        path = case.split(":", 1)[1]
+        if engine == "local":
+            return pd.read_parquet(path), None, None, None
+        return f"file://{path}", None, None, None
     from benchmarks.recsys_scale import synthetic_log
 
     rows = int(case.split(":", 1)[1])
@@ -75,11 +83,11 @@ def measure(case: str, engine: str, master: str = "local[2]") -> dict:
     from recsys import Recommender
     from recsys.metrics import ranking_metrics
 
-    data = _data(case)
+    data = _data(case, engine)
     if data is None:
         return {"skipped": f"data set for {case!r} not found"}
     train, items, relevant, n_items = data
-    out: dict = {"interactions": len(train)}
+    out: dict = {"interactions": _rows(case) if isinstance(train, str) else len(train)}
     spark = None
     if engine == "local":
         start, cpu = time.perf_counter(), time.process_time()
@@ -90,7 +98,8 @@ def measure(case: str, engine: str, master: str = "local[2]") -> dict:
         from recsys.spark import fit_on_spark, spark_session
 
         start = time.perf_counter()
-        spark = spark_session(master, app_name="kefu-bench", config={"spark.driver.memory": "3g"})
+        memory = os.environ.get("KEFU_BENCH_SPARK_DRIVER_MEMORY", "3g")
+        spark = spark_session(master, app_name="kefu-bench", config={"spark.driver.memory": memory})
         out["session_start_seconds"] = round(time.perf_counter() - start, 2)
         kind = "als" if engine == "spark-als" else "similarity"
         start, cpu = time.perf_counter(), time.process_time()
@@ -115,6 +124,12 @@ def measure(case: str, engine: str, master: str = "local[2]") -> dict:
         out["jvm_peak_rss_mb"] = _jvm_peak_mb(spark)
         spark.stop()
     return out
+
+
+def _rows(case: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(case.split(":", 1)[1]).metadata.num_rows
 
 
 def _child(case: str, engine: str) -> dict:
@@ -150,7 +165,7 @@ def cost_model(results: dict) -> dict:
             for r in runs
             if "fit_seconds" in r.get(engine, {})
         ]
-        if len(points) >= 3:
+        if len({x for x, _ in points}) >= 2:
             x, y = np.array(points, dtype=float).T
             per_row, fixed = np.polyfit(x, y, 1)
             fits[engine] = {
@@ -159,7 +174,7 @@ def cost_model(results: dict) -> dict:
                 "runs": len(points),
             }
     if "local" not in fits or "spark" not in fits:
-        return {"skipped": "needs at least three runs per engine"}
+        return {"skipped": "needs runs of at least two sizes per engine"}
     local_row = fits["local"]["us_per_row"] / 1e6
     spark_row, spark_fixed = fits["spark"]["us_per_row"] / 1e6, fits["spark"]["fixed_seconds"]
     if spark_row <= 0 or local_row <= 0:
@@ -167,7 +182,11 @@ def cost_model(results: dict) -> dict:
             "fits": fits,
             "unresolved": "per-row cost hidden by the fixed cost: run larger sizes",
         }
-    out: dict = {"fits": fits, "spark_per_row_cost_vs_local": round(spark_row / local_row, 1)}
+    out: dict = {
+        "fits": fits,
+        "spark_per_row_cost_vs_local": round(spark_row / local_row, 1),
+        "note": "predictions are projected from the fits, not measured",
+    }
     out["predictions"] = {}
     for machines in (1, 10, 100):
         gain = local_row - spark_row / machines
@@ -212,12 +231,90 @@ def run() -> dict:
     return results
 
 
+def _available_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024**2
+    return 0.0
+
+
+def big() -> dict:
+    """The big mode: synthetic logs of ``KEFU_BENCH_BIG_SIZES`` interactions (default
+    100,000, 1,000,000 and 10,000,000) written as Parquet under ``KEFU_BENCH_BIG_DIR``
+    (default ``/tmp``) and deleted after their runs; Spark reads each file by its
+    ``file://`` URI, the local engine with pandas, only where it fits in memory (about
+    1.2 GB per million interactions, measured at 1M, against half of ``MemAvailable``). An
+    engine that timed out is not run at the larger sizes. The figures so far are rewritten
+    after each run to ``KEFU_BENCH_BIG_OUT`` (default ``var/bench/recsys_spark_big.json``).
+    """
+    import gc
+    import tempfile
+
+    from benchmarks.recsys_scale import synthetic_log
+    from kefu.settings import get_settings
+
+    sizes = [int(s) for s in os.environ.get("KEFU_BENCH_BIG_SIZES", "").split(",") if s]
+    target = Path(
+        os.environ.get("KEFU_BENCH_BIG_OUT")
+        or get_settings().ensure_var() / "bench" / "recsys_spark_big.json"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    results: dict = {
+        "benchmark": "recsys_spark",
+        "mode": "big",
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "spark_master": "local[2]",
+        "case_timeout_seconds": CASE_TIMEOUT,
+        "synthetic": {},
+    }
+    timed_out: set[str] = set()
+    root = os.environ.get("KEFU_BENCH_BIG_DIR", "/tmp")
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-big-recsys-", dir=root) as tmp:
+        for rows in sizes or (100_000, 1_000_000, 10_000_000):
+            started = time.perf_counter()
+            # asked for a quarter more, as duplicates are dropped: ``rows`` remain (about)
+            log = synthetic_log(
+                rows * 5 // 4, users=max(rows // 20, 50), items=max(rows // 50, 100)
+            ).iloc[:rows]
+            path = Path(tmp) / f"log-{rows}.parquet"
+            log.to_parquet(path, index=False)
+            del log
+            gc.collect()
+            print(f"   synthetic {rows:,}: written in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            runs: dict = results["synthetic"].setdefault(str(rows), {})
+            for engine in ("local", "spark-als", "spark"):
+                need, free = 1.2 * rows / 1e6, _available_gb()
+                if engine == "local" and need > free / 2:
+                    runs[engine] = {"skipped": f"needs ~{need:.0f} GB, {free:.0f} GB available"}
+                elif engine in timed_out:
+                    runs[engine] = {"skipped": "timed out at a smaller size"}
+                else:
+                    print(f"     {engine}", file=sys.stderr, flush=True)
+                    runs[engine] = _child(f"parquet:{path}", engine)
+                    runs[engine]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+                    if "timeout" in runs[engine]:
+                        timed_out.add(engine)
+                results["cost_model"] = cost_model(results)
+                target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+            path.unlink()
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", help="movielens, retail or synthetic:ROWS (default: all)")
     parser.add_argument("--engine", choices=ENGINES, default="spark")
+    parser.add_argument("--big", action="store_true", help="the big mode (see big())")
     args = parser.parse_args(argv)
-    result = measure(args.case, args.engine) if args.case else run()
+    if args.big:
+        result = big()
+    else:
+        result = measure(args.case, args.engine) if args.case else run()
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

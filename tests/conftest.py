@@ -5,7 +5,8 @@ a test file keeps its tier wherever it moves:
 
 * ``integration``: starts Rasa, the action server or the site, or needs a database server;
 * ``browser``: drives Chromium;
-* ``slow``: trains or evaluates a model or runs a tool for more than a few seconds.
+* ``slow``: trains or evaluates a model or runs a tool for more than a few seconds; and
+  every Spark test (a ``spark/`` test directory or the ``spark`` fixture: a JVM to start).
 
 ``make test-fast`` runs ``-m "not integration and not browser and not slow"``.
 """
@@ -120,6 +121,8 @@ def tiers_of(item: pytest.Item) -> set[str]:
         tiers.add("browser")
     if module in SLOW_MODULES or (module, test) in SLOW_TESTS or names & SLOW_FIXTURES:
         tiers.add("slow")
+    if "spark" in item.path.parent.parts or "spark" in names:
+        tiers.add("slow")  # a JVM and Spark's Python workers start (tests/support/spark.py)
     return tiers
 
 

@@ -7,6 +7,9 @@ under ``var/reports/`` (or ``--out``) and prints its path.
 from __future__ import annotations
 
 import argparse
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +44,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Analyse a CSV/TSV, JSONL or Excel file of texts (Chinese, English or "
         "mixed) and write an HTML report with a JSON summary and per-text results.",
     )
-    p.add_argument("file", type=Path, help="CSV, TSV, JSONL or Excel (.xlsx) file")
+    p.add_argument(
+        "file",
+        metavar="FILE_OR_URI",
+        help="CSV, TSV, JSONL or Excel (.xlsx) file; with --engine spark also any URI Spark "
+        "reads (hdfs://, s3a://, file://...)",
+    )
     p.add_argument("--text-column", help="column holding the text (default: found by name)")
     for field in ("date", "category", "product", "channel", "rating", "customer"):
         p.add_argument(f"--{field}-column", help=f"column holding the {field} (optional)")
@@ -150,6 +158,34 @@ def _spark(args: argparse.Namespace, app_name: str):
         raise _fail(exc) from exc
 
 
+@contextmanager
+def _texts_input(source: str, spark) -> Iterator[Path]:
+    """The local file to analyse: a path as given; with the Spark engine, a URI is read by
+    the session's filesystem layer (``hdfs:``, ``s3a:``, ``file:``...) into a temporary
+    copy, so the driver's reader (rows, line numbers, bad rows) is the local engine's."""
+    from recsys.spark import SparkPathError, copy_to_local, local_path, uri_scheme
+
+    scheme = uri_scheme(source)
+    if scheme is None:
+        yield Path(source)
+        return
+    if spark is None:
+        path = local_path(source)
+        if path is None:
+            raise _fail(
+                f"{source}: the local engine reads local files (a path or a file:// URI); "
+                f"read {scheme}: URIs with --engine spark"
+            )
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="kefu-texts-") as tmp:
+        try:
+            path = copy_to_local(spark, source, Path(tmp))
+        except SparkPathError as exc:
+            raise _fail(exc) from exc
+        yield path
+
+
 def cmd_texts(args: argparse.Namespace) -> int:
     from analytics import ColumnSpec, InputError, run_texts
     from analytics.texts import TextsOptions
@@ -191,9 +227,10 @@ def cmd_texts(args: argparse.Namespace) -> int:
 
         mapper = SparkMapper(spark, args.batch_rows or BATCH_ROWS)
     try:
-        directory, summary = run_texts(
-            args.file, options, args.out, sentiment_model=model, mapper=mapper
-        )
+        with _texts_input(args.file, spark) as path:
+            directory, summary = run_texts(
+                path, options, args.out, sentiment_model=model, mapper=mapper
+            )
     except (InputError, OSError) as exc:
         raise _fail(exc) from exc
     bad = summary["bad_rows"]

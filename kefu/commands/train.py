@@ -87,7 +87,8 @@ def train(
                     model=spark.get("model") or "similarity",
                     force=force,
                 )
-            except SparkUnavailableError as exc:
+            except (SparkUnavailableError, ValueError) as exc:
+                # no Java, a path Spark cannot read (SparkPathError), a malformed log
                 raise CommandError(f"cannot train on Spark: {exc}") from exc
         elif part == "recsys":
             from kefu.recommender import train_from_db

@@ -14,15 +14,27 @@ from recsys.spark.session import (
     spark_session,
 )
 from recsys.spark.trainer import MODELS, fit_on_spark
+from recsys.spark.uris import (
+    SparkPathError,
+    check_readable,
+    copy_to_local,
+    local_path,
+    uri_scheme,
+)
 
 __all__ = [
     "ALS_DEFAULTS",
     "INSTALL_HINT",
     "MODELS",
+    "SparkPathError",
     "SparkUnavailableError",
+    "check_readable",
     "check_spark",
+    "copy_to_local",
     "factor_neighbours",
     "fit_on_spark",
+    "local_path",
     "spark_problem",
     "spark_session",
+    "uri_scheme",
 ]

@@ -37,9 +37,13 @@ def read_interactions(spark, source: Any, fmt: str | None = None):
 
     Raises:
         ValueError: unknown format.
+        recsys.spark.uris.SparkPathError: the session cannot read the path (a scheme it has
+            no filesystem for, a missing file).
         TypeError: ``source`` is neither a DataFrame nor a path.
     """
     from pyspark.sql import functions as F
+
+    from recsys.spark.uris import check_readable
 
     if isinstance(source, pd.DataFrame):
         if source.empty:
@@ -55,12 +59,13 @@ def read_interactions(spark, source: Any, fmt: str | None = None):
     elif isinstance(source, str | os.PathLike):
         path = os.fspath(source)
         fmt = fmt or ("csv" if path.lower().endswith((".csv", ".csv.gz")) else "parquet")
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'parquet' or 'csv', got {fmt!r}")
+        check_readable(spark, path)  # one clear line, not a Java stack trace
         if fmt == "csv":
             df = spark.read.option("header", True).option("inferSchema", True).csv(path)
-        elif fmt == "parquet":
-            df = spark.read.parquet(path)
         else:
-            raise ValueError(f"format must be 'parquet' or 'csv', got {fmt!r}")
+            df = spark.read.parquet(path)
         # file order: partitions in order, rows in order within each
         df = df.withColumn(ORDER, F.monotonically_increasing_id())
     else:

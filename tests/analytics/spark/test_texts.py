@@ -81,3 +81,42 @@ def test_cli_engine_spark(spark, sentiment_model, tmp_path, capsys):
     assert summary["input"]["engine"].startswith("spark")
     assert main([*args, "--master", "local[1]"]) == 1
     assert "--master needs --engine spark" in capsys.readouterr().err
+
+
+def test_cli_reads_uris_through_spark(spark, sentiment_model, tmp_path, capsys):
+    from kefu.cli import main
+
+    model_dir = tmp_path / "model"
+    sentiment_model.save(model_dir)
+    options = ["--sentiment-model", str(model_dir), "--quiet", "--out", str(tmp_path / "r")]
+    uri = f"file://{DATA / 'reviews.csv'}"  # as Spark reads it: not percent-encoded
+    summaries = {}
+    for engine in ("spark", "local"):  # file:// through Spark's filesystem, and locally
+        assert main(["analyze", "texts", uri, *options, "--engine", engine]) == 0
+        out = capsys.readouterr().out
+        assert "8 texts analysed, 5 bad rows" in out
+        report = Path(out.split("report: ")[1].strip()).parent
+        summaries[engine] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+        assert summaries[engine]["input"]["file"] == "reviews.csv"
+    spark_run, local_run = (
+        {k: v for k, v in summaries[e].items() if k not in ("input", "created_at")}
+        for e in ("spark", "local")
+    )
+    assert spark_run == local_run
+
+    # one line, no traceback: a scheme Spark has no filesystem for, and HDFS without Spark
+    assert (
+        main(["analyze", "texts", "nosuch://bucket/reviews.csv", *options, "--engine", "spark"])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert err == (
+        "kefu: error: nosuch://bucket/reviews.csv: Spark has no filesystem for the scheme "
+        "'nosuch' (file:, hdfs:, or s3a: with hadoop-aws on the classpath...)\n"
+    )
+    assert main(["analyze", "texts", "hdfs://nn/reviews.csv", *options]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "kefu: error: hdfs://nn/reviews.csv: the local engine reads local files (a path or "
+        "a file:// URI); read hdfs: URIs with --engine spark\n"
+    )

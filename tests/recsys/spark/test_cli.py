@@ -59,6 +59,18 @@ def test_train_from_a_log_with_als(shop_env, demo_url, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("top 3 for customer C00002:")
 
 
+def test_log_uris_spark_cannot_read_fail_in_one_line(shop_env, tmp_path, capsys):
+    args = ["train", "--only", "recsys", "--engine", "spark", "--interactions"]
+    assert main([*args, "nosuch://bucket/log.parquet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kefu: error: cannot train on Spark: nosuch://bucket/log.parquet: ")
+    assert "no filesystem for the scheme 'nosuch'" in err and err.count("\n") == 1
+    missing = (tmp_path / "missing.parquet").as_uri()
+    assert main([*args, missing]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: no such file or directory" in err and err.count("\n") == 1
+
+
 def test_options_need_the_spark_engine(shop_env, capsys):
     assert main(["train", "--only", "recsys", "--interactions", "x.parquet"]) == 1
     assert "--interactions needs --engine spark" in capsys.readouterr().err
