@@ -273,13 +273,14 @@ def _close(path: Path, mode: int) -> None:
 
 # every variable Settings reads (a test checks this list against the code above)
 ENV_NAMES = (
-    "KEFU_ACTION_TIMEOUT", "KEFU_ACTION_TOKEN", "KEFU_AGENT_MAX_OPEN", "KEFU_ALLOWED_HOSTS",
-    "KEFU_CHANNEL_SECRET", "KEFU_CHAT_RATE", "KEFU_DATABASE_URL", "KEFU_DEMO_PASSWORD",
-    "KEFU_LOCK_LIFETIME", "KEFU_PROXIES_COUNT", "KEFU_RASA_TIMEOUT", "KEFU_RASA_TOKEN",
-    "KEFU_RASA_URL", "KEFU_REDIS_URL", "KEFU_RETENTION_DAYS", "KEFU_RETURN_WINDOW_DAYS",
-    "KEFU_SECURE_COOKIES", "KEFU_SHOP_TZ", "KEFU_SQL_MAX_OVERFLOW", "KEFU_SQL_POOL_SIZE",
-    "KEFU_STAFF_EMAIL", "KEFU_STAFF_PASSWORD", "KEFU_SUPPORT_HOURS", "KEFU_SUPPORT_TZ",
-    "KEFU_TOKEN_SECRET", "KEFU_TRACKER_URL", "KEFU_VAR_DIR",
+    "KEFU_ACTION_ENDPOINT", "KEFU_ACTION_TIMEOUT", "KEFU_ACTION_TOKEN", "KEFU_AGENT_MAX_OPEN",
+    "KEFU_ALLOWED_HOSTS", "KEFU_CHANNEL_SECRET", "KEFU_CHAT_RATE", "KEFU_DATABASE_URL",
+    "KEFU_DEMO_PASSWORD", "KEFU_LOCK_LIFETIME", "KEFU_PROXIES_COUNT", "KEFU_RASA_TIMEOUT",
+    "KEFU_RASA_TOKEN", "KEFU_RASA_URL", "KEFU_REDIS_URL", "KEFU_RETENTION_DAYS",
+    "KEFU_RETURN_WINDOW_DAYS", "KEFU_SECURE_COOKIES", "KEFU_SHOP_TZ", "KEFU_SQL_MAX_OVERFLOW",
+    "KEFU_SQL_POOL_SIZE", "KEFU_STAFF_EMAIL", "KEFU_STAFF_PASSWORD", "KEFU_STAGE_LOG",
+    "KEFU_SUPPORT_HOURS", "KEFU_SUPPORT_TZ", "KEFU_TOKEN_SECRET", "KEFU_TRACKER_URL",
+    "KEFU_VAR_DIR",
 )  # fmt: skip
 
 _last: tuple[tuple[str | None, ...], Settings] | None = None
@@ -301,7 +302,7 @@ def get_settings() -> Settings:
     Built again whenever one of :data:`ENV_NAMES`, ``HOME`` or the working directory
     changed since the last call, else the last one is returned: a message's hot paths
     (the channel's host check, the action-call timeout...) call this several times, and
-    building a :class:`Settings` reads 27 variables and resolves a path on disk.
+    building a :class:`Settings` reads 29 variables and resolves a path on disk.
     """
     global _last
     key = _environment_key()
