@@ -97,6 +97,12 @@ SLOW_TESTS = frozenset(
             "test_a_locked_sqlite_tracker_store_fails_the_save_instead_of_hiding_it",
         ),
         ("test_supply_chain.py", "test_make_lock_regenerates_the_same_file"),
+        # 3,000 mutated responses, each judged by jsonschema as well
+        (
+            "test_rasa_schema.py",
+            "test_thousands_of_mutated_responses_are_judged_as_jsonschema_judges_them",
+        ),
+        ("test_rasa_stores.py", "test_rasa_refuses_to_start_without_its_tracker_store"),
         (
             "test_files_and_command_lines.py",
             "test_kefu_commands_make_var_0700_and_every_database_and_secret_0600",
