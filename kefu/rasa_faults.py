@@ -38,6 +38,8 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+from nlp.text import DEFAULT_LANGUAGE
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_action_unavailable"
@@ -217,7 +219,7 @@ def _with_language(tracker: Any) -> Any:
     text = tracker.latest_message.text if tracker.latest_message else None
     if not text or "language" not in tracker.slots:
         return tracker
-    language = detect_language(text, default=tracker.get_slot("language") or "zh")
+    language = detect_language(text, default=tracker.get_slot("language") or DEFAULT_LANGUAGE)
     if tracker.get_slot("language") == language:
         return tracker
     tracker = copy.deepcopy(tracker)

@@ -19,6 +19,7 @@ from kefu.shop import queries as shop
 from kefu.shop.queries import queue
 from kefu.shop.queries import staff as staff_rows
 from kefu.support import texts as support_texts
+from nlp.text import DEFAULT_LANGUAGE
 from web import handoff, realtime
 from web.agent_http import as_int as _int
 from web.agent_http import data as _data
@@ -220,7 +221,7 @@ def blueprint() -> Blueprint:
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
             return _error('send {"product_ids": ["..."]}', 400, "bad_body")
         ticket = await ticket_or_404(request, ticket_id)
-        lang = ticket["lang"] if ticket else "zh"
+        lang = ticket["lang"] if ticket else DEFAULT_LANGUAGE
         cards = await handoff.product_cards(request.app, ids, lang)
         if not cards:
             return _error("none of these products exist", 400, "bad_body")

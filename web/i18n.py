@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.text import LANGUAGES
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 
@@ -28,4 +28,4 @@ def preferred_language(accept_language: str | None) -> str:
             return "zh"
         if tag.startswith("en"):
             return "en"
-    return "zh"
+    return DEFAULT_LANGUAGE

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from nlp.text import DEFAULT_LANGUAGE, LANGUAGES
+
 
 def _positive(text: str) -> int:
     try:
@@ -29,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=_positive, default=10, help="how many products (1-100, default 10)")
     p.add_argument("--category", help="only this category (key or name, e.g. electronics, 数码)")
     p.add_argument(
-        "--lang", choices=("zh", "en"), help="language of the reasons (default: the customer's)"
+        "--lang", choices=LANGUAGES, help="language of the reasons (default: the customer's)"
     )
     p.add_argument("--city", help="city of an anonymous visitor (cold start)")
     p.add_argument(
@@ -59,7 +61,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if found is None:
             raise CommandError(f"no customer with id {args.customer!r}")
         language = language or found[0]
-    language = language or "zh"
+    language = language or DEFAULT_LANGUAGE
     context = {"language": language}
     if args.city:
         context["city"] = args.city
