@@ -110,6 +110,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.ctx.chat_limit_ip = RateLimit(config.chat_rate * 4)
     # OWASP ASVS: 5 failures per 5 minutes per address, 10 per 15 minutes per account
     app.ctx.account_throttle = Throttle(max_failures=10, window=900.0)
+    app.ctx.device_throttle = Throttle(max_failures=10, window=900.0)  # web/staff_device.py
     key = session_key()
     app.ctx.session_key = key
     realtime.attach(app, key, config.redis_url)

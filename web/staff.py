@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse, file, redirect
 from kefu.settings import get_settings
 from kefu.shop import queries as shop
 from kefu.support.staff import authenticate
+from web import staff_device
 from web.i18n import texts
 from web.layout import page, run_sync, session_of
 from web.reports import CONTENT_TYPES, list_reports, report_file
@@ -51,19 +52,25 @@ def blueprint() -> Blueprint:
         session = session_of(request)
         t = texts(session.lang)
         config = request.app.ctx.config
-        by_ip, by_account = request.app.ctx.staff_throttle, request.app.ctx.account_throttle
+        ctx = request.app.ctx
+        by_ip = ctx.staff_throttle
         client = request.remote_addr or request.ip or "?"
         form = request.form or {}
         email = (form.get("email") or "").strip().lower()[:320] or get_settings().staff_email
-        if by_ip.blocked(client) or by_account.blocked(email):
+        # a browser that signed in to this account before is throttled on its own
+        device = staff_device.device_of(
+            ctx.session_key, email, request.cookies.get(staff_device.COOKIE_NAME)
+        )
+        by_who, who = (ctx.device_throttle, device) if device else (ctx.account_throttle, email)
+        if by_ip.blocked(client) or by_who.blocked(who):
             return await login_page(request, t["login_throttled"], 429)
         staff = await run_sync(authenticate, email, form.get("password"), url=config.database_url)
         if staff is None:
             by_ip.failed(client)
-            by_account.failed(email)
+            by_who.failed(who)
             return await login_page(request, t["login_failed"], 401)
         by_ip.reset(client)
-        by_account.reset(email)
+        by_who.reset(who)
         signed_in = session.with_staff(True, staff.id, staff.session_epoch)
         if session.customer_id is not None or session.staff:  # the session it replaces
             await run_sync(shop.close_site_session, session.sid, url=config.database_url)
@@ -72,7 +79,16 @@ def blueprint() -> Blueprint:
         )
         request.ctx.session = signed_in
         request.ctx.staff = staff
-        return redirect("/agent", status=303)
+        response = redirect("/agent", status=303)
+        response.cookies[staff_device.COOKIE_NAME] = staff_device.issue(ctx.session_key, email)
+        cookie = response.cookies[staff_device.COOKIE_NAME]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = staff_device.PATH
+        cookie["max-age"] = staff_device.MAX_AGE
+        if config.secure_cookies or request.scheme == "https":
+            cookie["secure"] = True
+        return response
 
     @bp.post("/staff/logout")
     async def staff_logout(request: Request) -> HTTPResponse:

@@ -119,6 +119,51 @@ def test_wrong_passwords_are_throttled_per_account(site_env, site_db, monkeypatc
         site.stop()
 
 
+def test_guessers_cannot_lock_the_owner_out_of_a_browser_that_signed_in_before(
+    site_env, site_db, monkeypatch, tmp_path
+):
+    """OWASP device cookies: the account's own browser keeps signing in while guessers
+    from everywhere else have the account throttled; the device is throttled on its own."""
+    _add("fay@example.org", "agent", monkeypatch, "right-pass-2")
+    site = start_site(
+        site_env,
+        tmp_path / "device.log",
+        KEFU_RASA_URL="http://127.0.0.1:9",
+        KEFU_PROXIES_COUNT="1",
+    )
+    try:
+        addresses = iter(range(1, 200))
+
+        def attempt(browser, password: str, email: str = "fay@example.org") -> int:
+            return browser.post(
+                f"{site.url}/staff/login",
+                data={"email": email, "password": password},
+                headers={"X-Forwarded-For": f"203.0.113.{next(addresses)}"},
+                allow_redirects=False,
+                timeout=30,
+            ).status_code
+
+        owner = new_browser()
+        assert attempt(owner, "right-pass-2") == 303  # signs in once: the browser is known
+        assert owner.cookies.get("kefu_staff_device")
+        codes = [attempt(new_browser(), f"guess-{i}") for i in range(11)]
+        assert codes == [401] * 10 + [429]  # the guessers have the account throttled...
+        assert attempt(new_browser(), "right-pass-2") == 429  # ...for every unknown browser
+        assert attempt(owner, "right-pass-2") == 303  # but not for its owner's
+        # a device cookie names one account: it does not lift another account's throttle
+        _add("gil@example.org", "agent", monkeypatch, "right-pass-3")
+        for i in range(10):
+            assert attempt(new_browser(), f"guess-{i}", "gil@example.org") == 401
+        assert attempt(owner, "right-pass-3", "gil@example.org") == 429
+        # and a stolen device cookie is throttled like an account
+        thief = new_browser()
+        thief.cookies.set("kefu_staff_device", owner.cookies.get("kefu_staff_device"))
+        codes = [attempt(thief, f"guess-{i}") for i in range(11)]
+        assert codes == [401] * 10 + [429]
+    finally:
+        site.stop()
+
+
 def test_cross_site_and_non_json_posts_are_refused(offline_site):
     url = offline_site.url
     s = staff(url)
