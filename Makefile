@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	  [ -x "$$(command -v $$p 2>/dev/null)" ] && "$$p" -c 'import sys, venv; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run run-replicas test test-fast shell bench setup lint format train db clean check-python browser-deps spark-deps nginx-deps lock
+.PHONY: help run run-replicas test test-fast test-tz shell bench setup lint format train db clean check-python browser-deps spark-deps nginx-deps lock
 
 help: ## List every target with what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ test: setup browser-deps spark-deps nginx-deps schemathesis-venv ## Static check
 # Tiers are pytest markers set in tests/conftest.py from the fixtures a test uses.
 test-fast: setup ## Day-to-day tests (under a minute): no servers, databases, browser, training
 	$(VENV)/bin/pytest -q -m "not integration and not browser and not slow"
+
+test-tz: setup browser-deps spark-deps nginx-deps schemathesis-venv ## Every test on a host clock 8 hours from UTC (TZ=Asia/Shanghai): mixed time zones show up
+	TZ=Asia/Shanghai $(VENV)/bin/pytest
 
 lint: setup ## Static checks: ruff (lint, format), import-linter (layers), mypy (types)
 	$(VENV)/bin/ruff check .
