@@ -25,30 +25,21 @@ from tests.support.servers import ServerProcess, ShopCase, free_port, http_json
 pytestmark = [pytest.mark.integration]
 
 
-def _refunds(url: str, order_id: str) -> int:
+def _scalar(url: str, sql: str, order_id: str) -> Any:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return int(
-                conn.execute(
-                    text("SELECT count(*) FROM refunds WHERE order_id = :o"), {"o": order_id}
-                ).scalar_one()
-            )
+            return conn.execute(text(sql), {"o": order_id}).scalar_one()
     finally:
         engine.dispose()
+
+
+def _refunds(url: str, order_id: str) -> int:
+    return int(_scalar(url, "SELECT count(*) FROM refunds WHERE order_id = :o", order_id))
 
 
 def _status(url: str, order_id: str) -> str:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return str(
-                conn.execute(
-                    text("SELECT status FROM orders WHERE id = :o"), {"o": order_id}
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    return str(_scalar(url, "SELECT status FROM orders WHERE id = :o", order_id))
 
 
 def _confirm_call(case: ShopCase, token: str, message_id: str) -> dict[str, Any]:
