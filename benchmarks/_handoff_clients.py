@@ -25,12 +25,13 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 def summary(values: list[float]) -> dict[str, Any]:
-    """n, p50, p99 and mean of ``values`` (milliseconds)."""
+    """n, p50, p99, mean and the three worst of ``values`` (milliseconds)."""
     return {
         "n": len(values),
         "p50_ms": pct(values, 50),
         "p99_ms": pct(values, 99),
         "mean_ms": round(statistics.fmean(values), 1) if values else None,
+        "worst_ms": [round(v, 1) for v in sorted(values, reverse=True)[:3]],
     }
 
 
