@@ -66,21 +66,16 @@ def compile_schema(schema: Any) -> Check:
     unknown = set(schema) - SUPPORTED
     if unknown:
         raise UnsupportedSchema(f"keywords not compiled: {sorted(unknown)}")
-    checks: list[Check] = []
-    if "type" in schema:
-        checks.append(_type_check(schema["type"]))
-    if "const" in schema:
-        checks.append(_const_check(schema["const"]))
-    if "required" in schema:
-        checks.append(_required_check(schema["required"]))
-    if "properties" in schema:
-        checks.append(_properties_check(schema["properties"]))
-    if "patternProperties" in schema:
-        checks.append(_pattern_properties_check(schema["patternProperties"]))
-    if "items" in schema:
-        checks.append(_items_check(schema["items"]))
-    if "oneOf" in schema:
-        checks.append(_one_of_check(schema["oneOf"]))
+    builders = {
+        "type": _type_check,
+        "const": _const_check,
+        "required": _required_check,
+        "properties": _properties_check,
+        "patternProperties": _pattern_properties_check,
+        "items": _items_check,
+        "oneOf": _one_of_check,
+    }
+    checks: list[Check] = [build(schema[key]) for key, build in builders.items() if key in schema]
     if not checks:
         return lambda value: True
     if len(checks) == 1:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.reliability.proxy import TcpProxy
-from tests.support.servers import ServerProcess, ShopCase, free_port, http_json
+from tests.support.servers import ShopCase, action_server_process, http_json
 
 pytestmark = [pytest.mark.integration]
 
@@ -92,16 +91,10 @@ def test_a_kill_between_the_commit_and_the_answer_refunds_once(
     shop_url = bot_env["KEFU_DATABASE_URL"]
     assert _status(shop_url, case.order_id) == "paid" and _refunds(shop_url, case.order_id) == 0
     token = issue_token(case.customer_id, 600, secret=bot_env["KEFU_TOKEN_SECRET"].encode())
-    port = free_port()
-    server = ServerProcess(
-        name="action server (killed after commit)",
-        cmd=[sys.executable, "-m", "actions.server", "--port", str(port)],
-        env=bot_env,
-        port=port,
-        health_url=f"http://127.0.0.1:{port}/health",
-        log_path=tmp_path / "actions.log",
+    server = action_server_process(
+        bot_env, tmp_path / "actions.log", "action server (killed after commit)"
     )
-    proxy = TcpProxy(port).start()
+    proxy = TcpProxy(server.port).start()
     webhook = f"/webhook?token={bot_env['KEFU_ACTION_TOKEN']}"
     call = _confirm_call(case, token, "m-kill-1")
     server.start()

@@ -217,6 +217,19 @@ def shop_env(bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[s
     return bot_env
 
 
+def action_server_process(
+    env: dict[str, str], log_path: Path, name: str = "action server"
+) -> ServerProcess:
+    """The action server as ``kefu run`` starts it (:func:`kefu.bot.actions_command`), on a
+    free port; not started yet."""
+    from kefu.bot import actions_command
+
+    port = free_port()
+    return ServerProcess(
+        name, actions_command(port), env, port, f"http://127.0.0.1:{port}/health", log_path
+    )
+
+
 def _with_env(env: dict[str, str]):
     class _Env:
         def __enter__(self):
@@ -265,17 +278,7 @@ def _exclusive(path: Path) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def action_server(bot_env: dict[str, str]) -> Iterator[ServerProcess]:
     """The action server on a free port."""
-    from kefu.bot import actions_command
-
-    port = free_port()
-    server = ServerProcess(
-        name="action server",
-        cmd=actions_command(port),
-        env=bot_env,
-        port=port,
-        health_url=f"http://127.0.0.1:{port}/health",
-        log_path=Path(bot_env["KEFU_VAR_DIR"]) / "actions.log",
-    )
+    server = action_server_process(bot_env, Path(bot_env["KEFU_VAR_DIR"]) / "actions.log")
     server.start()
     yield server
     server.stop()

@@ -31,7 +31,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, RasaServer, ServerProcess, _with_env, free_port
+from tests.support.servers import (
+    ROOT,
+    RasaServer,
+    ServerProcess,
+    _with_env,
+    action_server_process,
+    free_port,
+)
 
 DEMO_PASSWORD = "demo-test-pass"
 STAFF_PASSWORD = "staff-test-pass"
@@ -176,14 +183,8 @@ def live_site(bot_env: dict[str, str], api_rasa_server: ApiRasaServer) -> Iterat
 @pytest.fixture(scope="session")
 def guarded_action_server(bot_env: dict[str, str]) -> Iterator[ServerProcess]:
     """The action server as ``kefu run`` starts it (``python -m actions.server``)."""
-    port = free_port()
-    server = ServerProcess(
-        name="action server (checked)",
-        cmd=[sys.executable, "-m", "actions.server", "--port", str(port)],
-        env=bot_env,
-        port=port,
-        health_url=f"http://127.0.0.1:{port}/health",
-        log_path=Path(bot_env["KEFU_VAR_DIR"]) / "actions-checked.log",
+    server = action_server_process(
+        bot_env, Path(bot_env["KEFU_VAR_DIR"]) / "actions-checked.log", "action server (checked)"
     )
     server.start()
     yield server
