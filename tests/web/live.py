@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import requests
 import socketio
 
@@ -76,12 +77,27 @@ def cookie_header(s: requests.Session) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in s.cookies.items())}
 
 
-class Socket:
-    """A socket.io client (long-polling: python-engineio's websocket client needs aiohttp
-    3.10, newer than Rasa allows) that records every event it gets."""
+def _websocket_client_on_aiohttp_3_9() -> None:
+    """Let python-engineio's WebSocket client run on the aiohttp Rasa pins (3.9).
 
-    def __init__(self) -> None:
+    It builds ``aiohttp.ClientWSTimeout(ws_close=...)``, new in aiohttp 3.10; 3.9's
+    ``ws_connect`` takes that same close timeout as a plain number.
+    """
+    if not hasattr(aiohttp, "ClientWSTimeout"):
+        aiohttp.ClientWSTimeout = _close_timeout
+
+
+def _close_timeout(ws_close: float = 10.0, **_: Any) -> float:
+    return ws_close
+
+
+class Socket:
+    """A socket.io client that records every event it gets: over WebSocket (where browsers
+    end up), or over long-polling (``transport="polling"``, their fallback)."""
+
+    def __init__(self, transport: str = "websocket") -> None:
         self.client = socketio.AsyncClient(reconnection=False)
+        self.transport = transport
         self.events: list[tuple[str, Any]] = []
         self.namespace = ""
 
@@ -94,15 +110,24 @@ class Socket:
     ) -> None:
         self.namespace = namespace
         kwargs.setdefault("wait_timeout", 20)
+        if self.transport == "websocket":
+            _websocket_client_on_aiohttp_3_9()
         await self.client.connect(
-            url, namespaces=[namespace], transports=["polling"], headers=headers, **kwargs
+            url,
+            namespaces=[namespace],
+            transports=[self.transport],
+            headers=dict(headers),
+            **kwargs,
         )
 
     async def emit(self, event: str, data: Any) -> None:
         await self.client.emit(event, data, namespace=self.namespace)
 
     async def call(self, event: str, data: Any, timeout: float = 20) -> Any:
-        """Emit and wait until the server has handled the event (its acknowledgement)."""
+        """Emit and wait until the server has handled the event (its acknowledgement).
+
+        Whatever the server sent this socket before the acknowledgement has arrived by then.
+        """
         return await self.client.call(event, data, namespace=self.namespace, timeout=timeout)
 
     def got(self, event: str) -> list[Any]:
@@ -120,7 +145,22 @@ class Socket:
         raise AssertionError(f"no {event!r} event matched in {timeout}s: {self.events[-10:]}")
 
     async def close(self) -> None:
-        await self.client.disconnect()
+        """Disconnect: the server is told at once.
+
+        Over long-polling, python-engineio's client posts the close and then waits for its
+        pending poll, which the server answers only with its next ping (up to 10 s, the
+        site's ``ping_interval``); a browser drops that request instead, and so does this,
+        once the close is posted.
+        """
+        eio = self.client.eio
+        if eio.current_transport != "polling" or eio.state != "connected":
+            await self.client.disconnect()
+            return
+        closing = asyncio.ensure_future(self.client.disconnect())
+        while eio.write_loop_task is not None and not closing.done():  # posting the close
+            await asyncio.sleep(0.01)
+        await eio.disconnect(abort=True)  # disconnecting already: only drops the poll
+        await closing
 
 
 async def run_blocking(func: Callable[..., Any], *args: Any) -> Any:
