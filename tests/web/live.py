@@ -148,9 +148,9 @@ class Socket:
         """Disconnect: the server is told at once.
 
         Over long-polling, python-engineio's client posts the close and then waits for its
-        pending poll, which the server answers only with its next ping (up to 10 s, the
-        site's ``ping_interval``); a browser drops that request instead, and so does this,
-        once the close is posted.
+        pending poll: the server leaves it open after the close (until its own 20 s poll
+        timeout), so the client waits out its 15 s request timeout (10-15 s measured). A
+        browser drops that request instead, and so does this, once the close is posted.
         """
         eio = self.client.eio
         if eio.current_transport != "polling" or eio.state != "connected":
