@@ -149,3 +149,16 @@ def test_no_secret_on_the_command_line(tmp_path, monkeypatch):
     from kefu.rasa_main import rasa_arguments
 
     assert "--auth-token" not in " ".join(rasa_arguments(cmd[3:], {}))
+
+
+def test_the_action_server_announces_to_the_site_it_runs_with():
+    from kefu.commands.run import announce_env
+
+    first, second = announce_env("0.0.0.0", 8000), announce_env("127.0.0.1", 8001)
+    assert first["KEFU_SITE_URL"] == "http://127.0.0.1:8000"  # a wildcard: loopback
+    assert second["KEFU_SITE_URL"] == "http://127.0.0.1:8001"
+    assert announce_env("::1", 9000)["KEFU_SITE_URL"] == "http://[::1]:9000"
+    assert announce_env("10.0.0.5", 9000)["KEFU_SITE_URL"] == "http://10.0.0.5:9000"
+    # a secret of its own on each run, long enough for the settings
+    assert first["KEFU_ANNOUNCE_SECRET"] != second["KEFU_ANNOUNCE_SECRET"]
+    assert len(first["KEFU_ANNOUNCE_SECRET"]) >= 32
