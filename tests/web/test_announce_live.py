@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,9 @@ from tests.support.site import (
     api_rasa_process,
     start_site,
 )
+from tests.web.browser import browser, needs_chromium  # noqa: F401
 from tests.web.live import Socket, api, cookie_header, customer, run_blocking, say, staff
+from tests.web.test_console_browser import _console
 
 HOLD = 3.0  # seconds the proxy holds back the answer of each chat turn
 HOP = {"host", "content-length", "transfer-encoding", "connection", "accept-encoding"}
@@ -194,3 +197,35 @@ def test_the_live_site_refuses_announces_without_the_secret(announcing_site):
     for headers in ({}, {"X-Kefu-Announce-Secret": "wrong-" + announcing_site.secret}):
         r = requests.post(url, headers=headers, timeout=10)
         assert r.status_code == 401 and "ticket_id" not in r.text, r.text
+
+
+@needs_chromium
+def test_the_console_page_shows_the_new_hand_off_once_and_before_the_answer(
+    browser,  # noqa: F811
+    announcing_site,
+):
+    url = announcing_site.site.url
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    try:
+        page = _console(context, url)
+        page.wait_for_selector("#agent-app[data-inbox='loaded']", state="attached")
+        rows = ".ag-list .ag-item-button[data-ticket]"
+        known = set(page.eval_on_selector_all(rows, "bs => bs.map(b => b.dataset.ticket)"))
+        buyer = customer(url)
+        say(buyer, url, "I want to talk to a human agent")
+        with ThreadPoolExecutor(1) as pool:
+            accepting = pool.submit(say, buyer, url, "/affirm")
+            page.wait_for_function(
+                "([sel, known]) => [...document.querySelectorAll(sel)]"
+                ".some(b => !known.includes(b.dataset.ticket))",
+                arg=[rows, sorted(known)],
+                timeout=HOLD * 1000,
+            )
+            assert not accepting.done()  # in the list while the customer still waits
+            ticket_id = accepting.result()["handoff"]["ticket_id"]
+        # the site's own announcement after the turn: the list reloads, one row still
+        page.wait_for_timeout(1500)
+        assert page.locator(f".ag-item-button[data-ticket='{ticket_id}']").count() == 1
+        assert page.get_attribute("#agent-app", "data-new-handoffs") == "1"  # one alert
+    finally:
+        context.close()
