@@ -62,13 +62,16 @@ class Site:
             self.process.wait(timeout=5)
 
 
-def start_site(env: dict[str, str], log: Path, port: int = 0, **extra_env: str) -> Site:
-    """Start ``python -m web`` on ``port`` (default: a free one) with ``env`` and wait
-    until it answers."""
+def start_site(env: dict[str, str], log: Path, **extra_env: str) -> Site:
+    """Start ``python -m web`` on a free port with ``env`` and wait until it answers."""
+    return start_site_on(free_port(), env, log, **extra_env)
+
+
+def start_site_on(port: int, env: dict[str, str], log: Path, **extra_env: str) -> Site:
+    """Start ``python -m web`` on ``port`` with ``env`` and wait until it answers."""
     import urllib.error
     import urllib.request
 
-    port = port or free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "web", "--port", str(port)],

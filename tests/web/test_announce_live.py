@@ -38,7 +38,7 @@ from tests.support.site import (
     STAFF_PASSWORD,
     Site,
     api_rasa_process,
-    start_site,
+    start_site_on,
 )
 from tests.web.browser import browser, needs_chromium  # noqa: F401
 from tests.web.live import Socket, api, cookie_header, customer, run_blocking, say, staff
@@ -120,10 +120,10 @@ def announcing_site(bot_env: dict[str, str], bot_model: Path) -> Iterator[Announ
             server.start()
             started.append(server)
         with holding_proxy(rasa.url, HOLD) as proxy:
-            site = start_site(
+            site = start_site_on(
+                site_port,
                 env,
                 var / "web-announce.log",
-                port=site_port,
                 KEFU_RASA_URL=proxy,
                 KEFU_RASA_TOKEN=rasa.token,
                 KEFU_DEMO_PASSWORD=DEMO_PASSWORD,

@@ -162,3 +162,28 @@ def test_the_action_server_announces_to_the_site_it_runs_with():
     # a secret of its own on each run, long enough for the settings
     assert first["KEFU_ANNOUNCE_SECRET"] != second["KEFU_ANNOUNCE_SECRET"]
     assert len(first["KEFU_ANNOUNCE_SECRET"]) >= 32
+
+
+def test_the_replica_sets_action_servers_and_sites_share_the_announce(tmp_path, monkeypatch):
+    from kefu.commands.replicas import plan
+    from kefu.commands.run import announce_env
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("KEFU_REDIS_URL", raising=False)
+    announce = announce_env("0.0.0.0", 8080)
+    rs = plan(
+        tmp_path / "model.tar.gz",
+        replicas=1,
+        actions=2,
+        sites=2,
+        token="t" * 32,
+        rasa_url="http://127.0.0.1:5100",
+        action_url="http://127.0.0.1:5150/webhook",
+        pool=(5, 10),
+        logs=tmp_path,
+        announce=announce,
+    )
+    for service in [*rs.actions, *rs.sites]:
+        assert {k: service.env[k] for k in announce} == announce, service.name
+    assert announce["KEFU_SITE_URL"] == "http://127.0.0.1:8080"  # nginx's site door
+    assert "KEFU_ANNOUNCE_SECRET" not in rs.rasa[0].env  # Rasa has no use for it
