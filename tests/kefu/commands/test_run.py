@@ -36,9 +36,10 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
     raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
 
 
-def _tree_cmdlines(root: int) -> list[str]:
-    """Command lines (as ``ps`` shows them) of ``root`` and every process under it; the
-    servers run in process groups of their own, so the tree is followed by parent id."""
+def _tree_cmdlines(root: int) -> dict[int, str]:
+    """Command lines (as ``ps`` shows them) of ``root`` and every process under it, by
+    process id; the servers run in process groups of their own, so the tree is followed
+    by parent id."""
     parents: dict[int, int] = {}
     lines: dict[int, str] = {}
     for proc in Path("/proc").iterdir():
@@ -55,7 +56,13 @@ def _tree_cmdlines(root: int) -> list[str]:
         found = {pid for pid, parent in parents.items() if parent in tree} - tree
         grown = bool(found)
         tree |= found
-    return [lines[pid] for pid in tree if pid in lines]
+    return {pid: lines[pid] for pid in tree if pid in lines}
+
+
+def _environ(pid: int) -> dict[str, str]:
+    """The environment a process started with."""
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
 def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
@@ -81,8 +88,16 @@ def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
         read_until(process, r"chat ready", 300)
         # no secret in any child's command line (ps shows them to every local user)
         secrets_ = [bot_env[k] for k in ("KEFU_ACTION_TOKEN", "KEFU_CHANNEL_SECRET")]
-        children = _tree_cmdlines(process.pid)
+        tree = _tree_cmdlines(process.pid)
+        children = list(tree.values())
         assert len(children) >= 3 and not any("auth-token" in c for c in children)
+        # the action server announces new hand-offs to this site, with a secret of this run
+        actions = _environ(next(p for p, c in tree.items() if "-m actions.server" in c))
+        site = _environ(next(p for p, c in tree.items() if "-m web " in c))
+        assert actions["KEFU_SITE_URL"] == url[:-1]
+        announce = actions["KEFU_ANNOUNCE_SECRET"]
+        assert len(announce) >= 32 and site["KEFU_ANNOUNCE_SECRET"] == announce
+        secrets_.append(announce)
         assert not any(s in c for s in secrets_ + [staff] for c in children)
         session = requests.Session()
         reply = session.post(
