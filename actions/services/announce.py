@@ -28,6 +28,16 @@ TIMEOUT = 2.0  # seconds for one announce; the site's own announcement follows t
 MAX_PENDING = 64  # announces waiting or in flight; more are dropped (the site is stuck)
 WORKERS = 2
 
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: the secret goes to the configured site only."""
+
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+# straight to the site: no proxy from the environment, no redirect (the secret stays here)
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 _pool: ThreadPoolExecutor | None = None
 _pending = 0
 _lock = threading.Lock()
@@ -52,7 +62,7 @@ def post(site_url: str, secret: str, ticket_id: int, timeout: float = TIMEOUT) -
         request = urllib.request.Request(
             url_of(site_url, ticket_id), data=b"", method="POST", headers={HEADER: secret}
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _opener.open(request, timeout=timeout) as response:
             return 200 <= response.status < 300
     except urllib.error.HTTPError as exc:
         logger.warning("the site refused the announce of ticket %s (HTTP %s)", ticket_id, exc.code)
@@ -77,10 +87,14 @@ def ticket(ticket_id: int) -> bool:
     announces are waiting already.
     """
     global _pending
-    settings = get_settings()
-    if not settings.announce_secret:
+    try:
+        settings = get_settings()
+        if not settings.announce_secret:
+            return False
+        pool = _executor()
+    except Exception:  # noqa: BLE001 - never the customer's turn: the site announces after it
+        logger.warning("could not announce ticket %s", ticket_id, exc_info=True)
         return False
-    pool = _executor()
     with _lock:
         if _pending >= MAX_PENDING:
             logger.warning("announce of ticket %s dropped: %d waiting", ticket_id, _pending)

@@ -23,9 +23,10 @@ OFFER = {"event": "slot", "name": "pending_confirmation", "value": "handoff"}
 
 
 class Site:
-    """A listener standing in for the site's internal door: notes each call, answers 204."""
+    """A listener standing in for the site's internal door: notes each call, answers 204
+    (``redirect``: answers 307 to itself instead)."""
 
-    def __init__(self) -> None:
+    def __init__(self, redirect: bool = False) -> None:
         self.calls: list[tuple[str, str, str | None]] = []
         self.got = threading.Event()
         owner = self
@@ -33,7 +34,10 @@ class Site:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 owner.calls.append(("POST", self.path, self.headers.get(announce.HEADER)))
-                self.send_response(204)
+                self.send_response(307 if redirect else 204)
+                if redirect:
+                    self.send_header("Location", owner.url + "/elsewhere")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 owner.got.set()
 
@@ -78,6 +82,17 @@ def _accept_handoff(domain: dict) -> tuple[list[dict], list[dict]]:
 def test_post_sends_the_secret_to_the_ticket_door(site):
     assert announce.post(site.url, SECRET, 42)
     assert site.calls == [("POST", "/internal/tickets/42/announce", SECRET)]
+
+
+def test_a_redirect_is_not_followed(caplog):
+    caplog.set_level(logging.WARNING, logger=announce.__name__)
+    site = Site(redirect=True)
+    try:
+        assert not announce.post(site.url, SECRET, 42)
+        assert [c[1] for c in site.calls] == ["/internal/tickets/42/announce"]  # once
+        assert "refused the announce of ticket 42 (HTTP 307)" in caplog.text
+    finally:
+        site.close()
 
 
 def test_post_to_a_site_that_is_down_says_so_and_never_raises(caplog):
