@@ -29,7 +29,7 @@ from actions.common import (
 )
 from actions.form_turns import correction_followup
 from actions.orders import perform_cancel, perform_return
-from actions.services import faq, identity, texts
+from actions.services import announce, faq, identity, texts
 from actions.services.runtime import shop_action
 from kefu.shop import queries as shop
 from kefu.shop.queries import queue
@@ -176,6 +176,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventTy
             reason,
             transcript(tracker),
             escalation_reason(tracker),
+            on_commit=announce.ticket,  # the consoles need not wait for the rest of the turn
         )
         assignee = None
         if status.status != "pending":

@@ -243,7 +243,7 @@ def run(
             os.environ.pop(name, None)
         from kefu.bot import rasa_env, train_bot
         from kefu.commands.processes import Service, Supervisor, free_port
-        from kefu.commands.run import actions_service, api_env, rasa_argv
+        from kefu.commands.run import actions_service, announce_env, api_env, rasa_argv
         from kefu.settings import ROOT
         from kefu.shop.demo import build_demo
 
@@ -254,6 +254,7 @@ def run(
         supervisor = Supervisor()
         try:
             actions_port, rasa_port, site_port = free_port(), free_port(), free_port()
+            env.update(announce_env("127.0.0.1", site_port))  # as `kefu run` does
             actions = supervisor.start(actions_service(actions_port, var / "actions.log", env))
             if not supervisor.wait_ready(actions, START_TIMEOUT):
                 raise RuntimeError(actions.log_tail())

@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_ACTION_ENDPOINT = "http://127.0.0.1:5055/webhook"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"  # where `kefu run` starts the site
 DEFAULT_RETURN_WINDOW_DAYS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_ACTION_TIMEOUT = 30.0
@@ -141,6 +142,13 @@ class Settings:
             ``KEFU_ACTION_ENDPOINT`` (default ``http://127.0.0.1:5055/webhook``).
         stage_log: the site logs the time of each stage of its hot paths (logger
             ``web.stages``, for the hand-off benchmark); env ``KEFU_STAGE_LOG=1``.
+        site_url: base URL of the site, where the action server announces a new hand-off
+            ticket (``POST /internal/tickets/{id}/announce``); env ``KEFU_SITE_URL``
+            (default ``http://127.0.0.1:8000``, as ``kefu run`` starts the site).
+        announce_secret: the secret of that internal door, shared by the site and the
+            action server; env ``KEFU_ANNOUNCE_SECRET`` (``kefu run`` makes one per run;
+            empty: the action server announces nothing and the site refuses every
+            announce; at least 16 characters, else :class:`ValueError`).
     """
 
     root: Path = ROOT
@@ -196,8 +204,18 @@ class Settings:
         default_factory=lambda: _env("KEFU_ACTION_ENDPOINT") or DEFAULT_ACTION_ENDPOINT
     )
     stage_log: bool = field(default_factory=lambda: _env("KEFU_STAGE_LOG") == "1")
+    site_url: str = field(
+        default_factory=lambda: (_env("KEFU_SITE_URL") or DEFAULT_SITE_URL).rstrip("/")
+    )
+    announce_secret: str = field(default_factory=lambda: _env("KEFU_ANNOUNCE_SECRET"))
 
     def __post_init__(self) -> None:
+        if self.announce_secret and len(self.announce_secret) < 16:
+            raise ValueError("KEFU_ANNOUNCE_SECRET must be at least 16 characters")
+        if not self.site_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"KEFU_SITE_URL must start with http:// or https://: {self.site_url!r}"
+            )
         if not self.database_url:
             url = _env("KEFU_DATABASE_URL")
             object.__setattr__(self, "database_url", url or f"sqlite:///{self.var_dir / 'shop.db'}")
@@ -274,13 +292,13 @@ def _close(path: Path, mode: int) -> None:
 # every variable Settings reads (a test checks this list against the code above)
 ENV_NAMES = (
     "KEFU_ACTION_ENDPOINT", "KEFU_ACTION_TIMEOUT", "KEFU_ACTION_TOKEN", "KEFU_AGENT_MAX_OPEN",
-    "KEFU_ALLOWED_HOSTS", "KEFU_CHANNEL_SECRET", "KEFU_CHAT_RATE", "KEFU_DATABASE_URL",
-    "KEFU_DEMO_PASSWORD", "KEFU_LOCK_LIFETIME", "KEFU_PROXIES_COUNT", "KEFU_RASA_TIMEOUT",
-    "KEFU_RASA_TOKEN", "KEFU_RASA_URL", "KEFU_REDIS_URL", "KEFU_RETENTION_DAYS",
-    "KEFU_RETURN_WINDOW_DAYS", "KEFU_SECURE_COOKIES", "KEFU_SHOP_TZ", "KEFU_SQL_MAX_OVERFLOW",
-    "KEFU_SQL_POOL_SIZE", "KEFU_STAFF_EMAIL", "KEFU_STAFF_PASSWORD", "KEFU_STAGE_LOG",
-    "KEFU_SUPPORT_HOURS", "KEFU_SUPPORT_TZ", "KEFU_TOKEN_SECRET", "KEFU_TRACKER_URL",
-    "KEFU_VAR_DIR",
+    "KEFU_ALLOWED_HOSTS", "KEFU_ANNOUNCE_SECRET", "KEFU_CHANNEL_SECRET", "KEFU_CHAT_RATE",
+    "KEFU_DATABASE_URL", "KEFU_DEMO_PASSWORD", "KEFU_LOCK_LIFETIME", "KEFU_PROXIES_COUNT",
+    "KEFU_RASA_TIMEOUT", "KEFU_RASA_TOKEN", "KEFU_RASA_URL", "KEFU_REDIS_URL",
+    "KEFU_RETENTION_DAYS", "KEFU_RETURN_WINDOW_DAYS", "KEFU_SECURE_COOKIES", "KEFU_SHOP_TZ",
+    "KEFU_SITE_URL", "KEFU_SQL_MAX_OVERFLOW", "KEFU_SQL_POOL_SIZE", "KEFU_STAFF_EMAIL",
+    "KEFU_STAFF_PASSWORD", "KEFU_STAGE_LOG", "KEFU_SUPPORT_HOURS", "KEFU_SUPPORT_TZ",
+    "KEFU_TOKEN_SECRET", "KEFU_TRACKER_URL", "KEFU_VAR_DIR",
 )  # fmt: skip
 
 _last: tuple[tuple[str | None, ...], Settings] | None = None
@@ -302,7 +320,7 @@ def get_settings() -> Settings:
     Built again whenever one of :data:`ENV_NAMES`, ``HOME`` or the working directory
     changed since the last call, else the last one is returned: a message's hot paths
     (the channel's host check, the action-call timeout...) call this several times, and
-    building a :class:`Settings` reads 29 variables and resolves a path on disk.
+    building a :class:`Settings` reads 31 variables and resolves a path on disk.
     """
     global _last
     key = _environment_key()

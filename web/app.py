@@ -14,7 +14,18 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
 from kefu.shop import queries as shop
-from web import agent_admin, agent_api, agent_pages, api, handoff, pages, realtime, session, staff
+from web import (
+    agent_admin,
+    agent_api,
+    agent_pages,
+    api,
+    handoff,
+    internal,
+    pages,
+    realtime,
+    session,
+    staff,
+)
 from web.chat import RasaClient
 from web.config import WebConfig
 from web.credentials import session_key, staff_password
@@ -43,7 +54,9 @@ NO_STORE_PREFIXES = ("/chat/", "/agent", "/staff", "/analytics")
 
 
 def _is_json_path(request: Request) -> bool:
-    return request.path.startswith(("/chat/", "/healthz", "/openapi.json", "/agent/api/"))
+    return request.path.startswith(
+        ("/chat/", "/healthz", "/openapi.json", "/agent/api/", internal.PREFIX)
+    )
 
 
 def _cross_site(request: Request) -> bool:
@@ -145,6 +158,8 @@ def create_app(config: WebConfig | None = None) -> Sanic:
                     {"error": "cross-site request refused", "code": "forbidden"}, status=403
                 )
             return None
+        if request.path.startswith(internal.PREFIX):
+            return None  # kefu's own servers: no cookie, no browser; the secret (web.internal)
         raw = request.cookies.get(session.COOKIE_NAME)
         current = session.decode(raw, key)
         if current is not None and not await _active(current, config.database_url):
@@ -199,6 +214,7 @@ def create_app(config: WebConfig | None = None) -> Sanic:
     app.blueprint(agent_api.blueprint())
     app.blueprint(agent_admin.blueprint())
     app.blueprint(agent_pages.blueprint())
+    app.blueprint(internal.blueprint())
     app.static("/static", str(STATIC_DIR), name="static")
 
     async def _error(request: Request, exception: Exception) -> HTTPResponse:

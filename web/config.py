@@ -32,6 +32,8 @@ class WebConfig:
             env ``KEFU_CHAT_RATE``.
         redis_url: Redis for the socket rooms of several site processes; env
             ``KEFU_REDIS_URL`` (empty: one process).
+        announce_secret: what the action server sends to announce a new ticket
+            (:mod:`web.internal`); env ``KEFU_ANNOUNCE_SECRET`` (empty: every announce refused).
     """
 
     rasa_url: str = DEFAULT_RASA_URL
@@ -46,6 +48,7 @@ class WebConfig:
     proxies_count: int = 0
     chat_rate: int = 30
     redis_url: str = ""
+    announce_secret: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -70,6 +73,7 @@ class WebConfig:
             "proxies_count": settings.proxies_count,
             "chat_rate": settings.chat_rate,
             "redis_url": settings.redis_url,
+            "announce_secret": settings.announce_secret,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if not values.get("channel_secret"):

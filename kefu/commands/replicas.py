@@ -118,10 +118,13 @@ def plan(
     action_url: str,
     pool: tuple[int, int],
     logs: Path,
+    announce: dict[str, str] | None = None,
 ) -> ReplicaSet:
     """The backends: ``replicas`` Rasa servers using the action servers at ``action_url``,
     ``actions`` action servers, ``sites`` sites talking to Rasa at ``rasa_url``; each on
-    a free loopback port, with its own log under ``logs``."""
+    a free loopback port, with its own log under ``logs``. ``announce``: the environment
+    with which the action servers announce new tickets to the sites
+    (:func:`kefu.commands.run.announce_env`, the sites' door in nginx)."""
     from kefu.commands.run import actions_service, api_env, rasa_argv
 
     env = servers_env_url(action_url)
@@ -129,7 +132,9 @@ def plan(
     for i in range(actions):
         port = free_port()
         out.action_ports.append(port)
-        out.actions.append(actions_service(port, logs / f"actions-{i}.log", env))
+        out.actions.append(
+            actions_service(port, logs / f"actions-{i}.log", {**env, **(announce or {})})
+        )
         out.actions[-1].name = f"action server {i}"
     rasa_env = {
         **env,
@@ -149,7 +154,7 @@ def plan(
                 rasa_env,
             )
         )
-    site_env = {**env, "KEFU_RASA_URL": rasa_url, "KEFU_RASA_TOKEN": token}
+    site_env = {**env, **(announce or {}), "KEFU_RASA_URL": rasa_url, "KEFU_RASA_TOKEN": token}
     site_env["KEFU_PROXIES_COUNT"] = "1"  # behind nginx: the client is in X-Forwarded-For
     for i in range(sites):
         port = free_port()
@@ -214,6 +219,7 @@ def cmd_run_replicas(args: argparse.Namespace) -> int:
         _interrupt_on_signals,
         _print_passwords,
         _restore_signals,
+        announce_env,
         ensure_database,
         ensure_model,
     )
@@ -262,6 +268,7 @@ def cmd_run_replicas(args: argparse.Namespace) -> int:
         action_url=f"{action_url}/webhook",
         pool=pool,
         logs=logs,
+        announce=announce_env(args.host, args.port),  # any site: the emit goes through Redis
     )
     doors = [
         nginx.Door("site", f"{args.host}:{args.port}", _addrs(rs.site_ports), "sticky", True),

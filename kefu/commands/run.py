@@ -72,6 +72,17 @@ def api_env(token: str) -> dict[str, str]:
     return {"KEFU_RASA_TOKEN": token}
 
 
+def announce_env(host: str, port: int) -> dict[str, str]:
+    """Environment of the action server and the site for the ticket announces: the site's
+    URL as the action server reaches it (``host`` as the site binds it) and a secret made
+    anew on each run (:mod:`actions.services.announce`, :mod:`web.internal`)."""
+    if host in ("0.0.0.0", "", "::"):
+        host = HOST
+    elif ":" in host:
+        host = f"[{host}]"
+    return {"KEFU_SITE_URL": f"http://{host}:{port}", "KEFU_ANNOUNCE_SECRET": secrets.token_hex(32)}
+
+
 def rasa_argv(model: Path, port: int) -> list[str]:
     """Command line of the Rasa server ``kefu run`` starts: loopback only, never ``--cors``
     (the site calls Rasa from the server side); the HTTP API token comes from
@@ -212,10 +223,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     shown_host = HOST if args.host in ("0.0.0.0", "") else args.host
     site_url = f"http://{shown_host}:{args.port}/"
     env = servers_env(args.actions_port)
+    announce = announce_env(args.host, args.port)  # action server -> site, new hand-offs
     supervisor = Supervisor()
     previous = _interrupt_on_signals()
     try:
-        actions = supervisor.start(actions_service(args.actions_port, logs / "actions.log", env))
+        actions = supervisor.start(
+            actions_service(args.actions_port, logs / "actions.log", {**env, **announce})
+        )
         rasa = supervisor.start(
             Service(
                 "Rasa server",
@@ -231,7 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 [sys.executable, "-m", "web", "--host", args.host, "--port", str(args.port)],
                 f"http://{HOST}:{args.port}/healthz",
                 logs / "web.log",
-                {**env, "KEFU_RASA_URL": rasa_url, "KEFU_RASA_TOKEN": token},
+                {**env, **announce, "KEFU_RASA_URL": rasa_url, "KEFU_RASA_TOKEN": token},
             )
         )
         print(f"kefu: starting the servers (logs in {logs})", flush=True)

@@ -7,6 +7,7 @@ the opening hours when nobody is on duty.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,8 +81,14 @@ def hand_off(
     escalation_reason: str = "asked",
     *,
     url: str | None = None,
+    on_commit: Callable[[int], object] | None = None,
 ) -> HandoffStatus:
-    """Queue the conversation for a human (once) and assign it when an agent is free."""
+    """Queue the conversation for a human (once) and assign it when an agent is free.
+
+    ``on_commit`` is called with the ticket's id as soon as the ticket (and its assignment)
+    is committed, before its status is read (the action server announces the ticket to
+    the site from there, without waiting for the rest of the bot's turn).
+    """
     ticket_id, created = shop.open_ticket(
         conversation_id,
         customer_id,
@@ -94,6 +101,8 @@ def hand_off(
     ticket = None
     if created and opening_hours(url=url).is_open():
         ticket = queue.auto_assign(ticket_id, get_settings().agent_max_open, url=url)
+    if on_commit is not None:
+        on_commit(ticket_id)
     ticket = ticket or queue.get_ticket(ticket_id, url=url)
     assert ticket is not None
     return status_of(ticket, created, url=url)

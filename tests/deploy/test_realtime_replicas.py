@@ -12,16 +12,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.support.site import STAFF_PASSWORD, Site, start_site
 from tests.web.live import Socket, cookie_header, customer, run_blocking, staff
 
 pytestmark = [pytest.mark.integration]
 
+ANNOUNCE_SECRET = "kefu-test-announce-replicas-0123"
+
 
 def _sites(bot_env: dict[str, str], redis: str, tag: str) -> list[Site]:
     var = Path(bot_env["KEFU_VAR_DIR"])
-    extra = {"KEFU_STAFF_PASSWORD": STAFF_PASSWORD, "KEFU_REDIS_URL": redis}
+    extra = {
+        "KEFU_STAFF_PASSWORD": STAFF_PASSWORD,
+        "KEFU_REDIS_URL": redis,
+        "KEFU_ANNOUNCE_SECRET": ANNOUNCE_SECRET,
+    }
     # one after the other: the first creates the staff account in the shared shop database
     return [start_site(bot_env, var / f"web-{tag}-{n}.log", **extra) for n in ("a", "b")]
 
@@ -76,6 +83,33 @@ def test_an_emit_on_site_a_reaches_a_socket_on_site_b(two_sites, shop_env):
     a, b = two_sites
     assert asyncio.run(_typing_reaches(a, b, shop_env, 20))
     assert asyncio.run(_typing_reaches(b, a, shop_env, 20))  # and the other way
+
+
+def test_an_announce_to_site_a_reaches_a_console_on_site_b(two_sites, shop_env):
+    """The action server announces a new ticket to one site (any, behind nginx): every
+    console hears it, through the Redis manager (#13)."""
+    a, b = two_sites
+
+    async def scenario() -> None:
+        buyer = await run_blocking(customer, a.url)
+        ticket_id = await run_blocking(_ticket_for, buyer.cookies.get("kefu_session"))
+        agent = await run_blocking(staff, b.url)
+        console = Socket()
+        await console.connect(b.url, "/agent", cookie_header(agent))
+        try:
+            r = await run_blocking(
+                lambda: requests.post(
+                    f"{a.url}/internal/tickets/{ticket_id}/announce",
+                    headers={"X-Kefu-Announce-Secret": ANNOUNCE_SECRET},
+                    timeout=30,
+                )
+            )
+            assert r.status_code == 204, r.text
+            await console.wait_for("ticket", lambda t: t["ticket_id"] == ticket_id, 20)
+        finally:
+            await console.close()
+
+    asyncio.run(scenario())
 
 
 def test_without_redis_the_sites_do_not_share_rooms(bot_env, shop_env):

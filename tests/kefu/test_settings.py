@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.settings import DEFAULT_RASA_URL, get_settings
+from kefu.settings import DEFAULT_RASA_URL, DEFAULT_SITE_URL, get_settings
 
 VARIABLES = (
     "KEFU_TOKEN_SECRET",
@@ -17,6 +17,8 @@ VARIABLES = (
     "KEFU_RETURN_WINDOW_DAYS",
     "KEFU_ACTION_ENDPOINT",
     "KEFU_STAGE_LOG",
+    "KEFU_SITE_URL",
+    "KEFU_ANNOUNCE_SECRET",
 )
 
 
@@ -36,6 +38,8 @@ def test_defaults(clean_env):
     assert s.return_window_days == 30
     assert s.action_endpoint == "http://127.0.0.1:5055/webhook"
     assert s.stage_log is False
+    assert s.site_url == DEFAULT_SITE_URL == "http://127.0.0.1:8000"  # `kefu run`'s site
+    assert s.announce_secret == ""  # no ticket announces
 
 
 def test_values_from_the_environment(clean_env):
@@ -59,6 +63,20 @@ def test_action_endpoint_and_stage_log_from_the_environment(clean_env):
     assert (s.action_endpoint, s.stage_log) == ("http://actions:6055/webhook", True)
     # kefu rasa hands Rasa the endpoint of the settings
     assert rasa_process_env({})["KEFU_ACTION_ENDPOINT"] == "http://actions:6055/webhook"
+
+
+def test_the_site_url_and_the_announce_secret(clean_env):
+    clean_env.setenv("KEFU_SITE_URL", " http://127.0.0.1:8123/ ")
+    clean_env.setenv("KEFU_ANNOUNCE_SECRET", "a" * 16)
+    s = get_settings()
+    assert (s.site_url, s.announce_secret) == ("http://127.0.0.1:8123", "a" * 16)
+    clean_env.setenv("KEFU_ANNOUNCE_SECRET", "short")
+    with pytest.raises(ValueError, match="KEFU_ANNOUNCE_SECRET"):
+        get_settings()
+    clean_env.setenv("KEFU_ANNOUNCE_SECRET", "a" * 16)
+    clean_env.setenv("KEFU_SITE_URL", "127.0.0.1:8000")
+    with pytest.raises(ValueError, match="KEFU_SITE_URL"):
+        get_settings()
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "601", "-1"])

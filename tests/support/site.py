@@ -64,10 +64,14 @@ class Site:
 
 def start_site(env: dict[str, str], log: Path, **extra_env: str) -> Site:
     """Start ``python -m web`` on a free port with ``env`` and wait until it answers."""
+    return start_site_on(free_port(), env, log, **extra_env)
+
+
+def start_site_on(port: int, env: dict[str, str], log: Path, **extra_env: str) -> Site:
+    """Start ``python -m web`` on ``port`` with ``env`` and wait until it answers."""
     import urllib.error
     import urllib.request
 
-    port = free_port()
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "web", "--port", str(port)],
@@ -138,27 +142,41 @@ class ApiRasaServer(RasaServer):
     token: str = ""
 
 
-@pytest.fixture(scope="session")
-def api_rasa_server(
-    bot_env: dict[str, str], bot_model: Path, action_server: ServerProcess
-) -> Iterator[ApiRasaServer]:
-    """The Rasa server as ``kefu run`` starts it: ``--enable-api --auth-token`` on loopback."""
+def api_rasa_process(
+    env: dict[str, str],
+    model: Path,
+    action_server: ServerProcess,
+    name: str = "rasa server (API)",
+    log: str = "rasa-api.log",
+) -> ApiRasaServer:
+    """A Rasa server as ``kefu run`` starts it (HTTP API behind a new token, on loopback)
+    using ``action_server``, with ``env``, logging to ``log`` in its state directory; not
+    started yet."""
     from kefu.bot import rasa_env, server_command
     from kefu.commands.run import api_env
 
     port = free_port()
     token = secrets.token_urlsafe(24)
-    with _with_env(bot_env):
-        env = rasa_env(f"{action_server.url}/webhook", base=bot_env)
+    with _with_env(env):
+        renv = rasa_env(f"{action_server.url}/webhook", base=env)
     server = ApiRasaServer(
-        name="rasa server (API)",
-        cmd=server_command(bot_model, port),
-        env={**env, **api_env(token)},
+        name=name,
+        cmd=server_command(model, port),
+        env={**renv, **api_env(token)},
         port=port,
         health_url=f"http://127.0.0.1:{port}/status?token={token}",
-        log_path=Path(bot_env["KEFU_VAR_DIR"]) / "rasa-api.log",
+        log_path=Path(env["KEFU_VAR_DIR"]) / log,
     )
     server.token = token
+    return server
+
+
+@pytest.fixture(scope="session")
+def api_rasa_server(
+    bot_env: dict[str, str], bot_model: Path, action_server: ServerProcess
+) -> Iterator[ApiRasaServer]:
+    """The Rasa server as ``kefu run`` starts it: ``--enable-api --auth-token`` on loopback."""
+    server = api_rasa_process(bot_env, bot_model, action_server)
     server.start()
     yield server
     server.stop()

@@ -53,7 +53,9 @@ def _agents_start_off_duty(request: pytest.FixtureRequest) -> None:
     site, a site of its own over the Rasa server's shop) starts with no agent on duty (an earlier test may have gone on duty, and
     auto-assignment would then take the next hand-off away from the queue the test
     expects)."""
-    if not {"live_site", "handoff_site", "api_rasa_server"} & set(request.fixturenames):
+    if not {"live_site", "handoff_site", "api_rasa_server", "announcing_site"} & set(
+        request.fixturenames
+    ):
         return
     import sqlalchemy as sa
 

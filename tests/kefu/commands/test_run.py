@@ -36,9 +36,10 @@ def read_until(process: subprocess.Popen, pattern: str, timeout: float) -> str:
     raise AssertionError(f"no {pattern!r} in the output of kefu run:\n{seen}")
 
 
-def _tree_cmdlines(root: int) -> list[str]:
-    """Command lines (as ``ps`` shows them) of ``root`` and every process under it; the
-    servers run in process groups of their own, so the tree is followed by parent id."""
+def _tree_cmdlines(root: int) -> dict[int, str]:
+    """Command lines (as ``ps`` shows them) of ``root`` and every process under it, by
+    process id; the servers run in process groups of their own, so the tree is followed
+    by parent id."""
     parents: dict[int, int] = {}
     lines: dict[int, str] = {}
     for proc in Path("/proc").iterdir():
@@ -55,7 +56,13 @@ def _tree_cmdlines(root: int) -> list[str]:
         found = {pid for pid, parent in parents.items() if parent in tree} - tree
         grown = bool(found)
         tree |= found
-    return [lines[pid] for pid in tree if pid in lines]
+    return {pid: lines[pid] for pid in tree if pid in lines}
+
+
+def _environ(pid: int) -> dict[str, str]:
+    """The environment a process started with."""
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
 def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
@@ -81,8 +88,16 @@ def test_run_serves_the_chat_and_ctrl_c_stops_everything(bot_env, bot_model):
         read_until(process, r"chat ready", 300)
         # no secret in any child's command line (ps shows them to every local user)
         secrets_ = [bot_env[k] for k in ("KEFU_ACTION_TOKEN", "KEFU_CHANNEL_SECRET")]
-        children = _tree_cmdlines(process.pid)
+        tree = _tree_cmdlines(process.pid)
+        children = list(tree.values())
         assert len(children) >= 3 and not any("auth-token" in c for c in children)
+        # the action server announces new hand-offs to this site, with a secret of this run
+        actions = _environ(next(p for p, c in tree.items() if "-m actions.server" in c))
+        site = _environ(next(p for p, c in tree.items() if "-m web " in c))
+        assert actions["KEFU_SITE_URL"] == url[:-1]
+        announce = actions["KEFU_ANNOUNCE_SECRET"]
+        assert len(announce) >= 32 and site["KEFU_ANNOUNCE_SECRET"] == announce
+        secrets_.append(announce)
         assert not any(s in c for s in secrets_ + [staff] for c in children)
         session = requests.Session()
         reply = session.post(
@@ -149,3 +164,41 @@ def test_no_secret_on_the_command_line(tmp_path, monkeypatch):
     from kefu.rasa_main import rasa_arguments
 
     assert "--auth-token" not in " ".join(rasa_arguments(cmd[3:], {}))
+
+
+def test_the_action_server_announces_to_the_site_it_runs_with():
+    from kefu.commands.run import announce_env
+
+    first, second = announce_env("0.0.0.0", 8000), announce_env("127.0.0.1", 8001)
+    assert first["KEFU_SITE_URL"] == "http://127.0.0.1:8000"  # a wildcard: loopback
+    assert second["KEFU_SITE_URL"] == "http://127.0.0.1:8001"
+    assert announce_env("::1", 9000)["KEFU_SITE_URL"] == "http://[::1]:9000"
+    assert announce_env("10.0.0.5", 9000)["KEFU_SITE_URL"] == "http://10.0.0.5:9000"
+    # a secret of its own on each run, long enough for the settings
+    assert first["KEFU_ANNOUNCE_SECRET"] != second["KEFU_ANNOUNCE_SECRET"]
+    assert len(first["KEFU_ANNOUNCE_SECRET"]) >= 32
+
+
+def test_the_replica_sets_action_servers_and_sites_share_the_announce(tmp_path, monkeypatch):
+    from kefu.commands.replicas import plan
+    from kefu.commands.run import announce_env
+
+    monkeypatch.setenv("KEFU_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("KEFU_REDIS_URL", raising=False)
+    announce = announce_env("0.0.0.0", 8080)
+    rs = plan(
+        tmp_path / "model.tar.gz",
+        replicas=1,
+        actions=2,
+        sites=2,
+        token="t" * 32,
+        rasa_url="http://127.0.0.1:5100",
+        action_url="http://127.0.0.1:5150/webhook",
+        pool=(5, 10),
+        logs=tmp_path,
+        announce=announce,
+    )
+    for service in [*rs.actions, *rs.sites]:
+        assert {k: service.env[k] for k in announce} == announce, service.name
+    assert announce["KEFU_SITE_URL"] == "http://127.0.0.1:8080"  # nginx's site door
+    assert "KEFU_ANNOUNCE_SECRET" not in rs.rasa[0].env  # Rasa has no use for it
