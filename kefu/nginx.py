@@ -41,6 +41,8 @@ class Door:
         backends: ``host:port`` of each backend.
         routing: ``round-robin`` or ``sticky`` (see the module docstring).
         websockets: pass ``Upgrade`` through (the site's socket.io).
+        loopback_paths: path prefixes only loopback clients may reach (the site's
+            ``/internal/`` door, which action servers on this machine call).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Door:
     backends: tuple[str, ...]
     routing: str = "round-robin"
     websockets: bool = False
+    loopback_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.routing not in ROUTINGS:
@@ -83,26 +86,36 @@ def _upstream(door: Door) -> str:
 
 
 def _server(door: Door, prefix: Path) -> str:
+    location = _location(door)
+    guarded = "".join(
+        f"        location {path} {{\n            allow 127.0.0.1;\n            allow ::1;\n"
+        f"            deny all;\n{location}        }}\n"
+        for path in door.loopback_paths
+    )
+    return f"""    server {{
+        listen {door.listen};
+        access_log {prefix / f"access-{door.name}.log"} kefu;
+        location = {HEALTH_PATH} {{ access_log off; return 200 "ok\\n"; }}
+{guarded}        location / {{
+{location}        }}
+    }}"""
+
+
+def _location(door: Door) -> str:
     upgrade = (
         "            proxy_set_header Upgrade $http_upgrade;\n"
         "            proxy_set_header Connection $connection_upgrade;\n"
         if door.websockets
         else '            proxy_set_header Connection "";\n'
     )
-    return f"""    server {{
-        listen {door.listen};
-        access_log {prefix / f"access-{door.name}.log"} kefu;
-        location = {HEALTH_PATH} {{ access_log off; return 200 "ok\\n"; }}
-        location / {{
-            proxy_pass http://{door.name};
+    return f"""            proxy_pass http://{door.name};
             proxy_http_version 1.1;
 {upgrade}            proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 180s;
             proxy_buffering off;
-        }}
-    }}"""
+"""
 
 
 def render(prefix: Path, doors: list[Door], workers: int = 1) -> str:

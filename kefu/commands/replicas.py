@@ -28,6 +28,9 @@ from pathlib import Path
 from kefu.commands.processes import HOST, Service, Supervisor, free_port, port_in_use
 from kefu.settings import Settings, get_settings
 
+# web.internal.PREFIX: the site's door for kefu's own servers; nginx lets only loopback in
+INTERNAL_PATH = "/internal/"
+
 MAX_REPLICAS = 64
 START_TIMEOUT = 300.0
 
@@ -271,7 +274,14 @@ def cmd_run_replicas(args: argparse.Namespace) -> int:
         announce=announce_env(args.host, args.port),  # any site: the emit goes through Redis
     )
     doors = [
-        nginx.Door("site", f"{args.host}:{args.port}", _addrs(rs.site_ports), "sticky", True),
+        nginx.Door(
+            "site",
+            f"{args.host}:{args.port}",
+            _addrs(rs.site_ports),
+            "sticky",
+            True,
+            loopback_paths=(INTERNAL_PATH,),
+        ),
         nginx.Door("rasa", f"{HOST}:{args.rasa_port}", _addrs(rs.rasa_ports), args.routing),
         nginx.Door("actions", f"{HOST}:{args.actions_port}", _addrs(rs.action_ports)),
     ]
