@@ -10,9 +10,12 @@ server on top).
 ``--before DIR`` first measures both bots once more with the code of ``DIR`` (an exported
 older commit with its own ``var/``, e.g. ``git archive BASE | tar -x -C DIR``): the floor
 bot runs through kefu's launcher and Rasa fixes too, so both change with them. A change
-is then measured before and after in the same run, on the same machine load.
+is then measured before and after in the same run, on the same machine load. When the
+change alters the bot (domain, rules...), ``--before-model`` gives the older tree's model.
+Each level also reports the action server's requests per message (nginx's access log).
 
-``python -m benchmarks.floor_cpu [--model PATH] [--messages N] [--before DIR]``
+``python -m benchmarks.floor_cpu [--model PATH] [--messages N] [--before DIR]
+[--before-model PATH]``
 """
 
 from __future__ import annotations
