@@ -24,6 +24,7 @@ import argparse
 import hmac
 import json
 import logging
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -47,6 +48,9 @@ MAX_BODY_BYTES = 64 * 1024
 # conversation and the domain (50 kB alone), deflated to a fifth or less of that
 MAX_INFLATED_BYTES = 1024 * 1024
 OPEN_PATHS = ("/health", "/openapi.json")
+# how a lone surrogate can get into parsed JSON: a \uD800-\uDFFF escape, or the bytes of an
+# encoded surrogate (ED A0-BF ..), which json.loads decodes with "surrogatepass"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 SPEC_PATH = Path(__file__).resolve().parent / "openapi.json"
 _OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {
     "slots": (dict,),
@@ -130,13 +134,24 @@ def _parse(request: Request) -> Any:
     try:
         body = json.loads(raw)
         # a lone surrogate ("\ud800") parses but cannot be encoded: refuse it here, not
-        # in the middle of an action (a hand-off that silently fails)
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        # in the middle of an action (a hand-off that silently fails); encoding the whole
+        # body again costs twice its parse, so only when it can hold a surrogate at all
+        if _may_hold_surrogates(raw):
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
     except RecursionError as exc:
         raise ValueError("the body nests too deeply") from exc
     except UnicodeEncodeError as exc:
         raise ValueError("the body holds text that is not valid Unicode") from exc
     return body
+
+
+def _may_hold_surrogates(raw: bytes) -> bool:
+    """Whether the JSON text ``raw`` may parse to a string with a surrogate (also true of
+    valid pairs, which an emoji escaped by Rasa's ``json.dumps`` gives, and of an escaped
+    backslash before ``ud8..``: the full check then decides)."""
+    if json.detect_encoding(raw) != "utf-8":
+        return True
+    return b"\xed" in raw or _SURROGATE_ESCAPE.search(raw) is not None
 
 
 def _refusal(message: str, status: int, code: str) -> HTTPResponse:

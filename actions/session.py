@@ -1,12 +1,13 @@
 """Session actions: who the customer is, which language to answer in, empathy first.
 
 * ``action_session_start`` verifies the token of the message that opened the session.
-* ``action_extract_context`` runs on every user message (it is the custom mapping of the
-  ``language`` and ``customer_id`` slots): it sets the reply language from the message and
-  re-verifies the token of *this* message.
-* ``action_validate_slot_mappings`` runs right after it: when the message is negative it
+* ``action_validate_slot_mappings`` runs once after each user message (Rasa calls it after
+  extracting the slots; ``language`` and ``customer_id`` have custom mappings without an
+  action, so this is the one call that fills them): it sets the reply language from the
+  message and re-verifies the token of *this* message; when the message is negative it
   answers with empathy before anything else, and offers a human after two negative turns
-  in a row.
+  in a row. The empathy comes out in the language of this message: kefu's Rasa renders
+  this action's responses with its own slot events applied (:mod:`kefu.rasa_validation`).
 * ``action_greet`` greets a verified customer by name.
 """
 
@@ -87,36 +88,27 @@ class ActionSessionStart(Action):
         ]
 
 
-@shop_action
-class ActionExtractContext(Action):
-    """Per-message context: the reply language and the verified customer."""
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_extract_context"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Return slot events for the reply language and the verified customer."""
-        events: list[EventType] = []
-        current = language(tracker)
-        lang = message_language(latest_text(tracker), current)
-        if lang != tracker.get_slot(LANGUAGE_SLOT):
-            events.append(SlotSet(LANGUAGE_SLOT, lang))
-        customer_id = identity.verified_customer(tracker)
-        if customer_id != tracker.get_slot(CUSTOMER_SLOT):
-            events.append(SlotSet(CUSTOMER_SLOT, customer_id))
-        return events
+def context_events(tracker: Tracker) -> list[EventType]:
+    """Slot events for the reply language and the verified customer of the latest message
+    (only for the slots that change)."""
+    events: list[EventType] = []
+    current = language(tracker)
+    lang = message_language(latest_text(tracker), current)
+    if lang != tracker.get_slot(LANGUAGE_SLOT):
+        events.append(SlotSet(LANGUAGE_SLOT, lang))
+    customer_id = identity.verified_customer(tracker)
+    if customer_id != tracker.get_slot(CUSTOMER_SLOT):
+        events.append(SlotSet(CUSTOMER_SLOT, customer_id))
+    return events
 
 
 @shop_action
 class ActionReactToTone(Action):
-    """Empathy first: runs after the slots of each user message are set, before any reply.
+    """Per-message context, then empathy first: runs once after each user message.
 
     Rasa runs ``action_validate_slot_mappings`` after extracting the slots of every user
     message and sends what it says before the policies pick the next action, so the
-    empathy line comes first, already in the language of this message.
+    empathy line comes first, in the language this action sets.
     """
 
     def name(self) -> str:
@@ -126,9 +118,11 @@ class ActionReactToTone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Acknowledge a negative message; offer a human after two negative turns in a row."""
+        """Set the language and the verified customer; acknowledge a negative message and
+        offer a human after two negative turns in a row."""
+        context = context_events(tracker)
         if tracker.is_paused() or not is_negative(tracker.latest_message or {}):
-            return []
+            return context
         dispatcher.utter_message(response="utter_empathy")
         intent = latest_intent(tracker)
         already_offered = tracker.get_slot(PENDING_SLOT) == HANDOFF
@@ -138,8 +132,8 @@ class ActionReactToTone(Action):
             and intent not in ("human_handoff", "affirm", "deny")
         ):
             dispatcher.utter_message(response="utter_offer_handoff")
-            return [SlotSet(PENDING_SLOT, HANDOFF)]
-        return []
+            return [SlotSet(PENDING_SLOT, HANDOFF), *context]
+        return context
 
 
 @shop_action

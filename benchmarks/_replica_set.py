@@ -180,6 +180,14 @@ class BenchSet:
     def door(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
+    def action_calls(self) -> int:
+        """Requests the action server got so far (lines of nginx's access log of its door)."""
+        log = Path(self.tmp.name) / "nginx" / "access-actions.log"
+        if not log.is_file():
+            return 0
+        with log.open("rb") as lines:
+            return sum(1 for _ in lines)
+
     def pids(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for n, service in enumerate(self.rs.rasa):

@@ -10,9 +10,12 @@ server on top).
 ``--before DIR`` first measures both bots once more with the code of ``DIR`` (an exported
 older commit with its own ``var/``, e.g. ``git archive BASE | tar -x -C DIR``): the floor
 bot runs through kefu's launcher and Rasa fixes too, so both change with them. A change
-is then measured before and after in the same run, on the same machine load.
+is then measured before and after in the same run, on the same machine load. When the
+change alters the bot (domain, rules...), ``--before-model`` gives the older tree's model.
+Each level also reports the action server's requests per message (nginx's access log).
 
-``python -m benchmarks.floor_cpu [--model PATH] [--messages N] [--before DIR]``
+``python -m benchmarks.floor_cpu [--model PATH] [--messages N] [--before DIR]
+[--before-model PATH]``
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ def cpu_figures(result: dict[str, Any]) -> dict[str, Any]:
         out[level] = {
             "rasa_ms": round(1000 * sum(v for k, v in cpu.items() if k.startswith("rasa")), 2),
             "actions_ms": round(1000 * cpu.get("actions", 0.0), 2),
+            "action_calls_per_message": result[level].get("action_calls_per_message"),
             "nginx_ms": round(1000 * cpu.get("nginx", 0.0), 2),
             "messages": result[level]["messages"],
             "errors": result[level]["errors"],
@@ -81,12 +85,15 @@ def _ratio(kefu: dict[str, Any], floor: dict[str, Any], level: str) -> float | N
     return round(kefu[level]["rasa_ms"] / base, 2) if base else None
 
 
-def run(model: Path, messages: int, before_dir: Path | None = None) -> dict[str, Any]:
-    """Before (optional), kefu, floor; the ratios of kefu's Rasa CPU to the floor's."""
+def run(
+    model: Path, messages: int, before_dir: Path | None = None, before_model: Path | None = None
+) -> dict[str, Any]:
+    """Before (optional, with ``before_model`` when the bot's sources changed, else
+    ``model``), kefu, floor; the ratios of kefu's Rasa CPU to the floor's."""
     started = os.getloadavg()
     out: dict[str, Any] = {"conversations": replicas.CONVERSATIONS, "messages": messages}
     if before_dir is not None:
-        out["kefu_before"] = before(before_dir, model, messages)
+        out["kefu_before"] = before(before_dir, before_model or model, messages)
         out["floor_before"] = before(before_dir, model, messages, "floor")
     out["kefu"] = kefu_only(model, messages)
     floor_model = replicas.train_floor()
@@ -111,8 +118,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, required=True, help="kefu bot model (.tar.gz)")
     parser.add_argument("--messages", type=int, default=replicas.MESSAGES)
     parser.add_argument("--before", type=Path, help="also measure kefu with this code first")
+    parser.add_argument(
+        "--before-model", type=Path, help="kefu's model for --before (default: --model)"
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.model, args.messages, args.before), indent=2))
+    print(json.dumps(run(args.model, args.messages, args.before, args.before_model), indent=2))
 
 
 if __name__ == "__main__":

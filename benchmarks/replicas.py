@@ -108,11 +108,13 @@ async def _load(url: str, headers: dict[str, str], script: tuple[str, ...], mess
 def measure(bench: BenchSet, door: str, script: tuple[str, ...], messages: int) -> dict[str, Any]:
     """One level through ``door``: speed, CPU per message of each process, stored events."""
     before = cpu_of(bench.pids())
+    calls_before = bench.action_calls()
     load_before = os.getloadavg()
     senders, sent, replies, latencies, errors, wall = asyncio.run(
         _load(bench.door(door), bench.headers, script, messages)
     )
     after = cpu_of(bench.pids())
+    calls = bench.action_calls() - calls_before
     done = len(latencies)
     cpu = {name: round((after[name] - before[name]) / max(done, 1), 5) for name in after}
     problems = check_stored(bench.tracker_url, senders, sent)
@@ -128,6 +130,7 @@ def measure(bench: BenchSet, door: str, script: tuple[str, ...], messages: int) 
         "wall_s": round(wall, 1),
         "cpu_s_per_message": cpu,
         "cpu_s_per_message_total": round(sum(cpu.values()), 5),
+        "action_calls_per_message": round(calls / max(done, 1), 2),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }

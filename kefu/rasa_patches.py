@@ -33,6 +33,12 @@ for less CPU:
   events) is rebuilt from its first event several times a message;
   :mod:`kefu.rasa_states` continues from where the last call stopped.
 
+**One call per message.** ``action_validate_slot_mappings`` (kefu's one action call after
+each user message: it sets the reply language and the verified customer, then answers a
+negative message with empathy) has its responses rendered after its own slot events are
+applied (:mod:`kefu.rasa_validation`), so the empathy is in the language of the message it
+answers; before, a second call (the slots' mapping action) set them first.
+
 Nothing else changes; tests compare each with Rasa's own function.
 """
 
@@ -252,10 +258,11 @@ def install() -> bool:
     from rasa.utils.endpoints import EndpointConfig
 
     EndpointConfig.session = lambda self: _KeptSession(self)
-    from kefu import rasa_rules, rasa_states
+    from kefu import rasa_rules, rasa_states, rasa_validation
 
     rasa_rules.install()
     rasa_states.install()
+    rasa_validation.install()
     import rasa.core.run
 
     rasa.core.run.load_agent_on_start = _freezing(rasa.core.run.load_agent_on_start)

@@ -24,6 +24,7 @@ import asyncio
 import contextvars
 import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -47,6 +48,7 @@ RunFn = Callable[..., Awaitable[list[EventType]]]
 
 _IN_ACTION: contextvars.ContextVar[bool] = contextvars.ContextVar("kefu_in_action", default=False)
 _pool: ThreadPoolExecutor | None = None
+_worker = threading.local()  # each worker thread's own event loop, kept between calls
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -101,9 +103,24 @@ async def _guarded_run(run: RunFn, action: Any, dispatcher: Any, tracker: Any, d
         return _outage_events(action, dispatcher, tracker)
 
 
+def _worker_loop() -> asyncio.AbstractEventLoop:
+    """This worker thread's event loop, made on its first call (``asyncio.run`` made and
+    closed one per call: a selector and a socket pair each time, 0.15 ms of CPU)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_worker, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _worker.loop = loop
+    return loop
+
+
 def _run_in_worker(run: RunFn, action: Any, dispatcher: Any, tracker: Any, domain: Any):
     _IN_ACTION.set(True)
-    return asyncio.run(_guarded_run(run, action, dispatcher, tracker, domain))
+    loop = _worker_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(_guarded_run(run, action, dispatcher, tracker, domain))
+    finally:
+        asyncio.set_event_loop(None)
 
 
 def shop_action(cls: A) -> A:

@@ -287,3 +287,36 @@ def test_without_a_trained_recommender_a_request_answers_best_sellers_and_never_
     lines = [r.getMessage() for r in caplog.records if "best sellers" in r.getMessage()]
     assert len(lines) == 1 and "kefu train" in lines[0]
     assert not (tmp_path / "fresh-var" / "models").exists()  # nothing trained on the request
+
+
+def test_each_worker_thread_keeps_one_event_loop_and_leaves_none_set():
+    import asyncio
+    import threading
+
+    from actions.services import runtime
+
+    async def probe(action, dispatcher, tracker, domain):
+        return [id(asyncio.get_running_loop()), runtime._IN_ACTION.get()]
+
+    class Probe:
+        def name(self) -> str:
+            return "probe"
+
+    def call() -> list:
+        return runtime._run_in_worker(probe, Probe(), _Dispatcher(), None, {})
+
+    loops: list[int] = []
+    thread = threading.Thread(target=lambda: loops.extend([call()[0], call()[0]]))
+    thread.start()
+    thread.join()
+    assert loops[0] == loops[1]  # the same loop, kept between calls of one thread
+    other: list[int] = []
+    thread = threading.Thread(target=lambda: other.append(call()[0]))
+    thread.start()
+    thread.join()
+    assert other[0] != loops[0]  # one loop per thread, never shared
+    assert call()[1] is True
+
+
+class _Dispatcher:
+    messages: list = []

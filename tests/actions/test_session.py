@@ -6,7 +6,7 @@ import time
 
 import jwt
 
-from actions.session import ActionExtractContext, ActionGreet, ActionReactToTone, ActionSessionStart
+from actions.session import ActionGreet, ActionReactToTone, ActionSessionStart
 from tests.actions.conftest import (
     assert_one_language,
     make_tracker,
@@ -49,7 +49,7 @@ def test_session_start_without_a_valid_token_is_anonymous(domain, shop_cases, sh
         assert slot_events(events)["customer_id"] is None
 
 
-def test_extract_context_follows_the_language_of_each_message(domain):
+def test_validation_action_follows_the_language_of_each_message(domain):
     cases = [
         ("where is my parcel", "zh", "en"),
         ("我的快递到哪了", "en", "zh"),
@@ -61,25 +61,27 @@ def test_extract_context_follows_the_language_of_each_message(domain):
     ]
     for text, before, expected in cases:
         tracker = make_tracker(text, slots={"language": before})
-        _, events = run(ActionExtractContext(), tracker, domain)
+        _, events = run(ActionReactToTone(), tracker, domain)
         assert slot_events(events).get("language", before) == expected, text
 
 
-def test_extract_context_trusts_only_the_token_of_the_latest_message(domain, shop_cases, token_for):
+def test_validation_action_trusts_only_the_token_of_the_latest_message(
+    domain, shop_cases, token_for
+):
     case = shop_cases["paid"]
     # a slot claiming a customer, with no token on this message: cleared
     tracker = make_tracker("hi", slots={"customer_id": case.customer_id})
-    _, events = run(ActionExtractContext(), tracker, domain)
+    _, events = run(ActionReactToTone(), tracker, domain)
     assert slot_events(events)["customer_id"] is None
     # an earlier message had a token, the latest has none: anonymous now
     earlier = user_event("hello", "greet")
     earlier["metadata"] = {"customer_token": token_for(case.customer_id)}
     tracker = make_tracker("my orders", history=[earlier])
-    _, events = run(ActionExtractContext(), tracker, domain)
+    _, events = run(ActionReactToTone(), tracker, domain)
     assert slot_events(events).get("customer_id") is None
     # a valid token on the latest message
     tracker = make_tracker("hi", metadata={"customer_token": token_for(case.customer_id)})
-    _, events = run(ActionExtractContext(), tracker, domain)
+    _, events = run(ActionReactToTone(), tracker, domain)
     assert slot_events(events)["customer_id"] == case.customer_id
 
 
@@ -92,7 +94,7 @@ def test_expired_token_and_unknown_customer_are_anonymous(domain, token_for):
     unknown = token_for("C99999")
     for token in (expired, unknown):
         tracker = make_tracker("hi", metadata={"customer_token": token})
-        _, events = run(ActionExtractContext(), tracker, domain)
+        _, events = run(ActionReactToTone(), tracker, domain)
         assert slot_events(events).get("customer_id") is None
 
 
@@ -123,10 +125,14 @@ def test_no_empathy_for_neutral_messages_or_product_questions(domain):
         "no earbuds under 500?",
         intent="product_search",
         sentiment={"label": "negative", "confidence": 0.9},
+        slots={"language": "en"},
     )
     assert run(ActionReactToTone(), product, domain) == ([], [])
     weak = make_tracker(
-        "hmm my order", intent="order_status", sentiment={"label": "negative", "confidence": 0.5}
+        "hmm my order",
+        intent="order_status",
+        sentiment={"label": "negative", "confidence": 0.5},
+        slots={"language": "en"},
     )
     assert run(ActionReactToTone(), weak, domain) == ([], [])
 
@@ -137,12 +143,35 @@ def test_no_second_offer_while_one_is_pending_nor_when_paused(domain):
         "still awful",
         intent="complaint",
         history=history,
-        slots={"pending_confirmation": "handoff"},
+        slots={"pending_confirmation": "handoff", "language": "en"},
     )
     messages, events = run(ActionReactToTone(), pending, domain)
     assert responses(messages) == ["utter_empathy"] and events == []
-    paused = make_tracker("awful", intent="complaint", paused=True)
+    paused = make_tracker("awful", intent="complaint", paused=True, slots={"language": "en"})
     assert run(ActionReactToTone(), paused, domain) == ([], [])
+
+
+def test_empathy_comes_with_the_language_and_customer_of_this_message(
+    domain, shop_cases, token_for
+):
+    """One call does both: the context slots of this message and the empathy."""
+    case = shop_cases["paid"]
+    history = [user_event("still nothing", "complaint")]
+    tracker = make_tracker(
+        "你们太差劲了，还没到",
+        intent="complaint",
+        history=history,
+        slots={"language": "en"},
+        metadata={"customer_token": token_for(case.customer_id)},
+    )
+    messages, events = run(ActionReactToTone(), tracker, domain)
+    assert responses(messages) == ["utter_empathy", "utter_offer_handoff"]
+    assert [e["name"] for e in events] == ["pending_confirmation", "language", "customer_id"]
+    assert slot_events(events) == {
+        "pending_confirmation": "handoff",
+        "language": "zh",
+        "customer_id": case.customer_id,
+    }
 
 
 def test_greet_uses_the_name_only_for_a_verified_customer(domain, shop_cases, token_for):

@@ -65,7 +65,9 @@ def test_identity_slots_cannot_be_filled_from_what_the_user_types(domain):
         slot = next(s for s in domain.slots if s.name == name)
         assert not slot.influence_conversation
         assert [m["type"] for m in slot.mappings] == ["custom"]
-        assert slot.mappings[0]["action"] == "action_extract_context"
+        # filled by action_validate_slot_mappings, the one call after each message
+        assert "action" not in slot.mappings[0]
+    assert "action_validate_slot_mappings" in domain.user_actions
     entity_slots = {
         s.name for s in domain.slots for m in s.mappings if m.get("type") == "from_entity"
     }

@@ -40,7 +40,7 @@ KINDS = (
     "after_logout",
 )
 ACTIONS = (
-    "action_extract_context",
+    "action_validate_slot_mappings",
     "action_greet",
     "action_ask_order_id",
     "action_submit_order_form",
