@@ -11,8 +11,9 @@ Two ways, the same neighbour tables:
 * :func:`spark_top_k_similarity`: for matrices too large to broadcast, from a DataFrame of
   entries.
 
-The pair work of :func:`spark_top_k_similarity` (every two columns that share a row) is a self-join on the row followed by an
-aggregation, computed once per unordered pair and mirrored. Formulas, as in the local
+The pair work of :func:`spark_top_k_similarity` (every two columns that share a row) is a
+self-join on the row followed by an aggregation, computed once per unordered pair and
+mirrored. Formulas, as in the local
 engine (``n`` = rows the two columns share, counting stored zeros):
 
 * ``cosine``: ``dot / (|a|^(2 alpha) |b|^(2 (1 - alpha)))`` with norms over all of a
