@@ -244,7 +244,8 @@ def big() -> dict:
     (default ``/tmp``) and deleted after their runs; Spark reads each file by its
     ``file://`` URI, the local engine with pandas, only where it fits in memory (about
     1.2 GB per million interactions, measured at 1M, against half of ``MemAvailable``). An
-    engine that timed out is not run at the larger sizes. The figures so far are rewritten
+    engine that timed out is not run at the larger sizes; ``KEFU_BENCH_BIG_ENGINES`` picks
+    the engines (default ``local,spark-als,spark``). The figures so far are rewritten
     after each run to ``KEFU_BENCH_BIG_OUT`` (default ``var/bench/recsys_spark_big.json``).
     """
     import gc
@@ -270,6 +271,7 @@ def big() -> dict:
         "synthetic": {},
     }
     timed_out: set[str] = set()
+    engines = os.environ.get("KEFU_BENCH_BIG_ENGINES", "local,spark-als,spark").split(",")
     root = os.environ.get("KEFU_BENCH_BIG_DIR", "/tmp")
     with tempfile.TemporaryDirectory(prefix="kefu-bench-big-recsys-", dir=root) as tmp:
         for rows in sizes or (100_000, 1_000_000, 10_000_000):
@@ -285,7 +287,7 @@ def big() -> dict:
             print(f"   synthetic {rows:,}: written in {time.perf_counter() - started:.0f} s",
                   file=sys.stderr, flush=True)  # fmt: skip
             runs: dict = results["synthetic"].setdefault(str(rows), {})
-            for engine in ("local", "spark-als", "spark"):
+            for engine in engines:
                 need, free = 1.2 * rows / 1e6, _available_gb()
                 if engine == "local" and need > free / 2:
                     runs[engine] = {"skipped": f"needs ~{need:.0f} GB, {free:.0f} GB available"}

@@ -112,6 +112,106 @@ def _aligned(pattern: sp.csr_matrix, other: sp.csr_matrix) -> np.ndarray:
     return _values_at(pattern, other)
 
 
+def check_similarity(kind: str, k: int) -> None:
+    """Raise ``ValueError`` for an unknown similarity ``kind`` or ``k < 1``."""
+    if kind not in SIMILARITIES:
+        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {kind!r}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+
+
+@dataclass
+class SimilarityInputs:
+    """What every block of :func:`top_k_similarity` reads (built once by :func:`prepare`).
+
+    Attributes:
+        matrix: (m, n) float64 CSR values, indices sorted.
+        binary: ``matrix`` with every stored value set to 1.
+        squared: ``matrix`` squared element-wise.
+        t_matrix, t_binary, t_squared: their transposes (``t_squared`` only for the
+            common-support kinds, else ``None``).
+        left_norm, right_norm: (n,) cosine norms raised to ``2 alpha`` / ``2 (1 - alpha)``.
+        kind, shrinkage: as for :func:`top_k_similarity`.
+        k: neighbours kept per column (already capped at ``n - 1``).
+    """
+
+    matrix: sp.csr_matrix
+    binary: sp.csr_matrix
+    squared: sp.csr_matrix
+    t_matrix: sp.csr_matrix
+    t_binary: sp.csr_matrix
+    t_squared: sp.csr_matrix | None
+    left_norm: np.ndarray
+    right_norm: np.ndarray
+    kind: str
+    shrinkage: float
+    k: int
+
+    @property
+    def n(self) -> int:
+        """Number of columns."""
+        return self.matrix.shape[1]
+
+
+def prepare(
+    matrix: sp.spmatrix, k: int, kind: str = "cosine", shrinkage: float = 0.0, alpha: float = 0.5
+) -> SimilarityInputs:
+    """Check the parameters and build the inputs of :func:`block_top_k` (see
+    :func:`top_k_similarity` for the arguments)."""
+    check_similarity(kind, k)
+    matrix = sp.csr_matrix(matrix, dtype=np.float64)
+    matrix.sort_indices()
+    n = matrix.shape[1]
+    binary = matrix.copy()
+    binary.data = np.ones_like(binary.data)
+    squared = matrix.multiply(matrix).tocsr()
+    norms = np.sqrt(np.asarray(squared.sum(axis=0)).ravel())
+    return SimilarityInputs(
+        matrix=matrix,
+        binary=binary,
+        squared=squared,
+        t_matrix=matrix.T.tocsr(),
+        t_binary=binary.T.tocsr(),
+        t_squared=squared.T.tocsr() if kind != "cosine" else None,
+        left_norm=norms ** (2 * alpha),
+        right_norm=norms ** (2 * (1 - alpha)),
+        kind=kind,
+        shrinkage=shrinkage,
+        k=min(k, max(n - 1, 1)),
+    )
+
+
+def block_top_k(
+    inputs: SimilarityInputs, start: int, stop: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The top-k neighbours of columns ``start:stop``: (column, neighbour, similarity, rank)."""
+    kind, shrinkage, matrix, binary = inputs.kind, inputs.shrinkage, inputs.matrix, inputs.binary
+    dots = (inputs.t_matrix[start:stop] @ matrix).tocsr()
+    if kind == "cosine" and not shrinkage:  # no counts needed
+        counts, dot = dots, dots.data
+    else:
+        counts = (inputs.t_binary[start:stop] @ binary).tocsr()
+        dot = _aligned(counts, dots)
+    rows = np.repeat(np.arange(start, stop), np.diff(counts.indptr))
+    cols = counts.indices
+    count = counts.data
+    if kind == "cosine":
+        denom = inputs.left_norm[rows] * inputs.right_norm[cols]
+        factor = count / (count + shrinkage) if shrinkage else 1.0
+    else:
+        assert inputs.t_squared is not None  # built for every kind but cosine
+        own = _aligned(counts, (inputs.t_squared[start:stop] @ binary).tocsr())
+        other = _aligned(counts, (inputs.t_binary[start:stop] @ inputs.squared).tocsr())
+        denom = np.sqrt(own * other)
+        factor = (count - 1) / (count - 1 + shrinkage) if shrinkage else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sims = dot / denom  # 0/0 (all-zero residuals) is NaN, dropped as not positive
+    if shrinkage:
+        sims *= factor
+    sims[rows == cols] = 0.0
+    return _block_top_k(rows, cols, sims, inputs.k)
+
+
 def top_k_similarity(
     matrix: sp.csr_matrix,
     k: int,
@@ -138,50 +238,11 @@ def top_k_similarity(
     Returns:
         The neighbour table.
     """
-    if kind not in SIMILARITIES:
-        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {kind!r}")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    matrix = sp.csr_matrix(matrix, dtype=np.float64)
-    matrix.sort_indices()
-    n = matrix.shape[1]
-    binary = matrix.copy()
-    binary.data = np.ones_like(binary.data)
-    squared = matrix.multiply(matrix).tocsr()
-    t_matrix = matrix.T.tocsr()
-    t_binary = binary.T.tocsr()
-    t_squared = squared.T.tocsr() if kind != "cosine" else None
-    norms = np.sqrt(np.asarray(squared.sum(axis=0)).ravel())
-    left_norm, right_norm = norms ** (2 * alpha), norms ** (2 * (1 - alpha))
-    k = min(k, max(n - 1, 1))
-    index = np.full((n, k), -1, dtype=np.int32)
-    weight = np.zeros((n, k), dtype=np.float32)
-    for start in range(0, n, block_size):
-        stop = min(start + block_size, n)
-        dots = (t_matrix[start:stop] @ matrix).tocsr()
-        if kind == "cosine" and not shrinkage:  # no counts needed
-            counts, dot = dots, dots.data
-        else:
-            counts = (t_binary[start:stop] @ binary).tocsr()
-            dot = _aligned(counts, dots)
-        rows = np.repeat(np.arange(start, stop), np.diff(counts.indptr))
-        cols = counts.indices
-        count = counts.data
-        if kind == "cosine":
-            denom = left_norm[rows] * right_norm[cols]
-            factor = count / (count + shrinkage) if shrinkage else 1.0
-        else:
-            assert t_squared is not None  # built above for every kind but cosine
-            own = _aligned(counts, (t_squared[start:stop] @ binary).tocsr())
-            other = _aligned(counts, (t_binary[start:stop] @ squared).tocsr())
-            denom = np.sqrt(own * other)
-            factor = (count - 1) / (count - 1 + shrinkage) if shrinkage else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sims = dot / denom  # 0/0 (all-zero residuals) is NaN, dropped as not positive
-        if shrinkage:
-            sims *= factor
-        sims[rows == cols] = 0.0
-        rows, cols, sims, rank = _block_top_k(rows, cols, sims, k)
+    inputs = prepare(matrix, k, kind, shrinkage, alpha)
+    index = np.full((inputs.n, inputs.k), -1, dtype=np.int32)
+    weight = np.zeros((inputs.n, inputs.k), dtype=np.float32)
+    for start in range(0, inputs.n, block_size):
+        rows, cols, sims, rank = block_top_k(inputs, start, min(start + block_size, inputs.n))
         index[rows, rank] = cols
         weight[rows, rank] = sims
     return Neighbours(index=index, weight=weight)

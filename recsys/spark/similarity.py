@@ -1,7 +1,19 @@
 """Top-k column similarity on Spark: the same numbers as :func:`recsys.similarity.top_k_similarity`.
 
-The pair work (every two columns that share a row) is a self-join on the row followed by an
-aggregation, computed once per unordered pair and mirrored. Formulas, as in the local
+Two ways, the same neighbour tables:
+
+* :func:`broadcast_top_k_similarity` (what the trainer uses): the matrix is broadcast once
+  and each Spark task computes the top-k of its blocks of columns with the local engine's
+  own sparse products (:func:`recsys.similarity.block_top_k`), so no pair is ever a Spark
+  row and nothing but the ``k`` best neighbours per column comes back; the output is that
+  of the local engine, bit for bit. Every executor must hold the matrix (about 12 bytes per
+  stored entry, a few copies while it works).
+* :func:`spark_top_k_similarity`: for matrices too large to broadcast, from a DataFrame of
+  entries.
+
+The pair work of :func:`spark_top_k_similarity` (every two columns that share a row) is a
+self-join on the row followed by an aggregation, computed once per unordered pair and
+mirrored. Formulas, as in the local
 engine (``n`` = rows the two columns share, counting stored zeros):
 
 * ``cosine``: ``dot / (|a|^(2 alpha) |b|^(2 (1 - alpha)))`` with norms over all of a
@@ -18,7 +30,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recsys.similarity import SIMILARITIES, Neighbours
+from recsys import similarity
+from recsys.similarity import Neighbours, block_top_k, check_similarity, prepare
 
 
 def entries_frame(spark, matrix: sp.spmatrix):
@@ -34,6 +47,68 @@ def entries_frame(spark, matrix: sp.spmatrix):
     if frame.empty:
         return spark.createDataFrame([], "row long, col long, value double")
     return spark.createDataFrame(frame)
+
+
+def broadcast_top_k_similarity(
+    spark,
+    matrix: sp.spmatrix,
+    k: int,
+    kind: str = "cosine",
+    shrinkage: float = 0.0,
+    alpha: float = 0.5,
+    block_size: int = 512,
+) -> Neighbours:
+    """The k most similar columns of each column, blocks of columns computed by Spark tasks.
+
+    Args:
+        spark: the Spark session.
+        matrix: (m, n) sparse values whose rows are observations (e.g. users x items).
+        k, kind, shrinkage, alpha, block_size: as for
+            :func:`recsys.similarity.top_k_similarity`.
+
+    Returns:
+        The neighbour table, equal to the local engine's.
+    """
+    from pyspark import cloudpickle
+
+    check_similarity(kind, k)
+    csr = sp.csr_matrix(matrix, dtype=np.float64)
+    n = csr.shape[1]
+    k = min(k, max(n - 1, 1))
+    index = np.full((n, k), -1, dtype=np.int32)
+    weight = np.zeros((n, k), dtype=np.float32)
+    starts = list(range(0, n, block_size))
+    if not starts:
+        return Neighbours(index=index, weight=weight)
+    # the tasks run the local engine's code: shipped with them (executors need numpy and
+    # scipy, not this package)
+    cloudpickle.register_pickle_by_value(similarity)
+    context = spark.sparkContext
+    shared = context.broadcast(csr)
+    slices = max(1, min(len(starts), context.defaultParallelism))
+    groups = [starts[i::slices] for i in range(slices)]  # interleaved: even loads
+
+    def columns(parts):
+        inputs = prepare(shared.value, k, kind, shrinkage, alpha)
+        for group in parts:
+            for start in group:
+                stop = min(start + block_size, n)
+                rows, cols, sims, rank = block_top_k(inputs, start, stop)
+                block_index = np.full((stop - start, k), -1, dtype=np.int32)
+                block_weight = np.zeros((stop - start, k), dtype=np.float32)
+                block_index[rows - start, rank] = cols
+                block_weight[rows - start, rank] = sims
+                yield start, block_index, block_weight
+
+    try:
+        for start, block_index, block_weight in (
+            context.parallelize(groups, slices).mapPartitions(columns).collect()
+        ):
+            index[start : start + len(block_index)] = block_index
+            weight[start : start + len(block_weight)] = block_weight
+    finally:
+        shared.unpersist()
+    return Neighbours(index=index, weight=weight)
 
 
 def spark_top_k_similarity(
@@ -61,10 +136,7 @@ def spark_top_k_similarity(
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    if kind not in SIMILARITIES:
-        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {kind!r}")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    check_similarity(kind, k)
     k = min(k, max(n_columns - 1, 1))
     e = entries.select("row", "col", F.col("value").cast("double").alias("value"))
     a, b = e.alias("a"), e.alias("b")

@@ -1,7 +1,9 @@
 """Train the app's :class:`~recsys.Recommender` on Spark; the model files are the local ones.
 
 Spark reads, cleans and aggregates the log (:mod:`recsys.spark.data`) and does the pair
-work of every neighbour table (:mod:`recsys.spark.similarity`), or, with ``model="als"``,
+work of every neighbour table (:mod:`recsys.spark.similarity`: blocks of columns as
+tasks over the broadcast matrix, or a self-join of the entries past
+:data:`BROADCAST_LIMIT`), or, with ``model="als"``,
 learns the ranking tables from MLlib's implicit ALS (:mod:`recsys.spark.als`). What is
 small stays on the driver as in the local engine: baseline biases, popularity and the
 content (text) neighbours of the catalogue. The result is a fitted ``Recommender``
@@ -16,19 +18,41 @@ import time
 from typing import Any
 
 import pandas as pd
+import scipy.sparse as sp
 
 from recsys.biases import fit_biases
 from recsys.content import content_neighbours
 from recsys.neighbors import empty_neighbours, rating_values
 from recsys.ranking import popularity
 from recsys.recommender import Recommender
+from recsys.similarity import Neighbours
 from recsys.spark.als import als_factors, factor_neighbours
 from recsys.spark.data import spark_dataset
-from recsys.spark.similarity import entries_frame, spark_top_k_similarity
+from recsys.spark.similarity import (
+    broadcast_top_k_similarity,
+    entries_frame,
+    spark_top_k_similarity,
+)
 
 logger = logging.getLogger(__name__)
 
 MODELS = ("similarity", "als")
+
+#: stored entries up to which a matrix is broadcast to the tasks (about 12 bytes each);
+#: larger ones go through Spark's self-join of the entries
+BROADCAST_LIMIT = 100_000_000
+
+
+def _top_k(spark, matrix: sp.spmatrix, **params: Any) -> Neighbours:
+    """A neighbour table on Spark: broadcast blocks when the matrix is small enough."""
+    matrix = sp.csr_matrix(matrix)
+    if matrix.nnz <= BROADCAST_LIMIT:
+        return broadcast_top_k_similarity(spark, matrix, **params)
+    entries = entries_frame(spark, matrix).cache()
+    try:
+        return spark_top_k_similarity(entries, matrix.shape[1], **params)
+    finally:
+        entries.unpersist()
 
 
 def fit_on_spark(
@@ -84,29 +108,28 @@ def fit_on_spark(
 
     start = time.perf_counter()
     if data.confidence.nnz:
-        confidence = entries_frame(spark, data.confidence).cache()
         if model == "similarity":
-            rec.item_ranking_ = spark_top_k_similarity(
-                confidence,
-                data.n_items,
+            rec.item_ranking_ = _top_k(
+                spark,
+                data.confidence,
                 k=rec.item_neighbours,
                 kind="cosine",
                 shrinkage=rec.ranking_shrinkage,
                 alpha=rec.alpha,
             )
-            transposed = confidence.selectExpr("col AS row", "row AS col", "value")
-            rec.user_ranking_ = spark_top_k_similarity(
-                transposed,
-                data.n_users,
+            rec.user_ranking_ = _top_k(
+                spark,
+                data.confidence.T,
                 k=rec.user_neighbours,
                 kind="cosine",
                 shrinkage=rec.ranking_shrinkage,
             )
         else:
+            confidence = entries_frame(spark, data.confidence).cache()
             users, item_factors = als_factors(confidence, data.n_users, data.n_items, **(als or {}))
             rec.item_ranking_ = factor_neighbours(item_factors, rec.item_neighbours)
             rec.user_ranking_ = factor_neighbours(users, rec.user_neighbours)
-        confidence.unpersist()
+            confidence.unpersist()
     else:
         rec.item_ranking_ = empty_neighbours(data.n_items)
         rec.user_ranking_ = empty_neighbours(data.n_users)
@@ -115,16 +138,10 @@ def fit_on_spark(
     start = time.perf_counter()
     rec.item_rating_ = rec.user_rating_ = None
     if data.has_ratings:
-        values = entries_frame(spark, rating_values(data, rec.biases_, rec.similarity)).cache()
+        values = rating_values(data, rec.biases_, rec.similarity)
         k, kind, shrinkage = max(rec.candidates, rec.k), rec.similarity, rec.shrinkage
-        rec.item_rating_ = spark_top_k_similarity(
-            values, data.n_items, k=k, kind=kind, shrinkage=shrinkage
-        )
-        transposed = values.selectExpr("col AS row", "row AS col", "value")
-        rec.user_rating_ = spark_top_k_similarity(
-            transposed, data.n_users, k=k, kind=kind, shrinkage=shrinkage
-        )
-        values.unpersist()
+        rec.item_rating_ = _top_k(spark, values, k=k, kind=kind, shrinkage=shrinkage)
+        rec.user_rating_ = _top_k(spark, values.T, k=k, kind=kind, shrinkage=shrinkage)
     timings["rating"] = time.perf_counter() - start
 
     start = time.perf_counter()
