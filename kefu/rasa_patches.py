@@ -26,7 +26,7 @@ for less CPU:
   (and TCP connection) for every call to the action server and closes it after; here
   one session per endpoint and event loop is kept, its connections alive.
 * **Start-up heap.** Once the model is loaded, the objects alive are frozen out of the
-  garbage collector's full collections (:func:`freeze_heap`).
+  garbage collector's full collections (:func:`kefu.heap.freeze_heap`).
 * **Rule matching.** ``RulePolicy`` re-decodes every rule each time it tests it against
   a turn; :mod:`kefu.rasa_rules` decodes each rule once and filters the same way.
 * **Dialogue states.** The policies' view of a conversation (its states, its applied
@@ -47,6 +47,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from typing import Any
+
+from kefu.heap import freeze_heap
 
 logger = logging.getLogger(__name__)
 
@@ -218,22 +220,6 @@ def _freezing(load_agent: Any) -> Any:
         return agent
 
     return load_agent_on_start
-
-
-def freeze_heap() -> int:
-    """Collect, then move every object alive now out of the garbage collector's sight
-    (``gc.freeze``); returns how many objects were frozen.
-
-    A Rasa server holds ~560,000 objects once its model is loaded (TensorFlow, Rasa, the
-    model), all of which live until it stops; each full collection walked them all
-    (~0.2 s of CPU, about a tenth of the server's CPU in a 100-message run). Frozen,
-    they are never walked again; collections see only what requests create.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
 
 
 def install() -> bool:
