@@ -204,7 +204,7 @@ class BenchSet:
         from kefu.commands.replicas import nginx_service, plan, start_and_wait
         from kefu.tracker_schema import pool_sizes
 
-        self.ports = {name: free_port() for name in ("one", "two", "actions")}
+        self.ports = {name: free_port() for name in ("one", "two", "sticky", "actions")}
         self.tmp = tempfile.TemporaryDirectory(prefix="kefu-bench-replicas-")
         prefix, logs = Path(self.tmp.name) / "nginx", Path(self.tmp.name) / "logs"
         env = {
@@ -229,6 +229,7 @@ class BenchSet:
             doors = [
                 nginx.Door("one", f"127.0.0.1:{self.ports['one']}", (rasa[0],)),
                 nginx.Door("two", f"127.0.0.1:{self.ports['two']}", tuple(rasa)),
+                nginx.Door("sticky", f"127.0.0.1:{self.ports['sticky']}", tuple(rasa), "sticky"),
             ]
             if self.rs.action_ports:
                 backends = tuple(f"127.0.0.1:{p}" for p in self.rs.action_ports)

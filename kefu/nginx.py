@@ -3,9 +3,10 @@
 One :class:`Door` is one nginx ``server`` block (an address nginx listens on) with its own
 ``upstream`` of backends. Routing is ``round-robin`` (nginx's default; safe for Rasa
 because :class:`kefu.lockstore.AtomicRedisLockStore` serialises a conversation across
-replicas) or ``sticky``: ``hash $cookie_kefu_session consistent``, every request that
-carries the same session cookie reaches the same backend while it is up (socket.io
-long-polling needs it for the site).
+replicas) or ``sticky`` (:data:`STICKY`): every request that carries the same session cookie (the
+site's door: socket.io long-polling needs it) or names the same conversation in
+:data:`ROUTE_HEADER` (Rasa's door: the site sends it, so a replica's tracker cache stays
+warm) reaches the same backend while it is up.
 
 The configuration is self-contained under a prefix directory (pid, logs, temp files), runs
 in the foreground (``daemon off``) and logs each request's backend (``$upstream_addr``),
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROUTINGS = ("round-robin", "sticky")
-STICKY = "hash $cookie_kefu_session consistent;"
+# the site door: the browser's session cookie; Rasa's door: the conversation the site names
+# (web.chat.route_headers); each request carries one of the two
+ROUTE_HEADER = "X-Kefu-Conversation"
+STICKY = "hash $cookie_kefu_session$http_x_kefu_conversation consistent;"
 HEALTH_PATH = "/nginx-health"
 # Debian's nginx-light puts the binary here (not on a normal user's PATH)
 CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
@@ -187,6 +191,7 @@ def upstreams_used(access_log: Path) -> list[str]:
 __all__ = [
     "HEALTH_PATH",
     "ROUTINGS",
+    "ROUTE_HEADER",
     "STICKY",
     "Door",
     "NginxMissing",

@@ -18,6 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
+from kefu.nginx import ROUTE_HEADER
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4000
@@ -171,6 +173,12 @@ def events_to_messages(events: object) -> list[dict[str, Any]]:
     return messages
 
 
+def route_headers(conversation_id: str) -> dict[str, str]:
+    """The header nginx's sticky doors hash (``kefu.nginx.STICKY``): every call about one
+    conversation reaches the same Rasa replica, whose tracker cache then stays warm."""
+    return {ROUTE_HEADER: conversation_id}
+
+
 class RasaClient:
     """Talks to the Rasa server on behalf of the site (one aiohttp session per app)."""
 
@@ -236,7 +244,9 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """Send ``text`` in ``conversation_id``; the bot's cleaned replies."""
         payload = {"sender": conversation_id, "message": text, "metadata": metadata}
-        headers = {CHANNEL_SECRET_HEADER: self.channel_secret} if self.channel_secret else {}
+        headers = route_headers(conversation_id)
+        if self.channel_secret:
+            headers[CHANNEL_SECRET_HEADER] = self.channel_secret
         replies = await self._json(
             "POST", f"{self.base_url}/webhooks/kefu/webhook", json=payload, headers=headers
         )
@@ -267,6 +277,7 @@ class RasaClient:
             "GET",
             self._conversation_url(conversation_id, "tracker"),
             params={"include_events": "ALL", "token": self.token},
+            headers=route_headers(conversation_id),
         )
         events = tracker.get("events") if isinstance(tracker, dict) else None
         return events if isinstance(events, list) else []
@@ -282,6 +293,7 @@ class RasaClient:
             self._conversation_url(conversation_id, "tracker/events"),
             params={"include_events": "ALL", "token": self.token},
             json=events,
+            headers=route_headers(conversation_id),
         )
         found = tracker.get("events") if isinstance(tracker, dict) else None
         if not isinstance(found, list):
@@ -297,4 +309,5 @@ class RasaClient:
             self._conversation_url(conversation_id, "execute"),
             params={"token": self.token, "include_events": "NONE"},
             json={"name": action},
+            headers=route_headers(conversation_id),
         )

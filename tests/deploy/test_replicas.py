@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from kefu.nginx import upstreams_used
+from kefu.nginx import ROUTE_HEADER, upstreams_used
 from tests.deploy.conftest import Replicas
 from tests.reliability.conftest import stored_events, user_texts
 from tests.reliability.test_serving import assert_one_turn_at_a_time
@@ -35,10 +35,20 @@ STAGGER = 0.02  # seconds between two sends: all in flight together (checked in 
 
 
 def post(
-    base: str, sender: str, text: str, headers: dict[str, str], cookie: str | None = None
+    base: str,
+    sender: str,
+    text: str,
+    headers: dict[str, str],
+    cookie: str | None = None,
+    route: bool = False,
 ) -> tuple[int, Any]:
-    """POST one message to kefu's channel at ``base``: (status, decoded body)."""
+    """POST one message to kefu's channel at ``base``: (status, decoded body).
+
+    ``cookie``: a browser's session cookie; ``route``: the conversation named in
+    ``ROUTE_HEADER``, as the site does on its calls to Rasa."""
     extra = {"Cookie": f"kefu_session={cookie}"} if cookie else {}
+    if route:
+        extra[ROUTE_HEADER] = sender
     request = urllib.request.Request(
         f"{base}/webhooks/kefu/webhook",
         data=json.dumps({"sender": sender, "message": text}).encode(),
@@ -51,7 +61,9 @@ def post(
         return exc.code, exc.read().decode(errors="replace")
 
 
-def burst(rs: Replicas, door: str, sender: str, cookie: str | None = None) -> list[str]:
+def burst(
+    rs: Replicas, door: str, sender: str, cookie: str | None = None, route: bool = False
+) -> list[str]:
     """Fire :data:`BURST` messages of one conversation through ``door``; the backends
     nginx chose for them (from its access log), after checking every reply."""
     log = rs.access_log(door)
@@ -63,7 +75,7 @@ def burst(rs: Replicas, door: str, sender: str, cookie: str | None = None) -> li
     def send(i: int) -> tuple[int, Any]:
         time.sleep(STAGGER * i)
         started = time.monotonic()
-        answer = post(rs.doors[door], sender, texts[i], rs.channel_headers, cookie)
+        answer = post(rs.doors[door], sender, texts[i], rs.channel_headers, cookie, route)
         spans[i] = (started, time.monotonic())
         return answer
 
@@ -108,6 +120,21 @@ def test_sticky_burst_stays_on_one_replica_and_in_order(replicas: Replicas):
         backends |= set(used)
         bursts += 1
     assert len(backends) == 2, f"{bursts} cookies, all on {backends}"
+
+
+def test_the_sites_conversation_header_spreads_conversations_and_keeps_each_on_one(
+    replicas: Replicas,
+):
+    # what the site sends Rasa (no cookie): each conversation stays on one replica, and
+    # different conversations reach both (a hash of the cookie alone put them all on one)
+    backends: set[str] = set()
+    bursts = 0
+    while len(backends) < 2 and bursts < 12:
+        used = burst(replicas, "sticky", f"dep-{uuid.uuid4().hex[:12]}", route=True)
+        assert len(used) == BURST and len(set(used)) == 1, used
+        backends |= set(used)
+        bursts += 1
+    assert len(backends) == 2, f"{bursts} conversations, all on {backends}"
 
 
 def tracker_via(rs: Replicas, replica: int, sender: str) -> dict[str, Any]:
