@@ -54,6 +54,55 @@ def test_action_responses_are_judged_as_rasa_judges_them(response):
         assert "Failed to validate Action server response" in caught.value.message
 
 
+POSTED_EVENTS = [
+    [{"event": "user", "text": "还没到", "metadata": {"kefu_id": "m1"}}],
+    {"event": "bot", "text": "hi", "metadata": {"agent": {"id": 1, "name": "Li"}}},
+    [{"event": "slot", "name": "language", "value": "en"}, {"event": "action", "name": "x"}],
+    [{"event": "pause"}, {"event": "resume"}, {"event": "session_started"}],
+    [],
+    [{"event": "no_such_event"}],
+    [{"event": "slot"}],
+    [{"event": "user", "text": 5}],
+    {"event": 5},
+    [1, "two", None],
+    "events",
+    None,
+]
+
+
+class _Request:
+    def __init__(self, body):
+        self.json = body
+
+
+def _outcome(check, body):
+    import rasa.server
+
+    try:
+        check(_Request(body))
+    except rasa.server.ErrorResponse as exc:
+        return exc.status, exc.error_info["message"]
+    return None
+
+
+@pytest.mark.parametrize("body", POSTED_EVENTS)
+def test_posted_events_are_judged_as_rasa_judges_them(body):
+    import rasa.server
+
+    patched = rasa.server.validate_events_in_request_body
+    assert patched.__module__ == "kefu.rasa_patches"
+    assert rasa_patches._events_check() is not None  # the fast path is in use
+    assert _outcome(patched, body) == _outcome(patched.__wrapped__, body)
+
+
+def test_posted_events_that_fail_get_rasa_s_400():
+    import rasa.server
+
+    outcome = _outcome(rasa.server.validate_events_in_request_body, [{"event": "slot"}])
+    assert outcome is not None and outcome[0] == 400
+    assert outcome[1].startswith("Failed to validate the events format.")
+
+
 def test_event_types_resolve_to_the_same_classes():
     names = {cls.type_name for cls in all_subclasses(Event)}
     assert {"user", "bot", "action", "slot", "session_started"} <= names
