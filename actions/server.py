@@ -36,6 +36,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from kefu.gil import favour_the_event_loop
 from kefu.heap import freeze_after_start
 from kefu.identity import action_token
 from kefu.logredact import install_record_factory
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(args.actions)
+    favour_the_event_loop()  # actions run on worker threads (kefu.gil)
     app.register_listener(freeze_after_start, "after_server_start")  # kefu.heap
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
     return 0

@@ -37,11 +37,13 @@ def rasa_arguments(args: list[str], environ: Mapping[str, str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Check, install the fixes, run Rasa's command line with ``argv``."""
     from kefu import rasa_faults, rasa_patches, rasa_stores
+    from kefu.gil import favour_the_event_loop
     from kefu.logredact import install_record_factory
     from kefu.settings import TURN_MARGIN, get_settings, private_umask
 
     private_umask()
     install_record_factory()
+    favour_the_event_loop()  # kefu.gil
     try:
         settings = get_settings()
         problem = settings.lock_problem()

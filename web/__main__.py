@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from kefu.gil import favour_the_event_loop
 from kefu.heap import freeze_after_start
 from kefu.logredact import install_record_factory
 from kefu.settings import private_umask
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"web: {exc}", file=sys.stderr)
         return 2
     app = create_app(config)
+    favour_the_event_loop()  # database work runs on threads (kefu.gil)
     app.register_listener(freeze_after_start, "after_server_start")  # kefu.heap
     app.run(host=args.host, port=args.port, access_log=False, motd=False, workers=1)
     return 0
