@@ -23,6 +23,8 @@ claims and watches 10 conversations. Measured, in this order:
   messages as user events), and at the sockets; socket drops and their reasons.
 
 The sockets use websockets, as browsers do (``--transport polling`` for long-polling).
+The shop database is a fresh SQLite file, as with ``make run``; ``KEFU_BENCH_DATABASE_URL``
+puts it on a server database instead (its tables are rebuilt with the demo shop).
 Prints JSON; ``python -m benchmarks.handoff [--period S] [--rounds N]``.
 """
 
@@ -228,7 +230,10 @@ def run(
         os.environ.update(
             {
                 "KEFU_VAR_DIR": str(var),
-                "KEFU_DATABASE_URL": f"sqlite:///{var / 'shop.db'}",
+                # KEFU_BENCH_DATABASE_URL: the shop on a server database (e.g. PostgreSQL),
+                # rebuilt with the demo shop; the default is a SQLite file, as `make run`
+                "KEFU_DATABASE_URL": os.environ.get("KEFU_BENCH_DATABASE_URL")
+                or f"sqlite:///{var / 'shop.db'}",
                 "KEFU_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
                 "KEFU_TOKEN_SECRET": secrets.token_hex(16),
                 "KEFU_STAFF_PASSWORD": secrets.token_urlsafe(12),
@@ -318,6 +323,7 @@ def run(
             "new_handoffs": pace.new_handoffs,
         },
         "transport": f"{transport} (python-socketio client); site, Rasa, actions on loopback",
+        "shop_database": (os.environ.get("KEFU_BENCH_DATABASE_URL") or "sqlite").split(":")[0],
         "machine": {
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],

@@ -288,8 +288,10 @@ def big() -> dict:
                   file=sys.stderr, flush=True)  # fmt: skip
             runs: dict = results["synthetic"].setdefault(str(rows), {})
             for engine in engines:
+                # 1.2 GB per million rows is above the local engine's measured peaks (0.83
+                # GB at 1M, ~6 GB projected at 10M): skip only when even that cannot fit
                 need, free = 1.2 * rows / 1e6, _available_gb()
-                if engine == "local" and need > free / 2:
+                if engine == "local" and need > free * 0.8:
                     runs[engine] = {"skipped": f"needs ~{need:.0f} GB, {free:.0f} GB available"}
                 elif engine in timed_out:
                     runs[engine] = {"skipped": "timed out at a smaller size"}
