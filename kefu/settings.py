@@ -75,6 +75,11 @@ def _env_count(name: str, default: int, top: int) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= top else default
 
 
+# the deploy examples' stand-in for a secret (deploy/systemd, deploy/kubernetes): a copy
+# left unfilled must not run with a secret everyone knows
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "change_me"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Paths and URLs of a kefu installation.
@@ -210,6 +215,20 @@ class Settings:
     announce_secret: str = field(default_factory=lambda: _env("KEFU_ANNOUNCE_SECRET"))
 
     def __post_init__(self) -> None:
+        for name, value in (
+            ("KEFU_TOKEN_SECRET", self.token_secret),
+            ("KEFU_CHANNEL_SECRET", self.channel_secret),
+            ("KEFU_ACTION_TOKEN", self.action_token),
+            ("KEFU_RASA_TOKEN", self.rasa_token),
+            ("KEFU_ANNOUNCE_SECRET", self.announce_secret),
+            ("KEFU_STAFF_PASSWORD", self.staff_password),
+            ("KEFU_DEMO_PASSWORD", self.demo_password),
+        ):
+            if value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"{name} is still the example's placeholder {value!r}: set a secret of "
+                    "your own (e.g. `openssl rand -hex 32`)"
+                )
         if self.announce_secret and len(self.announce_secret) < 16:
             raise ValueError("KEFU_ANNOUNCE_SECRET must be at least 16 characters")
         if not self.site_url.startswith(("http://", "https://")):

@@ -19,6 +19,8 @@ VARIABLES = (
     "KEFU_STAGE_LOG",
     "KEFU_SITE_URL",
     "KEFU_ANNOUNCE_SECRET",
+    "KEFU_CHANNEL_SECRET",
+    "KEFU_ACTION_TOKEN",
 )
 
 
@@ -77,6 +79,41 @@ def test_the_site_url_and_the_announce_secret(clean_env):
     clean_env.setenv("KEFU_SITE_URL", "127.0.0.1:8000")
     with pytest.raises(ValueError, match="KEFU_SITE_URL"):
         get_settings()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "KEFU_TOKEN_SECRET",
+        "KEFU_CHANNEL_SECRET",
+        "KEFU_ACTION_TOKEN",
+        "KEFU_RASA_TOKEN",
+        "KEFU_ANNOUNCE_SECRET",
+        "KEFU_STAFF_PASSWORD",
+        "KEFU_DEMO_PASSWORD",
+    ],
+)
+@pytest.mark.parametrize("placeholder", ["change-me", " Change-Me ", "CHANGEME"])
+def test_the_deploy_examples_placeholder_is_refused(clean_env, name, placeholder):
+    clean_env.setenv(name, placeholder)
+    with pytest.raises(ValueError, match=f"{name} is still the example's placeholder"):
+        get_settings()
+    clean_env.setenv(name, "change-me-to-a-real-secret-0123456789")  # a real one passes
+    assert get_settings() is not None
+
+
+def test_the_deploy_examples_hold_only_the_placeholder():
+    from pathlib import Path
+
+    from kefu.settings import PLACEHOLDER_SECRETS, ROOT
+
+    for example in ("deploy/systemd/kefu.env.example", "deploy/kubernetes/secret.example.yaml"):
+        text = Path(ROOT, example).read_text(encoding="utf-8")
+        for line in text.splitlines():
+            key, _, value = line.replace(":", "=", 1).partition("=")
+            if "SECRET" in key or "TOKEN" in key or "PASSWORD" in key.split("_")[-1:]:
+                if key.strip() != "KEFU_REDIS_PASSWORD":
+                    assert value.strip() in PLACEHOLDER_SECRETS, line
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "601", "-1"])
