@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from actions.satisfaction import ActionAskCsatAfterAgent
 from actions.support import ActionHandleAffirm, escalation_reason
 from kefu.shop.queries import queue
+from kefu.shop.queries import staff as staff_rows
 from tests.actions.conftest import (
     assert_one_language,
     bot_event,
@@ -42,7 +45,20 @@ def test_the_reason_is_read_from_the_message_before_the_offer():
     assert escalation_reason(complaint) == "negative_sentiment"
 
 
-def test_accepting_twice_queues_one_ticket_and_says_where_the_customer_stands(domain):
+@pytest.fixture
+def nobody_on_duty():
+    """The shared test shop with every agent off duty (other tests may leave one on)."""
+    on = [s.id for s in staff_rows.list_staff() if s.on_duty]
+    for staff_id in on:
+        staff_rows.set_on_duty(staff_id, False)
+    yield
+    for staff_id in on:
+        staff_rows.set_on_duty(staff_id, True)
+
+
+def test_accepting_twice_queues_one_ticket_and_says_where_the_customer_stands(
+    domain, nobody_on_duty
+):
     for lang in ("zh", "en"):
         sender = f"conv-{secrets.token_hex(6)}"
         history = [user_event("nobody helps", "complaint"), bot_event("sorry"), OFFER]
