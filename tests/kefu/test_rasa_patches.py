@@ -65,6 +65,9 @@ POSTED_EVENTS = [
     [{"event": "user", "text": 5}],
     {"event": 5},
     [1, "two", None],
+    {},
+    [{}],
+    [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 5}}}],
     "events",
     None,
 ]
