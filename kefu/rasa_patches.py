@@ -92,22 +92,29 @@ def _action_response_validator() -> Any:
     return cls(schema)
 
 
-@lru_cache(maxsize=1)
-def _action_response_check() -> Any:
-    """The compiled yes/no check of the same schema (:mod:`kefu.rasa_schema`), or
-    ``None`` when the schema uses a keyword it does not compile."""
-    from jsonschema.validators import Draft202012Validator
-    from rasa.core.actions.action import RemoteAction
+def _compiled_check(schema: Any, what: str) -> Any:
+    """The compiled yes/no check of ``schema`` (:mod:`kefu.rasa_schema`), or ``None`` when
+    ``jsonschema`` would not judge it by Draft 2020-12 (the meaning compiled) or it uses a
+    keyword the compiler does not handle; ``what`` names the checked data in the warning."""
+    from jsonschema.validators import Draft202012Validator, validator_for
 
     from kefu.rasa_schema import UnsupportedSchema, compile_schema
 
-    if type(_action_response_validator()) is not Draft202012Validator:
-        return None  # compiled with Draft 2020-12's meaning only
-    try:
-        return compile_schema(RemoteAction.action_response_format_spec())
-    except UnsupportedSchema as exc:
-        logger.warning("kefu: action responses checked by jsonschema (%s)", exc)
+    if validator_for(schema) is not Draft202012Validator:
         return None
+    try:
+        return compile_schema(schema)
+    except UnsupportedSchema as exc:
+        logger.warning("kefu: %s checked by jsonschema (%s)", what, exc)
+        return None
+
+
+@lru_cache(maxsize=1)
+def _action_response_check() -> Any:
+    """The compiled check of the action server response schema (see :func:`_compiled_check`)."""
+    from rasa.core.actions.action import RemoteAction
+
+    return _compiled_check(RemoteAction.action_response_format_spec(), "action responses")
 
 
 def validate_action_result(result: dict[str, Any]) -> bool:
@@ -139,21 +146,11 @@ def validate_action_result(result: dict[str, Any]) -> bool:
 
 @lru_cache(maxsize=1)
 def _events_check() -> Any:
-    """The compiled yes/no check of Rasa's events schema (a list of events), or ``None``
-    when ``jsonschema`` would not judge it by Draft 2020-12 or it uses a keyword the
-    compiler does not handle."""
-    from jsonschema.validators import Draft202012Validator, validator_for
+    """The compiled check of Rasa's events schema, a list of events (see
+    :func:`_compiled_check`)."""
     from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
 
-    from kefu.rasa_schema import UnsupportedSchema, compile_schema
-
-    if validator_for(EVENTS_SCHEMA) is not Draft202012Validator:
-        return None
-    try:
-        return compile_schema(EVENTS_SCHEMA)
-    except UnsupportedSchema as exc:
-        logger.warning("kefu: posted events checked by jsonschema (%s)", exc)
-        return None
+    return _compiled_check(EVENTS_SCHEMA, "posted events")
 
 
 def _checking_events_first(original: Any) -> Any:
