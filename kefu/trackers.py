@@ -14,7 +14,10 @@ database before the reply goes out, as with Rasa's store. What differs:
   since (another server on the same database, the HTTP API), and takes it out of the
   cache: a message that fails before its save leaves nothing half-done behind, the next
   retrieve reads the database. :meth:`KefuTrackerStore.save` writes only the events
-  added since.
+  added since. The HTTP API's reads of a whole conversation (``GET .../tracker``, what
+  the site reads after each message) are served from the same kept tracker, after the
+  same one-query check, when it holds every event; Rasa's store rebuilds the tracker of
+  every session from the database for each of them.
 * SQLite runs in WAL mode with ``synchronous=NORMAL`` on pooled connections (one fsync
   per checkpoint instead of several per message; a committed message survives a crash
   of the server, an OS crash may lose the last ones), instead of a new connection and a
@@ -43,8 +46,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import (
+    ACTION_LISTEN_NAME,
+    ACTION_SESSION_START_NAME,
+    SESSION_START_METADATA_SLOT,
+)
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -119,15 +127,28 @@ def _server_pool(engine: sa.engine.Engine) -> sa.engine.Engine:
 
 
 def _one_session(tracker: DialogueStateTracker) -> bool:
-    """Whether ``tracker`` holds one session only, as a tracker read back would.
+    """Whether ``tracker`` holds one session only.
 
-    After a new session starts, the database gives back the events from that session on:
-    such a tracker is not kept, the next message reads it.
+    Before its ``session_started`` a conversation's first session has only the start's
+    bookkeeping (``action_session_start``, the ``session_started_metadata`` slot), which
+    the first message's turn sees too: such a tracker is kept whole. After a new session
+    starts, the database gives back the events from that session on: a tracker holding
+    several is not kept, the next message reads its latest session.
     """
-    for index, event in enumerate(reversed(tracker.events)):
-        if isinstance(event, SessionStarted):
-            return index == len(tracker.events) - 1
-    return True
+    events = list(tracker.events)
+    starts = [n for n, event in enumerate(events) if isinstance(event, SessionStarted)]
+    if not starts:
+        return True
+    if len(starts) > 1:
+        return False
+    return all(_bookkeeping(event) for event in events[: starts[0]])
+
+
+def _bookkeeping(event: Any) -> bool:
+    """An event a session start writes before its ``session_started``."""
+    if isinstance(event, ActionExecuted):
+        return event.action_name in (ACTION_SESSION_START_NAME, ACTION_LISTEN_NAME)
+    return isinstance(event, SlotSet) and event.key == SESSION_START_METADATA_SLOT
 
 
 @dataclass
@@ -137,6 +158,7 @@ class _Kept:
     tracker: DialogueStateTracker
     stored: int  # len(tracker.events) when it was saved or loaded
     last_id: int | None  # id of the conversation's last row in the events table
+    whole: bool = False  # the events are every row of the conversation (all its sessions)
 
 
 class KefuTrackerStore(SQLTrackerStore):
@@ -165,6 +187,13 @@ class KefuTrackerStore(SQLTrackerStore):
         # built once: an ORM query costs more to build than to run
         self._last_id_query = sa.select(sa.func.max(table.c.id)).where(
             table.c.sender_id == sa.bindparam("sender_id")
+        )
+        self._extent_query = sa.select(sa.func.max(table.c.id), sa.func.count()).where(
+            table.c.sender_id == sa.bindparam("sender_id")
+        )
+        self._sessions_query = sa.select(sa.func.count()).where(
+            table.c.sender_id == sa.bindparam("sender_id"),
+            table.c.type_name == SessionStarted.type_name,
         )
         self.cache_size = max(0, int(cache_size))
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
@@ -195,6 +224,11 @@ class KefuTrackerStore(SQLTrackerStore):
     def _last_id(self, session: Any, sender_id: str) -> int | None:
         return session.execute(self._last_id_query, {"sender_id": sender_id}).scalar()
 
+    def _extent(self, session: Any, sender_id: str) -> tuple[int | None, int]:
+        """The id of the conversation's last row and its number of rows."""
+        last_id, count = session.execute(self._extent_query, {"sender_id": sender_id}).one()
+        return last_id, int(count)
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session: the kept one when still current, else loaded."""
         kept = self._kept.pop(sender_id, None)
@@ -206,17 +240,36 @@ class KefuTrackerStore(SQLTrackerStore):
                 return kept.tracker
         return await self._load(sender_id)
 
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        """Every event of every session (the HTTP API's tracker reads): the kept tracker
+        when it is current and holds them all, else read from the database.
+
+        The tracker handed back stays kept (the API only reads it). A kept tracker holds
+        only the latest session once a conversation has several: that one is read.
+        """
+        kept = self._kept.get(conversation_id)
+        if kept is not None and kept.whole and len(kept.tracker.events) == kept.stored:
+            with self.session_scope() as session:
+                current = self._last_id(session, conversation_id)
+            if current == kept.last_id:
+                return kept.tracker
+        return await super().retrieve_full_tracker(conversation_id)
+
     async def _load(self, sender_id: str) -> DialogueStateTracker | None:
+        """The latest session's events; every event while the conversation has one session
+        only (its start's bookkeeping too, as a kept tracker has it)."""
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-            last_id = self._last_id(session, sender_id) if rows else None
+            sessions = session.execute(self._sessions_query, {"sender_id": sender_id}).scalar()
+            rows = self._event_query(session, sender_id, bool((sessions or 0) <= 1)).all()
+            last_id, count = self._extent(session, sender_id) if rows else (None, 0)
         if not rows or not self.domain:
             self._out.pop(sender_id, None)
             return None
         tracker = DialogueStateTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
-        self._hand_out(sender_id, _Kept(tracker, len(tracker.events), last_id))
+        kept = _Kept(tracker, len(tracker.events), last_id, whole=count == len(rows))
+        self._hand_out(sender_id, kept)
         return tracker
 
     # --- writing ------------------------------------------------------------------------
@@ -237,10 +290,11 @@ class KefuTrackerStore(SQLTrackerStore):
                     self.SQLEvent.__table__.insert(),
                     [self._row(sender_id, event) for event in new_events],
                 )
-            last_id = self._last_id(session, sender_id)
+            last_id, count = self._extent(session, sender_id)
             session.commit()
         if _one_session(tracker):
-            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_id))
+            whole = count == len(tracker.events)
+            self._keep(sender_id, _Kept(tracker, len(tracker.events), last_id, whole))
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
 
     @staticmethod

@@ -269,36 +269,51 @@ class RasaClient:
     def _conversation_url(self, conversation_id: str, tail: str) -> str:
         return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
 
+    async def _tracker(self, conversation_id: str, include_events: str) -> dict[str, Any]:
+        """The conversation's tracker state (HTTP API), with ``include_events``; ``{}`` when
+        the answer is not one."""
+        tracker = await self._json(
+            "GET",
+            self._conversation_url(conversation_id, "tracker"),
+            params={"include_events": include_events, "token": self.token},
+            headers=route_headers(conversation_id),
+        )
+        return tracker if isinstance(tracker, dict) else {}
+
     async def events(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every event of the conversation (``include_events=ALL``); ids are their indexes."""
         if not self.token:
             return []
-        tracker = await self._json(
-            "GET",
-            self._conversation_url(conversation_id, "tracker"),
-            params={"include_events": "ALL", "token": self.token},
-            headers=route_headers(conversation_id),
-        )
-        events = tracker.get("events") if isinstance(tracker, dict) else None
+        events = (await self._tracker(conversation_id, "ALL")).get("events")
         return events if isinstance(events, list) else []
 
-    async def append(
-        self, conversation_id: str, events: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """Append ``events`` to the tracker (HTTP API); every event afterwards."""
+    async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append ``events`` to the tracker (HTTP API).
+
+        Rasa answers with the tracker's state only (``include_events=NONE``): serialising
+        every event of the conversation for an answer nobody reads cost Rasa more than
+        the append.
+        """
         if not self.token:
             raise ChatError("the site has no token for Rasa's HTTP API", 503, "no_api")
         tracker = await self._json(
             "POST",
             self._conversation_url(conversation_id, "tracker/events"),
-            params={"include_events": "ALL", "token": self.token},
+            params={"include_events": "NONE", "token": self.token},
             json=events,
             headers=route_headers(conversation_id),
         )
-        found = tracker.get("events") if isinstance(tracker, dict) else None
-        if not isinstance(found, list):
+        if not isinstance(tracker, dict) or tracker.get("sender_id") != conversation_id:
             raise ChatError("the assistant sent an unreadable answer", 502, "bot_error")
-        return found
+
+    async def latest_message(self, conversation_id: str) -> dict[str, Any] | None:
+        """What the bot understood of the conversation's latest user message (its parse
+        data, with ``text`` and ``metadata``), read without the events; ``None`` when
+        there is none."""
+        if not self.token:
+            return None
+        latest = (await self._tracker(conversation_id, "NONE")).get("latest_message")
+        return latest if isinstance(latest, dict) and latest.get("text") else None
 
     async def execute(self, conversation_id: str, action: str) -> None:
         """Run the bot's ``action`` in the conversation now (its messages land in the tracker)."""

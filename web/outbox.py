@@ -340,10 +340,20 @@ class Outbox:
         )
 
     async def _understood(self, conv: str, items: list[Item]) -> None:
-        """Tell whoever listens what the bot understood of the customer messages sent."""
+        """Tell whoever listens what the bot understood of the customer messages sent.
+
+        One message (the usual case) is the tracker's latest message, read without the
+        events; several, or a latest message that is not the one sent, read them all.
+        """
         if self.understood is None:
             return
         try:
+            if len(items) == 1:
+                latest = await self.rasa.latest_message(conv)
+                if latest is not None and _id(latest) == items[0].message_id:
+                    event = {"event": "user", **latest, "parse_data": latest}
+                    await self.understood(conv, [event], items)
+                    return
             events = await self.rasa.events(conv)
         except ChatError:
             return  # the console shows it when the conversation is next opened

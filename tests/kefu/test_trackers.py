@@ -50,8 +50,17 @@ def _turn(tracker, text: str, intent: str, language: str) -> None:
     tracker.update(ActionExecuted("action_listen"))
 
 
+def _turn_elsewhere(url: str, sender: str) -> None:
+    """Another server on the same database adds a turn "from the other server"."""
+    other = _store(url)
+    theirs = run(other.retrieve(sender))
+    _turn(theirs, "from the other server", "order_status", "en")
+    run(other.save(theirs))
+
+
 def _rows(url: str, sender: str) -> list[str]:
-    """Event types stored for ``sender`` from its latest session on (what a retrieve reads)."""
+    """Event types stored for ``sender`` from its latest session on, or all of them while it
+    has one session (what a retrieve reads)."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -60,11 +69,23 @@ def _rows(url: str, sender: str) -> list[str]:
     engine.dispose()
     types = [r[0] for r in rows]
     starts = [i for i, t in enumerate(types) if t == "session_started"]
-    return types[starts[-1] :] if starts else types
+    return types[starts[-1] :] if len(starts) > 1 else types
 
 
-def _conversation(store: KefuTrackerStore, sender: str) -> None:
-    tracker = run(store.get_or_create_tracker(sender))
+def _from_session_start(events) -> list:
+    """The events from the latest ``session_started`` on (what Rasa's own store reads)."""
+    events = list(events)
+    starts = [n for n, e in enumerate(events) if isinstance(e, SessionStarted)]
+    return events[starts[-1] :] if starts else events
+
+
+def _conversation(store: KefuTrackerStore, sender: str, as_rasa_starts_it: bool = False) -> None:
+    """A conversation with one turn, saved; ``as_rasa_starts_it``: after the session start's
+    bookkeeping (``session_started_metadata``, ``action_session_start``) as Rasa writes it."""
+    tracker = run(store.get_or_create_tracker(sender, append_action_listen=not as_rasa_starts_it))
+    if as_rasa_starts_it:
+        tracker.update(SlotSet("session_started_metadata", {"channel": "kefu"}))
+        tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
     tracker.update(ActionExecuted("action_listen"))
     _turn(tracker, "你好", "greet", "zh")
@@ -93,7 +114,7 @@ def test_each_event_is_stored_once_and_a_restarted_store_reads_it(tmp_path):
     assert list(restored.events) == list(tracker.events)
     # the same table as Rasa's own store: either reads what the other wrote
     rasa_store = SQLTrackerStore(domain=DOMAIN, host=url)
-    assert list(run(rasa_store.retrieve("c1")).events) == list(tracker.events)
+    assert list(run(rasa_store.retrieve("c1")).events) == _from_session_start(tracker.events)
     rasa_tracker = run(rasa_store.retrieve("c1"))
     _turn(rasa_tracker, "written by rasa", "greet", "zh")
     run(rasa_store.save(rasa_tracker))
@@ -110,11 +131,7 @@ def test_a_kept_tracker_is_handed_out_only_while_nobody_else_wrote(tmp_path):
     assert run(store.retrieve("c2")) is first  # kept: no reload
     run(store.save(first))
 
-    # another server on the same database adds a turn
-    other = _store(url)
-    theirs = run(other.retrieve("c2"))
-    _turn(theirs, "from the other server", "order_status", "en")
-    run(other.save(theirs))
+    _turn_elsewhere(url, "c2")
 
     fresh = run(store.retrieve("c2"))
     assert fresh is not first
@@ -244,3 +261,68 @@ def test_two_processes_on_postgresql_never_serve_a_stale_tracker(postgres_url):
     assert a.engine.pool.size() == 5 and a.engine.pool._pre_ping  # kefu's pool, pinged
     a.engine.dispose()
     b.engine.dispose()
+
+
+def test_a_first_session_is_kept_and_read_whole(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "f1", as_rasa_starts_it=True)
+    kept = run(store.retrieve("f1"))
+    assert [e.type_name for e in kept.events][:3] == ["slot", "action", "session_started"]
+    run(store.save(kept))
+    assert run(store.retrieve("f1")) is kept  # kept from its first save on
+    run(store.save(kept))
+    restarted = _store(url)  # a read gives the same events as the kept tracker
+    assert list(run(restarted.retrieve("f1")).events) == list(kept.events)
+
+
+def _event_dicts(tracker) -> list[dict]:
+    return [e.as_dict() for e in tracker.events]
+
+
+def test_the_whole_tracker_comes_from_the_cache_while_nobody_else_wrote(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "w1", as_rasa_starts_it=True)
+    tracker = run(store.retrieve("w1"))
+    _turn(tracker, "and again", "order_status", "en")
+    run(store.save(tracker))
+    full = run(store.retrieve_full_tracker("w1"))
+    assert full is tracker  # no rebuild from the database
+    rasa_view = run(SQLTrackerStore(domain=DOMAIN, host=url).retrieve_full_tracker("w1"))
+    assert _event_dicts(full) == _event_dicts(rasa_view)
+    assert run(store.retrieve("w1")) is tracker  # reading it took nothing from the cache
+    run(store.save(tracker))
+
+    _turn_elsewhere(url, "w1")  # the whole tracker is read again
+    fresh = run(store.retrieve_full_tracker("w1"))
+    assert fresh is not tracker
+    assert fresh.latest_message.text == "from the other server"
+
+
+def test_a_tracker_in_use_or_of_several_sessions_is_read_whole_from_the_database(tmp_path):
+    url = _url(tmp_path)
+    store = _store(url)
+    _conversation(store, "w2", as_rasa_starts_it=True)
+    in_use = run(store.retrieve("w2"))  # a message is being handled: not kept meanwhile
+    _turn(in_use, "not saved yet", "greet", "en")
+    full = run(store.retrieve_full_tracker("w2"))
+    assert full is not in_use and full.latest_message.text == "你好"
+    run(store.save(in_use))
+
+    # a second session: the kept tracker holds only that one, the API wants both
+    tracker = run(store.retrieve("w2"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    _turn(tracker, "new session", "greet", "en")
+    run(store.save(tracker))
+    again = run(store.retrieve("w2"))
+    run(store.save(again))
+    full = run(store.retrieve_full_tracker("w2"))
+    rasa_view = run(SQLTrackerStore(domain=DOMAIN, host=url).retrieve_full_tracker("w2"))
+    assert _event_dicts(full) == _event_dicts(rasa_view)
+    assert [getattr(e, "text", None) for e in full.events if isinstance(e, UserUttered)] == [
+        "你好",
+        "not saved yet",
+        "new session",
+    ]

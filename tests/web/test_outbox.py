@@ -64,3 +64,41 @@ def test_a_journal_left_by_a_dead_site_is_written_once_in_order(api_rasa_server,
             await rasa.close()
 
     asyncio.run(scenario())
+
+
+def test_what_the_bot_understood_follows_each_customer_message(api_rasa_server, bot_env, tmp_path):
+    """One message sent alone is read back as the tracker's latest message; messages sent
+    back to back are found among the events. Each gets its own parse, once."""
+    conv = f"outbox-{secrets.token_hex(6)}"
+    heard: list[tuple[str, dict]] = []
+
+    async def understood(conv_id: str, events: list, items: list) -> None:
+        by_id = {(e.get("metadata") or {}).get("kefu_id"): e for e in events}
+        for item in items:
+            event = by_id[item.message_id]
+            heard.append((event["text"], event["parse_data"]))
+
+    async def scenario() -> None:
+        secret = bot_env["KEFU_CHANNEL_SECRET"]
+        rasa = RasaClient(api_rasa_server.url, api_rasa_server.token, channel_secret=secret)
+        await rasa.start()
+        outbox = Outbox(rasa, tmp_path, understood)
+        await outbox.start()
+        try:
+            user = {"event": "user", "metadata": {}}
+            await outbox.submit(conv, "user", {**user, "text": "where is my order"})
+            assert await outbox.drain(conv, 60)
+            assert [t for t, _ in heard] == ["where is my order"]
+            together = ["I want a refund", "这个太差了，我要退货"]
+            await asyncio.gather(
+                *(outbox.submit(conv, "user", {**user, "text": t}) for t in together)
+            )
+            assert await outbox.drain(conv, 60)
+            assert [t for t, _ in heard] == ["where is my order", *together]
+            for _text, parse in heard:
+                assert parse["intent"]["name"] and "sentiment" in parse
+        finally:
+            await outbox.close()
+            await rasa.close()
+
+    asyncio.run(scenario())
