@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	  "$(PYTHON310)" -m venv $(VENV).partial && mv $(VENV).partial $(VENV) || { rm -rf $(VENV).partial; exit 1; }; fi
 	@echo "Installing kefu and its dependencies into $(VENV) (first time: a few minutes)"
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" "setuptools<70" wheel
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[dev]"
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	$(VENV_PY) -m pip check
 	@touch $(STAMP)
 
@@ -126,7 +126,7 @@ spark-deps: setup
 	  else echo "Java is missing (not root): the Spark tests will be skipped"; fi; \
 	fi
 	@$(VENV_PY) -c "import pyspark, pyarrow" 2>/dev/null || \
-	  $(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt -e ".[spark]"
+	  $(VENV_PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[spark]"
 
 # API fuzz (issue 16): schemathesis 3.21.2 in its own virtualenv (its pins clash with
 # Rasa's), rebuilt when its requirements change; tests/channels/test_schemathesis.py runs it
@@ -140,7 +140,7 @@ $(ST_STAMP): tools/schemathesis-requirements.txt
 	@rm -rf $(ST_VENV)
 	@echo "Installing schemathesis into $(ST_VENV) (its own virtualenv)"
 	@{ "$(PYTHON310)" -m venv $(ST_VENV) && \
-	  $(ST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-compile \
+	  $(ST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 	    -r tools/schemathesis-requirements.txt && touch $(ST_STAMP); } \
 	  || { rm -rf $(ST_VENV); echo "could not build $(ST_VENV): the schemathesis tests will be skipped"; }
 
