@@ -232,13 +232,18 @@ class KefuTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the latest session: the kept one when still current, else loaded."""
         kept = self._kept.pop(sender_id, None)
-        if kept is not None and len(kept.tracker.events) == kept.stored:
-            with self.session_scope() as session:
-                current = self._last_id(session, sender_id)
-            if current == kept.last_id:
-                self._hand_out(sender_id, kept)
-                return kept.tracker
+        if kept is not None and self._current(sender_id, kept):
+            self._hand_out(sender_id, kept)
+            return kept.tracker
         return await self._load(sender_id)
+
+    def _current(self, sender_id: str, kept: _Kept) -> bool:
+        """Whether ``kept`` is as stored and nobody wrote to the conversation since (one
+        indexed query)."""
+        if len(kept.tracker.events) != kept.stored:
+            return False
+        with self.session_scope() as session:
+            return bool(self._last_id(session, sender_id) == kept.last_id)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """Every event of every session (the HTTP API's tracker reads): the kept tracker
@@ -248,11 +253,8 @@ class KefuTrackerStore(SQLTrackerStore):
         only the latest session once a conversation has several: that one is read.
         """
         kept = self._kept.get(conversation_id)
-        if kept is not None and kept.whole and len(kept.tracker.events) == kept.stored:
-            with self.session_scope() as session:
-                current = self._last_id(session, conversation_id)
-            if current == kept.last_id:
-                return kept.tracker
+        if kept is not None and kept.whole and self._current(conversation_id, kept):
+            return kept.tracker
         return await super().retrieve_full_tracker(conversation_id)
 
     async def _load(self, sender_id: str) -> DialogueStateTracker | None:

@@ -303,7 +303,7 @@ class RasaClient:
             json=events,
             headers=route_headers(conversation_id),
         )
-        if not isinstance(tracker, dict) or tracker.get("sender_id") != conversation_id:
+        if not isinstance(tracker, dict):
             raise ChatError("the assistant sent an unreadable answer", 502, "bot_error")
 
     async def latest_message(self, conversation_id: str) -> dict[str, Any] | None:
